@@ -1,0 +1,254 @@
+"""The site and region catalog: the one place that says where Clover may put data.
+
+Facts come from the providers' own region metadata (botocore ``partitions.json`` for AWS, Microsoft's
+list of Azure regions and region pairs). A policy pack is published on its own and keeps its own
+allow-list defaults; ``tests/test_catalog.py`` proves every site placement here lies inside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+
+class Cloud(StrEnum):
+    AWS = "aws"
+    AZURE = "azure"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Region:
+    """A cloud region or location in Europe."""
+
+    cloud: Cloud
+    code: str
+    """The provider's identifier: ``eu-west-1``, ``northeurope``."""
+    city: str
+    country: str
+    """ISO 3166-1 alpha-2 code of the country the region's data centres are in."""
+    eea: bool
+    """Inside the European Economic Area (the EU plus Norway, Iceland and Liechtenstein)."""
+    pair: str | None = None
+    """Azure only: the region that geo-redundant storage copies to, if the region has one."""
+    restricted: bool = False
+    """Azure only: the region accepts new customers only on request."""
+
+
+def _index(*regions: Region) -> MappingProxyType[str, Region]:
+    return MappingProxyType({r.code: r for r in regions})
+
+
+AWS_REGIONS: Final = _index(
+    Region(cloud=Cloud.AWS, code="eu-west-1", city="Dublin", country="IE", eea=True),
+    Region(cloud=Cloud.AWS, code="eu-north-1", city="Stockholm", country="SE", eea=True),
+    Region(cloud=Cloud.AWS, code="eu-central-1", city="Frankfurt", country="DE", eea=True),
+    Region(cloud=Cloud.AWS, code="eu-west-3", city="Paris", country="FR", eea=True),
+    Region(cloud=Cloud.AWS, code="eu-south-1", city="Milan", country="IT", eea=True),
+    Region(cloud=Cloud.AWS, code="eu-south-2", city="Aragón", country="ES", eea=True),
+    Region(cloud=Cloud.AWS, code="eu-west-2", city="London", country="GB", eea=False),
+    Region(cloud=Cloud.AWS, code="eu-central-2", city="Zurich", country="CH", eea=False),
+)
+"""AWS commercial-partition regions in Europe."""
+
+AZURE_REGIONS: Final = _index(
+    Region(
+        cloud=Cloud.AZURE,
+        code="northeurope",
+        city="Dublin",
+        country="IE",
+        eea=True,
+        pair="westeurope",
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="westeurope",
+        city="Amsterdam",
+        country="NL",
+        eea=True,
+        pair="northeurope",
+    ),
+    Region(
+        cloud=Cloud.AZURE, code="norwayeast", city="Oslo", country="NO", eea=True, pair="norwaywest"
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="norwaywest",
+        city="Stavanger",
+        country="NO",
+        eea=True,
+        pair="norwayeast",
+        restricted=True,
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="swedencentral",
+        city="Gävle",
+        country="SE",
+        eea=True,
+        pair="swedensouth",
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="germanywestcentral",
+        city="Frankfurt",
+        country="DE",
+        eea=True,
+        pair="germanynorth",
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="germanynorth",
+        city="Berlin",
+        country="DE",
+        eea=True,
+        pair="germanywestcentral",
+        restricted=True,
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="francecentral",
+        city="Paris",
+        country="FR",
+        eea=True,
+        pair="francesouth",
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="francesouth",
+        city="Marseille",
+        country="FR",
+        eea=True,
+        pair="francecentral",
+        restricted=True,
+    ),
+    Region(cloud=Cloud.AZURE, code="italynorth", city="Milan", country="IT", eea=True),
+    Region(cloud=Cloud.AZURE, code="polandcentral", city="Warsaw", country="PL", eea=True),
+    Region(cloud=Cloud.AZURE, code="spaincentral", city="Madrid", country="ES", eea=True),
+    Region(cloud=Cloud.AZURE, code="austriaeast", city="Vienna", country="AT", eea=True),
+    Region(cloud=Cloud.AZURE, code="belgiumcentral", city="Brussels", country="BE", eea=True),
+    Region(cloud=Cloud.AZURE, code="denmarkeast", city="Copenhagen", country="DK", eea=True),
+    Region(cloud=Cloud.AZURE, code="uksouth", city="London", country="GB", eea=False, pair="ukwest"),
+    Region(cloud=Cloud.AZURE, code="ukwest", city="Cardiff", country="GB", eea=False, pair="uksouth"),
+    Region(
+        cloud=Cloud.AZURE,
+        code="switzerlandnorth",
+        city="Zurich",
+        country="CH",
+        eea=False,
+        pair="switzerlandwest",
+    ),
+    Region(
+        cloud=Cloud.AZURE,
+        code="switzerlandwest",
+        city="Geneva",
+        country="CH",
+        eea=False,
+        pair="switzerlandnorth",
+        restricted=True,
+    ),
+)
+"""Azure regions in Europe, by programmatic name."""
+
+REGIONS: Final = MappingProxyType({Cloud.AWS: AWS_REGIONS, Cloud.AZURE: AZURE_REGIONS})
+
+APPROVED_AWS_REGIONS: Final = frozenset(code for code, r in AWS_REGIONS.items() if r.eea)
+"""Where Clover may place data on AWS: the EEA regions."""
+
+APPROVED_AZURE_LOCATIONS: Final = frozenset(code for code, r in AZURE_REGIONS.items() if r.eea)
+"""Where Clover may place data on Azure: the EEA regions."""
+
+APPROVED: Final = MappingProxyType(
+    {Cloud.AWS: APPROVED_AWS_REGIONS, Cloud.AZURE: APPROVED_AZURE_LOCATIONS}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placement:
+    """Where one site's data sits on one cloud."""
+
+    site: str
+    cloud: Cloud
+    region: str
+    country: str
+    in_site_country: bool
+    """False when the cloud has no region in the site's country and the stack opted into a
+    neighbouring one: every placement output then says the data sits outside the country."""
+
+    def describe(self) -> str:
+        where = REGIONS[self.cloud][self.region]
+        text = f"{self.cloud.value} {self.region} ({where.city}, {self.country})"
+        if not self.in_site_country:
+            text += f": outside {SITES[self.site].country}, by explicit opt-in"
+        return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site:
+    """A place that holds European user data."""
+
+    name: str
+    country: str
+    regions: MappingProxyType[Cloud, str]
+    """The default region per cloud that has one in the site's country."""
+    nearest: MappingProxyType[Cloud, str]
+    """Per cloud without a region in the country: the nearest EEA region, used only by opt-in."""
+
+    def placement(self, cloud: Cloud, region: str) -> Placement:
+        country = REGIONS[cloud][region].country
+        return Placement(
+            site=self.name,
+            cloud=cloud,
+            region=region,
+            country=country,
+            in_site_country=country == self.country,
+        )
+
+
+SITES: Final = MappingProxyType(
+    {
+        "dublin": Site(
+            name="dublin",
+            country="IE",
+            regions=MappingProxyType({Cloud.AWS: "eu-west-1", Cloud.AZURE: "northeurope"}),
+            nearest=MappingProxyType({}),
+        ),
+        "hamar": Site(
+            name="hamar",
+            country="NO",
+            regions=MappingProxyType({Cloud.AZURE: "norwayeast"}),
+            # AWS has no region in Norway; Stockholm is the nearest region inside the EEA.
+            nearest=MappingProxyType({Cloud.AWS: "eu-north-1"}),
+        ),
+    }
+)
+
+# Local Zones carry their parent region's code; their own names say where they are.
+# https://aws.amazon.com/about-aws/global-infrastructure/localzones/locations/
+AWS_LOCAL_ZONES: Final = MappingProxyType(
+    {
+        "eu-central-1-ath-1a": "GR",
+        "eu-central-1-ham-1a": "DE",
+        "eu-central-1-waw-1a": "PL",
+        "eu-central-1-ist-1a": "TR",
+        "eu-north-1-cph-1a": "DK",
+        "eu-north-1-hel-1a": "FI",
+    }
+)
+
+EEA_COUNTRIES: Final = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+)
+
+
+def normalise_azure_location(value: str) -> str:
+    """Azure's programmatic form of a location: ``"North Europe"`` becomes ``northeurope``.
+
+    Only ASCII letters and digits survive a match afterwards; a look-alike character (a non-ASCII
+    hyphen, a Cyrillic letter) leaves a name that is in no catalog and is therefore refused.
+    """
+    if not value.isascii():
+        # str.lower() maps some non-ASCII look-alikes onto ASCII (KELVIN SIGN to "k"): refuse first.
+        return value
+    return value.replace(" ", "").lower()

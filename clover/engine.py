@@ -1,0 +1,335 @@
+"""An in-process stand-in for the Pulumi engine that records what a program registers.
+
+The Pulumi CLI and provider plugins are not available where Clover's tests and offline check run, so
+programs are executed under the SDK's own unit-test seam (``pulumi.runtime.set_mocks``). The SDK's
+``MockMonitor`` hands ``Mocks.new_resource`` only a resource's type, name, inputs and provider; the
+engine sees more (``protect``, ``parent``, dependencies). :class:`RecordingMonitor` keeps the whole
+``RegisterResourceRequest`` so that the policy packs can be sent the same facts the engine sends them.
+
+Inputs are recorded in engine form (camelCase keys, the unknown sentinel for values not known at
+preview, secrets unwrapped) because that is what an analyzer receives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import pulumi
+import pulumi.runtime
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+UNKNOWN = rpc.UNKNOWN
+"""The engine's sentinel for a value that is not known until the resource is created."""
+
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+
+FAKE_AWS_ACCOUNT_ID = "123456789012"
+"""The account every offline run pretends to be in: AWS documents 123456789012 as its example id."""
+
+FAKE_AZURE_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+FAKE_AZURE_TENANT_ID = "00000000-0000-0000-0000-000000000001"
+FAKE_AZURE_OBJECT_ID = "00000000-0000-0000-0000-000000000002"
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource registration, as the engine would see it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    inputs: Mapping[str, Any]
+    """Inputs in engine form: camelCase keys, ``UNKNOWN`` for preview unknowns, secrets unwrapped."""
+    provider: str | None
+    """The provider reference ``<urn>::<id>``; also set when inherited from a parent's providers."""
+    parent: str | None
+    protect: bool
+    retain_on_delete: bool
+    dependencies: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    id: str | None
+
+    @property
+    def provider_urn(self) -> str | None:
+        """The URN part of the provider reference."""
+        if not self.provider:
+            return None
+        return self.provider.rsplit("::", 1)[0]
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+
+@dataclass
+class Recording:
+    """Everything one program run registered, in registration order."""
+
+    project: str
+    stack: str
+    resources: list[RecordedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> RecordedResource:
+        """The one resource with this logical name; a test helper that fails loudly."""
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            names = sorted(r.name for r in self.resources)
+            raise KeyError(f"expected one resource named {name!r}, found {len(found)}: {names}")
+        return found[0]
+
+    def provider_of(self, resource: RecordedResource) -> RecordedResource | None:
+        """The provider resource a resource is bound to, or None for a default provider."""
+        urn = resource.provider_urn
+        return self.by_urn().get(urn) if urn else None
+
+
+def to_engine_value(value: Any) -> Any:
+    """Convert a deserialized-from-protobuf value to engine form (secrets and references unwrapped)."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SECRET_SIG:
+            return to_engine_value(value.get("value"))
+        if sig == _RESOURCE_SIG:
+            ref = value.get("id") or value.get("urn")
+            return ref if ref else UNKNOWN
+        return {k: to_engine_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_engine_value(v) for v in value]
+    return value
+
+
+def _struct_to_engine(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return cast(dict[str, Any], to_engine_value(json_format.MessageToDict(struct)))
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A ``MockMonitor`` that also keeps every registration's options for the policy packs."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, recording: Recording) -> None:
+        super().__init__(mocks)
+        self.recording = recording
+        self.provider_inputs: dict[str, Mapping[str, Any]] = {}
+        """Provider reference (``urn::id``) and provider URN to that provider's inputs."""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs = _struct_to_engine(request.object)
+        resource = RecordedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            inputs=inputs,
+            provider=request.provider or None,
+            parent=request.parent or None,
+            protect=bool(request.protect) if request.HasField("protect") else False,
+            retain_on_delete=(
+                bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False
+            ),
+            dependencies=tuple(request.dependencies),
+            property_dependencies={
+                key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+            },
+            id=response.id or None,
+        )
+        self.recording.resources.append(resource)
+        if resource.is_provider:
+            self.provider_inputs[resource.urn] = inputs
+            self.provider_inputs[f"{resource.urn}::{response.id or UNKNOWN}"] = inputs
+        return response
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and data-source calls the way a provider would, offline.
+
+    In preview the engine knows only a new resource's inputs, so only inputs come back and every
+    computed output stays unknown. In an update (``preview=False``), clearly fake but well-formed
+    identifiers are synthesized so that programs which embed ARNs or ARM ids in policy documents
+    produce complete documents that can be linted.
+    """
+
+    def __init__(self, preview: bool) -> None:
+        self.preview = preview
+        self.monitor: RecordingMonitor | None = None
+
+    def _provider_inputs(self, provider_ref: str | None) -> Mapping[str, Any]:
+        if not provider_ref or self.monitor is None:
+            return {}
+        found = self.monitor.provider_inputs.get(provider_ref)
+        if found is None:
+            found = self.monitor.provider_inputs.get(provider_ref.rsplit("::", 1)[0], {})
+        return found
+
+    def _aws_region(self, provider_ref: str | None, inputs: Mapping[str, Any]) -> str:
+        region = inputs.get("region") or self._provider_inputs(provider_ref).get("region")
+        return region if isinstance(region, str) else UNKNOWN
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[Any, Any]]:
+        inputs = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return (f"{args.name}-provider-id", inputs)
+        if self.preview:
+            # The engine does not know a new resource's id or computed outputs during preview.
+            return (None, inputs)
+        resource_id = f"{args.name}-id"
+        state = dict(inputs)
+        package = args.typ.split(":", 1)[0]
+        if package == "aws":
+            state.setdefault("arn", self._fake_aws_arn(args, resource_id))
+            state.setdefault("region", self._aws_region(args.provider, inputs))
+        elif package == "azure-native":
+            state.setdefault("name", inputs.get(_azure_name_key(args.typ)) or args.name)
+            resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
+        state.setdefault("id", resource_id)
+        return (resource_id, state)
+
+    def _fake_aws_arn(self, args: pulumi.runtime.MockResourceArgs, resource_id: str) -> str:
+        _, module, _ = (args.typ.split(":") + ["", ""])[:3]
+        service, _, kind = module.partition("/")
+        if service == "s3":
+            return f"arn:aws:s3:::{args.inputs.get('bucket') or args.name}"
+        if service == "iam":
+            return f"arn:aws:iam::{FAKE_AWS_ACCOUNT_ID}:role/{args.inputs.get('name') or args.name}"
+        region = self._aws_region(args.provider, args.inputs)
+        return f"arn:aws:{service}:{region}:{FAKE_AWS_ACCOUNT_ID}:{kind.lower() or service}/{resource_id}"
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        region = self._aws_region(args.provider, args.args)
+        answers: dict[str, Callable[[], dict[str, Any]]] = {
+            "aws:index/getRegion:getRegion": lambda: {
+                "name": region,
+                "region": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region,
+            },
+            "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
+                "accountId": FAKE_AWS_ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{FAKE_AWS_ACCOUNT_ID}:user/clover-offline",
+                "id": FAKE_AWS_ACCOUNT_ID,
+                "userId": "AIDACLOVEROFFLINE",
+            },
+            "aws:index/getPartition:getPartition": lambda: {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+                "id": "aws",
+            },
+            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
+                "names": [f"{region}{z}" for z in "abc"],
+                "zoneIds": [f"{region}-az{i}" for i in (1, 2, 3)],
+                "groupNames": [region] * 3,
+                "id": region,
+                "region": region,
+            },
+            "azure-native:authorization:getClientConfig": lambda: {
+                "clientId": FAKE_AZURE_OBJECT_ID,
+                "objectId": FAKE_AZURE_OBJECT_ID,
+                "subscriptionId": FAKE_AZURE_SUBSCRIPTION_ID,
+                "tenantId": FAKE_AZURE_TENANT_ID,
+            },
+        }
+        answer = answers.get(args.token)
+        return (answer() if answer else {}, [])
+
+
+def _azure_name_key(type_: str) -> str:
+    """The input that names an azure-native resource: ``resourceGroupName`` for groups, etc."""
+    resource = type_.rsplit(":", 1)[-1]
+    return resource[0].lower() + resource[1:] + "Name"
+
+
+def _fake_arm_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    _, module, resource = (type_.split(":") + ["", ""])[:3]
+    sub = f"/subscriptions/{FAKE_AZURE_SUBSCRIPTION_ID}"
+    if resource == "ResourceGroup":
+        return f"{sub}/resourceGroups/{name}"
+    group = inputs.get("resourceGroupName") or "unknown-group"
+    namespace = f"Microsoft.{module[:1].upper()}{module[1:]}"
+    kind = resource[:1].lower() + resource[1:] + "s"
+    return f"{sub}/resourceGroups/{group}/providers/{namespace}/{kind}/{name}"
+
+
+@contextlib.contextmanager
+def _fresh_runtime(config: Mapping[str, str], secret_keys: list[str]) -> Iterator[None]:
+    """A new event loop and clean SDK globals, restored afterwards, so runs never leak state."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.reset_options()
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
+        pulumi.runtime.set_all_config(dict(config), secret_keys)
+        yield
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def run_program(
+    program: Callable[[], object],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    preview: bool = True,
+) -> Recording:
+    """Run ``program`` as ``pulumi preview`` (or ``up``) would, against the recording stand-in.
+
+    ``config`` is the stack configuration in the engine's form: fully qualified keys
+    (``aws:region``, ``clover:sites``) and string values, structured values JSON-encoded.
+    Exceptions raised by the program propagate unchanged, after the runtime has been cleaned up.
+    """
+    recording = Recording(project=project, stack=stack)
+    mocks = RecordingMocks(preview=preview)
+    with _fresh_runtime(config or {}, secret_keys or []):
+        monitor = RecordingMonitor(mocks, recording)
+        mocks.monitor = monitor
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        _sync_await(run_pulumi_func(program))  # type: ignore[arg-type]
+        root = settings.get_root_resource()
+        exported = getattr(root, "outputs", {}) or {}
+        recording.outputs = {k: _resolve_output(v) for k, v in exported.items()}
+    return recording
+
+
+def _resolve_output(value: Any) -> Any:
+    """Resolve an exported value to plain data; unknowns become ``UNKNOWN``."""
+
+    async def resolve() -> Any:
+        output = pulumi.Output.from_input(value)
+        known = await output.is_known()
+        return await output.future(with_unknowns=True) if known else UNKNOWN
+
+    try:
+        result = _sync_await(resolve())
+    except Exception:  # noqa: BLE001 - an export that cannot resolve offline is reported unknown
+        return UNKNOWN
+    return json.loads(json.dumps(result, default=lambda _: UNKNOWN))
