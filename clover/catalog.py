@@ -1,8 +1,8 @@
 """The site and region catalog: the one place that says where Clover may put data.
 
-Facts come from the providers' own region metadata (botocore ``partitions.json`` for AWS, Microsoft's
-list of Azure regions and region pairs). A policy pack is published on its own and keeps its own
-allow-list defaults; ``tests/test_catalog.py`` proves every site placement here lies inside them.
+Facts come from the providers' own region metadata (botocore ``partitions.json`` for AWS,
+Microsoft's list of Azure regions and region pairs). A policy pack is published on its own and
+keeps its own allow-list defaults; a test proves every site placement here lies inside them.
 """
 
 from __future__ import annotations
@@ -129,8 +129,12 @@ AZURE_REGIONS: Final = _index(
     Region(cloud=Cloud.AZURE, code="austriaeast", city="Vienna", country="AT", eea=True),
     Region(cloud=Cloud.AZURE, code="belgiumcentral", city="Brussels", country="BE", eea=True),
     Region(cloud=Cloud.AZURE, code="denmarkeast", city="Copenhagen", country="DK", eea=True),
-    Region(cloud=Cloud.AZURE, code="uksouth", city="London", country="GB", eea=False, pair="ukwest"),
-    Region(cloud=Cloud.AZURE, code="ukwest", city="Cardiff", country="GB", eea=False, pair="uksouth"),
+    Region(
+        cloud=Cloud.AZURE, code="uksouth", city="London", country="GB", eea=False, pair="ukwest"
+    ),
+    Region(
+        cloud=Cloud.AZURE, code="ukwest", city="Cardiff", country="GB", eea=False, pair="uksouth"
+    ),
     Region(
         cloud=Cloud.AZURE,
         code="switzerlandnorth",
@@ -237,9 +241,10 @@ AWS_LOCAL_ZONES: Final = MappingProxyType(
     }
 )
 
-EEA_COUNTRIES: Final = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+_EU_COUNTRIES: Final = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
 )
+EEA_COUNTRIES: Final = frozenset([*_EU_COUNTRIES.split(), "IS", "LI", "NO"])
 
 
 def normalise_azure_location(value: str) -> str:

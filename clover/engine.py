@@ -3,8 +3,8 @@
 The Pulumi CLI and provider plugins are not available where Clover's tests and offline check run, so
 programs are executed under the SDK's own unit-test seam (``pulumi.runtime.set_mocks``). The SDK's
 ``MockMonitor`` hands ``Mocks.new_resource`` only a resource's type, name, inputs and provider; the
-engine sees more (``protect``, ``parent``, dependencies). :class:`RecordingMonitor` keeps the whole
-``RegisterResourceRequest`` so that the policy packs can be sent the same facts the engine sends them.
+engine sees more (``protect``, ``parent``, dependencies). :class:`RecordingMonitor` keeps the
+whole ``RegisterResourceRequest`` so the policy packs can be sent the facts the engine sends them.
 
 Inputs are recorded in engine form (camelCase keys, the unknown sentinel for values not known at
 preview, secrets unwrapped) because that is what an analyzer receives.
@@ -30,9 +30,9 @@ from pulumi.runtime.sync_await import _sync_await
 UNKNOWN = rpc.UNKNOWN
 """The engine's sentinel for a value that is not known until the resource is created."""
 
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = rpc._special_secret_sig
+_RESOURCE_SIG = rpc._special_resource_sig
+_SIG_KEY = rpc._special_sig_key
 
 FAKE_AWS_ACCOUNT_ID = "123456789012"
 """The account every offline run pretends to be in: AWS documents 123456789012 as its example id."""
@@ -51,7 +51,7 @@ class RecordedResource:
     name: str
     custom: bool
     inputs: Mapping[str, Any]
-    """Inputs in engine form: camelCase keys, ``UNKNOWN`` for preview unknowns, secrets unwrapped."""
+    """Engine form: camelCase keys, ``UNKNOWN`` for preview unknowns, secrets unwrapped."""
     provider: str | None
     """The provider reference ``<urn>::<id>``; also set when inherited from a parent's providers."""
     parent: str | None
@@ -103,7 +103,7 @@ class Recording:
 
 
 def to_engine_value(value: Any) -> Any:
-    """Convert a deserialized-from-protobuf value to engine form (secrets and references unwrapped)."""
+    """Convert a value decoded from protobuf to engine form (secrets and references unwrapped)."""
     if isinstance(value, dict):
         sig = value.get(_SIG_KEY)
         if sig == _SECRET_SIG:
@@ -207,14 +207,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return (resource_id, state)
 
     def _fake_aws_arn(self, args: pulumi.runtime.MockResourceArgs, resource_id: str) -> str:
-        _, module, _ = (args.typ.split(":") + ["", ""])[:3]
+        _, module, _ = [*args.typ.split(":"), "", ""][:3]
         service, _, kind = module.partition("/")
         if service == "s3":
             return f"arn:aws:s3:::{args.inputs.get('bucket') or args.name}"
         if service == "iam":
             return f"arn:aws:iam::{FAKE_AWS_ACCOUNT_ID}:role/{args.inputs.get('name') or args.name}"
         region = self._aws_region(args.provider, args.inputs)
-        return f"arn:aws:{service}:{region}:{FAKE_AWS_ACCOUNT_ID}:{kind.lower() or service}/{resource_id}"
+        kind = kind.lower() or service
+        return f"arn:aws:{service}:{region}:{FAKE_AWS_ACCOUNT_ID}:{kind}/{resource_id}"
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
@@ -265,7 +266,7 @@ def _azure_name_key(type_: str) -> str:
 
 
 def _fake_arm_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
-    _, module, resource = (type_.split(":") + ["", ""])[:3]
+    _, module, resource = [*type_.split(":"), "", ""][:3]
     sub = f"/subscriptions/{FAKE_AZURE_SUBSCRIPTION_ID}"
     if resource == "ResourceGroup":
         return f"{sub}/resourceGroups/{name}"
@@ -312,7 +313,9 @@ def run_program(
     with _fresh_runtime(config or {}, secret_keys or []):
         monitor = RecordingMonitor(mocks, recording)
         mocks.monitor = monitor
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(
+            mocks, project=project, stack=stack, preview=preview, monitor=monitor
+        )
         _sync_await(run_pulumi_func(program))  # type: ignore[arg-type]
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}
