@@ -1,0 +1,173 @@
+"""Where each recorded resource lands: what the providers fill in during ``Check``, reproduced.
+
+Mocks do not run a provider's ``Check``, so defaults that the real engine would see are filled in
+here, deliberately and only as the providers document them:
+
+- pulumi-aws v7 gives most resources a ``region`` argument. When it is not set, the provider's
+  ``region`` applies (for a default provider, the stack's ``aws:region``). A region given only by the
+  ``AWS_REGION`` environment variable is not visible in the provider's inputs, so it stays unknown.
+  https://www.pulumi.com/registry/packages/aws/how-to-guides/multi-region-v7/
+- pulumi-azure-native v3 fills a missing ``location`` from the provider's ``location`` (for a
+  default provider ``azure-native:location``), else from the resource group's location; when the
+  resource group cannot be identified, the location is unknown.
+  https://www.pulumi.com/registry/packages/azure-native/installation-configuration/
+
+Values the engine would not know at preview stay ``UNKNOWN`` so that the residency rules fail closed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clover.catalog import AWS_REGIONS, AZURE_REGIONS, normalise_azure_location
+from clover.engine import UNKNOWN, RecordedResource, Recording
+
+AWS_PACKAGE = "aws"
+AZURE_PACKAGE = "azure-native"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placed:
+    """A recorded resource with the properties the engine would send after the provider's Check."""
+
+    resource: RecordedResource
+    properties: Mapping[str, Any]
+    provider: RecordedResource | None
+    region: str | None
+    """AWS: the effective region (``UNKNOWN`` when it cannot be proven); None for other packages."""
+    location: str | None
+    """Azure: the effective location (``UNKNOWN`` when it cannot be proven); None for others."""
+
+    @property
+    def country(self) -> str | None:
+        if self.region and self.region in AWS_REGIONS:
+            return AWS_REGIONS[self.region].country
+        if self.location and self.location in AZURE_REGIONS:
+            return AZURE_REGIONS[self.location].country
+        return None
+
+
+def package_of(type_: str) -> str:
+    if type_.startswith("pulumi:providers:"):
+        return "pulumi"
+    return type_.split(":", 1)[0]
+
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+@functools.cache
+def takes_argument(type_: str, argument: str) -> bool:
+    """Whether the SDK class for ``type_`` accepts ``argument`` (``region``, ``location``).
+
+    Read from the installed provider SDK, so that a global-service type (no ``region`` argument in
+    pulumi-aws v7) or an Azure sub-resource (no ``location``) is never given one.
+    """
+    package, module, name = [*type_.split(":"), "", ""][:3]
+    root = {AWS_PACKAGE: "pulumi_aws", AZURE_PACKAGE: "pulumi_azure_native"}.get(package)
+    if root is None or not name:
+        return False
+    first = module.split("/")[0]
+    parts = [root] if first == "index" else [root, *module.split("/")[:1]]
+    if package == AZURE_PACKAGE and "/" in module:
+        parts.append(module.split("/")[1])
+    try:
+        cls = getattr(importlib.import_module(".".join(parts)), name)
+        init = cls._internal_init
+    except (ImportError, AttributeError):
+        return False
+    snake = _CAMEL.sub("_", argument).lower()
+    return snake in inspect.signature(init).parameters
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+class Placer:
+    """Fills in effective regions and locations for every resource of one recording."""
+
+    def __init__(self, recording: Recording, config: Mapping[str, str]) -> None:
+        self.recording = recording
+        self.config = config
+        self.by_urn = recording.by_urn()
+        self._locations: dict[str, str] = {}
+
+    def _provider(self, resource: RecordedResource) -> RecordedResource | None:
+        return self.by_urn.get(resource.provider_urn) if resource.provider_urn else None
+
+    def aws_region(self, resource: RecordedResource) -> str:
+        own = resource.inputs.get("region")
+        if own is not None:
+            return own if isinstance(own, str) and own else UNKNOWN
+        provider = self._provider(resource)
+        if provider is not None:
+            return _text(provider.inputs.get("region")) or UNKNOWN
+        return _text(self.config.get("aws:region")) or UNKNOWN
+
+    def azure_location(self, resource: RecordedResource) -> str:
+        cached = self._locations.get(resource.urn)
+        if cached is not None:
+            return cached
+        location = self._azure_location(resource)
+        self._locations[resource.urn] = location
+        return location
+
+    def _azure_location(self, resource: RecordedResource) -> str:
+        own = resource.inputs.get("location")
+        if own is not None:
+            return normalise_azure_location(own) if isinstance(own, str) and own else UNKNOWN
+        provider = self._provider(resource)
+        provider_location = (
+            provider.inputs.get("location")
+            if provider is not None
+            else self.config.get("azure-native:location")
+        )
+        if _text(provider_location):
+            return normalise_azure_location(str(provider_location))
+        group = self._resource_group(resource)
+        if group is None:
+            return UNKNOWN
+        return self.azure_location(group)
+
+    def _resource_group(self, resource: RecordedResource) -> RecordedResource | None:
+        """The stack's resource group this resource is placed in, if it can be identified."""
+        name = resource.inputs.get("resourceGroupName")
+        groups = self.recording.of_type("azure-native:resources:ResourceGroup")
+        if isinstance(name, str) and name != UNKNOWN:
+            for group in groups:
+                if group.inputs.get("resourceGroupName", group.name) == name:
+                    return group
+            return None
+        for urn in resource.property_dependencies.get("resourceGroupName", ()):
+            found = self.by_urn.get(urn)
+            if found is not None and found.type == "azure-native:resources:ResourceGroup":
+                return found
+        return None
+
+    def place(self, resource: RecordedResource) -> Placed:
+        package = package_of(resource.type)
+        properties = dict(resource.inputs)
+        region = location = None
+        if package == AWS_PACKAGE and takes_argument(resource.type, "region"):
+            region = self.aws_region(resource)
+            properties.setdefault("region", region)
+        elif package == AZURE_PACKAGE and takes_argument(resource.type, "location"):
+            location = self.azure_location(resource)
+            properties.setdefault("location", location)
+        return Placed(
+            resource=resource,
+            properties=properties,
+            provider=self._provider(resource),
+            region=region,
+            location=location,
+        )
+
+    def place_all(self) -> list[Placed]:
+        return [self.place(r) for r in self.recording.resources]
