@@ -4,15 +4,15 @@ Mocks do not run a provider's ``Check``, so defaults that the real engine would 
 here, deliberately and only as the providers document them:
 
 - pulumi-aws v7 gives most resources a ``region`` argument. When it is not set, the provider's
-  ``region`` applies (for a default provider, the stack's ``aws:region``). A region given only by the
-  ``AWS_REGION`` environment variable is not visible in the provider's inputs, so it stays unknown.
+  ``region`` applies (for a default provider, the stack's ``aws:region``). A region given only by
+  the ``AWS_REGION`` environment variable is not in the provider's inputs, so it stays unknown.
   https://www.pulumi.com/registry/packages/aws/how-to-guides/multi-region-v7/
 - pulumi-azure-native v3 fills a missing ``location`` from the provider's ``location`` (for a
   default provider ``azure-native:location``), else from the resource group's location; when the
   resource group cannot be identified, the location is unknown.
   https://www.pulumi.com/registry/packages/azure-native/installation-configuration/
 
-Values the engine would not know at preview stay ``UNKNOWN`` so that the residency rules fail closed.
+Values the engine would not know at preview stay ``UNKNOWN``, so the residency rules fail closed.
 """
 
 from __future__ import annotations

@@ -1,0 +1,266 @@
+"""The offline residency check: run a Pulumi Python program as ``pulumi preview`` would, offline,
+and send every resource to the policy packs exactly as the CLI does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clover.analyzer import (
+    AnalyzedResource,
+    Diagnostic,
+    PolicyConfigError,
+    PolicyPack,
+    PolicyPackError,
+    ProviderRef,
+    load_pack_config,
+)
+from clover.engine import Recording, run_program
+from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, Placer, package_of
+from clover.project import Project, ProjectError, load_project, stack_config
+
+CLOVER_PACKS_DIR = Path(__file__).resolve().parents[1] / "policy_packs"
+DEFAULT_PACKS = ("eu_residency", "eu_data_protection")
+
+
+class CheckError(Exception):
+    """A usage or input error: the check cannot give a verdict. Exit code 2."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+        """A traceback or other detail, shown only with ``--verbose``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackRun:
+    directory: Path
+    config_file: Path | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    project: Project
+    stack: str
+    placed: Sequence[Placed]
+    diagnostics: Sequence[Diagnostic]
+    packs: Sequence[PackRun]
+
+    @property
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.enforcement_level == "mandatory"]
+
+    @property
+    def advisory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.enforcement_level == "advisory"]
+
+
+def resolve_stack(project: Project, stack: str | None) -> str:
+    chosen = stack or os.environ.get("PULUMI_STACK")
+    if not chosen:
+        known = ", ".join(project.stacks()) or "none"
+        raise CheckError(
+            f"no stack selected: pass --stack NAME or set PULUMI_STACK; "
+            f"stacks of project {project.name}: {known}"
+        )
+    return chosen
+
+
+def resolve_packs(
+    project: Project, stack: str, packs: Sequence[Path], configs: Sequence[Path]
+) -> list[PackRun]:
+    """Pair packs with configs by order, as ``pulumi preview`` does; default to Clover's packs."""
+    if len(configs) > len(packs) and packs:
+        raise CheckError(
+            f"--policy-pack-config given {len(configs)} times for {len(packs)} --policy-pack: "
+            "configs are paired with packs by order"
+        )
+    if not packs:
+        if configs:
+            raise CheckError("--policy-pack-config needs a matching --policy-pack before it")
+        runs = []
+        for name in DEFAULT_PACKS:
+            config = CLOVER_PACKS_DIR / "config" / f"{name}.{stack}.json"
+            runs.append(
+                PackRun(
+                    directory=CLOVER_PACKS_DIR / name,
+                    config_file=config if config.is_file() else None,
+                )
+            )
+        return runs
+    runs = []
+    for i, directory in enumerate(packs):
+        config_file = configs[i] if i < len(configs) else None
+        if config_file is not None and not config_file.is_file():
+            raise CheckError(f"--policy-pack-config {config_file}: no such file")
+        runs.append(PackRun(directory=directory, config_file=config_file))
+    return runs
+
+
+@contextlib.contextmanager
+def _inside_project(directory: Path) -> Iterator[None]:
+    """Run with the project as working directory and import root, as the language host does;
+    afterwards forget the project's own modules so another project can be run in this process."""
+    before_cwd = Path.cwd()
+    before_modules = set(sys.modules)
+    sys.path.insert(0, str(directory))
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(before_cwd)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(directory))
+        for name in set(sys.modules) - before_modules:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(directory)):
+                del sys.modules[name]
+
+
+def run_project(project: Project, stack: str, config: Mapping[str, str]) -> Recording:
+    """Run the project's program in preview mode against the recording engine stand-in."""
+
+    def program() -> None:
+        runpy.run_path(str(project.main), run_name="__main__")
+
+    with _inside_project(project.directory):
+        try:
+            return run_program(
+                program, project=project.name, stack=stack, config=config, preview=True
+            )
+        except Exception as err:  # noqa: BLE001 - any program failure is reported as exit 2
+            detail = traceback.format_exc()
+            # pulumi.RunError is the SDK's "clean exit" error: its message is the whole story.
+            message = str(err) or type(err).__name__
+            if type(err).__name__ not in {"RunError", "ConfigError"}:
+                message = f"{type(err).__name__}: {message}"
+            raise CheckError(
+                f"the program {project.main} failed for stack {stack}: {message}", detail
+            ) from None
+
+
+def _default_provider(
+    project: Project, stack: str, package: str, config: Mapping[str, str]
+) -> ProviderRef:
+    prefix = f"{package}:"
+    return ProviderRef(
+        type=f"pulumi:providers:{package}",
+        name="default",
+        urn=f"urn:pulumi:{stack}::{project.name}::pulumi:providers:{package}::default",
+        properties={k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)},
+    )
+
+
+def _disabled_defaults(config: Mapping[str, str]) -> set[str]:
+    import json  # noqa: PLC0415
+
+    raw = config.get("pulumi:disable-default-providers")
+    if not raw:
+        return set()
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = [part.strip() for part in raw.split(",")]
+    return {str(v) for v in value} if isinstance(value, list) else set()
+
+
+def to_analyzed(
+    project: Project, stack: str, placed: Sequence[Placed], config: Mapping[str, str]
+) -> list[AnalyzedResource]:
+    disabled = _disabled_defaults(config)
+    analyzed: list[AnalyzedResource] = []
+    for item in placed:
+        resource = item.resource
+        package = package_of(resource.type)
+        provider: ProviderRef | None = None
+        if item.provider is not None:
+            provider = ProviderRef(
+                type=item.provider.type,
+                name=item.provider.name,
+                urn=item.provider.urn,
+                properties=item.provider.inputs,
+            )
+        elif resource.custom and package in {AWS_PACKAGE, AZURE_PACKAGE}:
+            if "*" in disabled or package in disabled:
+                raise CheckError(
+                    f"{resource.urn} would use the default {package} provider, which the stack "
+                    f"disables (pulumi:disable-default-providers); give it an explicit provider"
+                )
+            provider = _default_provider(project, stack, package, config)
+        analyzed.append(
+            AnalyzedResource(
+                urn=resource.urn,
+                type=resource.type,
+                name=resource.name,
+                properties=item.properties,
+                provider=provider,
+                parent=resource.parent,
+                protect=resource.protect,
+                dependencies=resource.dependencies,
+                property_dependencies=resource.property_dependencies,
+            )
+        )
+    return analyzed
+
+
+def analyze(
+    runs: Sequence[PackRun],
+    resources: Sequence[AnalyzedResource],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Diagnostic]:
+    """Start every pack as the CLI does, configure it, and send every resource, then the stack."""
+    diagnostics: list[Diagnostic] = []
+    for run in runs:
+        config: Mapping[str, Any] | None = None
+        try:
+            if run.config_file is not None:
+                config = load_pack_config(run.config_file)
+            with PolicyPack(run.directory) as pack:
+                pack.configure(config)
+                for i, resource in enumerate(resources):
+                    diagnostics.extend(pack.analyze(resource))
+                    if progress is not None:
+                        progress(pack.name, i + 1, len(resources))
+                diagnostics.extend(pack.analyze_stack(resources))
+        except PolicyConfigError as err:
+            where = f" ({run.config_file})" if run.config_file else ""
+            raise CheckError(f"policy pack config{where}: {err}") from None
+        except PolicyPackError as err:
+            raise CheckError(f"--policy-pack {run.directory}: {err}") from None
+    return diagnostics
+
+
+def check(
+    *,
+    cwd: Path,
+    stack: str | None,
+    packs: Sequence[Path] = (),
+    pack_configs: Sequence[Path] = (),
+    progress: Callable[[str, int, int], None] | None = None,
+) -> CheckResult:
+    """Run the whole check; raise :class:`CheckError` for anything that prevents a verdict."""
+    try:
+        project = load_project(cwd)
+        stack_name = resolve_stack(project, stack)
+        config = stack_config(project, stack_name)
+    except ProjectError as err:
+        raise CheckError(str(err)) from None
+    runs = resolve_packs(project, stack_name, packs, pack_configs)
+    for run in runs:
+        if not run.directory.is_dir():
+            raise CheckError(f"--policy-pack {run.directory}: no such directory")
+    recording = run_project(project, stack_name, config)
+    placed = Placer(recording, config).place_all()
+    analyzed = to_analyzed(project, stack_name, placed, config)
+    diagnostics = analyze(runs, analyzed, progress)
+    return CheckResult(
+        project=project, stack=stack_name, placed=placed, diagnostics=diagnostics, packs=runs
+    )

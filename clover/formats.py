@@ -1,0 +1,184 @@
+"""Renderings of a check result: a terminal/CI-log text view, the JSON contract and SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from rich.console import Console
+from rich.table import Table
+
+from clover import __version__
+from clover.check import CheckResult
+from clover.engine import UNKNOWN
+from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
+
+FORMATS: Final = ("text", "json", "sarif")
+SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
+SITE_TAG: Final = "residency-site"
+
+
+def _shown(value: str | None) -> str | None:
+    """None where the field does not apply; ``"unknown"`` where the engine could not know it."""
+    return "unknown" if value == UNKNOWN else value
+
+
+def site_of(item: Placed) -> str | None:
+    """The site a resource belongs to: its ``residency-site`` tag, else its provider's default."""
+    tags = item.properties.get("tags")
+    if isinstance(tags, Mapping) and isinstance(tags.get(SITE_TAG), str):
+        return str(tags[SITE_TAG])
+    if item.provider is not None:
+        default_tags = item.provider.inputs.get("defaultTags")
+        if isinstance(default_tags, Mapping):
+            inner = default_tags.get("tags")
+            if isinstance(inner, Mapping) and isinstance(inner.get(SITE_TAG), str):
+                return str(inner[SITE_TAG])
+    return None
+
+
+def cloud_of(item: Placed) -> str | None:
+    package = package_of(item.resource.type)
+    return {AWS_PACKAGE: "aws", AZURE_PACKAGE: "azure"}.get(package)
+
+
+def to_json(result: CheckResult) -> dict[str, Any]:
+    resources = [
+        {
+            "urn": p.resource.urn,
+            "type": p.resource.type,
+            "name": p.resource.name,
+            "provider": p.provider.urn if p.provider is not None else None,
+            "region": _shown(p.region),
+            "location": _shown(p.location),
+            "country": p.country,
+        }
+        for p in result.placed
+    ]
+    diagnostics = [
+        {
+            "policyPack": d.policy_pack,
+            "policy": d.policy,
+            "enforcementLevel": d.enforcement_level,
+            "severity": d.severity,
+            "urn": d.urn,
+            "message": d.message,
+        }
+        for d in result.diagnostics
+    ]
+    return {
+        "stack": result.stack,
+        "resources": resources,
+        "diagnostics": diagnostics,
+        "summary": {
+            "resources": len(resources),
+            "mandatory": len(result.mandatory),
+            "advisory": len(result.advisory),
+        },
+    }
+
+
+def to_sarif(result: CheckResult) -> dict[str, Any]:
+    """SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, located at the program."""
+    artifact = result.project.main.name
+    rules: dict[str, dict[str, Any]] = {}
+    results: list[dict[str, Any]] = []
+    for d in result.diagnostics:
+        rule_id = f"{d.policy_pack}/{d.policy}"
+        level = "error" if d.enforcement_level == "mandatory" else "warning"
+        rules.setdefault(
+            rule_id,
+            {
+                "id": rule_id,
+                "name": d.policy,
+                "shortDescription": {"text": d.policy},
+                "fullDescription": {"text": d.description or d.policy},
+                "defaultConfiguration": {"level": level},
+                "properties": {"tags": ["data-residency", d.policy_pack]},
+            },
+        )
+        results.append(
+            {
+                "ruleId": rule_id,
+                "ruleIndex": list(rules).index(rule_id),
+                "level": level,
+                "message": {"text": f"{d.message} [{d.urn}]" if d.urn else d.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": artifact, "uriBaseId": "PROJECTROOT"},
+                            "region": {"startLine": 1},
+                        },
+                        "logicalLocations": [
+                            {"fullyQualifiedName": d.urn or result.stack, "kind": "resource"}
+                        ],
+                    }
+                ],
+                "properties": {"severity": d.severity, "stack": result.stack},
+            }
+        )
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "clover",
+                        "version": __version__,
+                        "informationUri": "https://github.com/clover/clover",
+                        "rules": list(rules.values()),
+                    }
+                },
+                "automationDetails": {"id": f"clover-check/{result.stack}/"},
+                "results": results,
+            }
+        ],
+    }
+
+
+def to_text(result: CheckResult, width: int = 120) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    table = Table(title=f"Placement of stack {result.stack}", show_lines=False)
+    for column in ("resource", "type", "cloud", "region", "country", "site"):
+        table.add_column(column)
+    for item in result.placed:
+        if cloud_of(item) is None:
+            continue
+        where = item.region or item.location
+        shown = "unknown" if where == UNKNOWN else (where or "-")
+        table.add_row(
+            item.resource.name,
+            item.resource.type,
+            cloud_of(item) or "-",
+            shown,
+            item.country or "-",
+            site_of(item) or "-",
+        )
+    console.print(table)
+    by_pack: dict[str, list[Any]] = {}
+    for d in result.diagnostics:
+        by_pack.setdefault(d.policy_pack, []).append(d)
+    for pack, found in by_pack.items():
+        console.print(f"\nPolicy pack {pack}: {len(found)} violation(s)")
+        for d in found:
+            console.print(f"  [{d.enforcement_level}] {d.policy} ({d.severity or '-'})")
+            console.print(f"    {d.urn}")
+            console.print(f"    {d.message}")
+    verdict = "FAILED" if result.mandatory else "passed"
+    console.print(
+        f"\nResidency check {verdict}: {len(result.placed)} resources, "
+        f"{len(result.mandatory)} mandatory and {len(result.advisory)} advisory violation(s)."
+    )
+    return buffer.getvalue()
+
+
+def render(result: CheckResult, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(to_json(result), indent=2) + "\n"
+    if fmt == "sarif":
+        return json.dumps(to_sarif(result), indent=2) + "\n"
+    return to_text(result)
