@@ -130,6 +130,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.provider_inputs: dict[str, Mapping[str, Any]] = {}
         """Provider reference (``urn::id``) and provider URN to that provider's inputs."""
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine qualifies a type with its parent's type only below the root stack:
+        # top-level resources are urn:pulumi:<stack>::<project>::<type>::<name>.
+        if parent and parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
+            parent = ""
+        return str(super().make_urn(parent, type_, name))
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
