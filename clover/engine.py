@@ -308,14 +308,16 @@ def run_program(
     config: Mapping[str, str] | None = None,
     secret_keys: list[str] | None = None,
     preview: bool = True,
+    into: Recording | None = None,
 ) -> Recording:
     """Run ``program`` as ``pulumi preview`` (or ``up``) would, against the recording stand-in.
 
     ``config`` is the stack configuration in the engine's form: fully qualified keys
     (``aws:region``, ``clover:sites``) and string values, structured values JSON-encoded.
-    Exceptions raised by the program propagate unchanged, after the runtime has been cleaned up.
+    Exceptions raised by the program propagate unchanged, after the runtime has been cleaned up;
+    pass ``into`` to keep what was registered before the failure.
     """
-    recording = Recording(project=project, stack=stack)
+    recording = into if into is not None else Recording(project=project, stack=stack)
     mocks = RecordingMocks(preview=preview)
     with _fresh_runtime(config or {}, secret_keys or []):
         monitor = RecordingMonitor(mocks, recording)

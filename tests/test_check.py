@@ -1,0 +1,377 @@
+"""``python -m clover check``: exit codes, formats and bad input, over the real policy packs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from clover.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+PROGRAMS = ROOT / "tests" / "data" / "programs"
+RESIDENCY = ROOT / "policy_packs" / "eu_residency"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json"
+
+# Each deliberately misplaced program, and the logical name of the resource that must be blocked.
+MISPLACED = {
+    "aws-bucket-us-east-1": "customer-exports",
+    "aws-default-provider-region": "customer-key",
+    "aws-resource-region-override": "replica-store",
+    "aws-component-provider-map": "archive-bucket",
+    "aws-computed-region": "wherever",
+    "aws-local-zone-istanbul": "edge-istanbul",
+    "aws-backup-copy-singapore": "nightly",
+    "aws-dynamodb-replica-us": "sessions",
+    "aws-replication-external-bucket": "source-replication",
+    "aws-multi-region-key": "global-key",
+    "azure-storage-eastus": "exports",
+    "azure-resource-group-inheritance": "inherits",
+    "azure-cosmos-us-replica": "profiles",
+    "azure-grs-without-approved-pair": "geo",
+}
+
+
+def _check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
+    code = main(["check", *args, "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out else {}), err
+
+
+def test_every_misplaced_program_is_in_the_set() -> None:
+    assert sorted(p.name for p in PROGRAMS.iterdir() if p.is_dir()) == sorted(MISPLACED)
+
+
+@pytest.mark.parametrize(("program", "resource"), sorted(MISPLACED.items()))
+def test_misplaced_program_is_blocked_with_its_urn(
+    capsys: pytest.CaptureFixture[str], program: str, resource: str
+) -> None:
+    code, report, err = _check_json(
+        capsys, "--cwd", str(PROGRAMS / program), "--stack", "test", "--policy-pack", str(RESIDENCY)
+    )
+    assert code == 1, err
+    blocked = [
+        d
+        for d in report["diagnostics"]
+        if d["enforcementLevel"] == "mandatory" and d["urn"].endswith(f"::{resource}")
+    ]
+    assert blocked, f"{program}: no mandatory diagnostic for {resource}: {report['diagnostics']}"
+    assert report["summary"]["mandatory"] >= len(blocked)
+
+
+def test_resource_group_inheritance_is_filled_in_as_azure_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, report, _ = _check_json(
+        capsys,
+        "--cwd",
+        str(PROGRAMS / "azure-resource-group-inheritance"),
+        "--stack",
+        "test",
+        "--policy-pack",
+        str(RESIDENCY),
+    )
+    assert code == 1
+    account = next(r for r in report["resources"] if r["name"] == "inherits")
+    assert account["location"] == "westus"
+    assert account["region"] is None
+
+
+def test_computed_region_stays_unknown_and_blocks(capsys: pytest.CaptureFixture[str]) -> None:
+    _, report, _ = _check_json(
+        capsys,
+        "--cwd",
+        str(PROGRAMS / "aws-computed-region"),
+        "--stack",
+        "test",
+        "--policy-pack",
+        str(RESIDENCY),
+    )
+    bucket = next(r for r in report["resources"] if r["name"] == "wherever")
+    assert bucket["region"] == "unknown"
+
+
+def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    _, report, _ = _check_json(
+        capsys,
+        "--cwd",
+        str(PROGRAMS / "aws-bucket-us-east-1"),
+        "--stack",
+        "test",
+        "--policy-pack",
+        str(RESIDENCY),
+    )
+    assert set(report) == {"stack", "resources", "diagnostics", "summary"}
+    assert report["stack"] == "test"
+    for resource in report["resources"]:
+        assert set(resource) == {"urn", "type", "name", "provider", "region", "location", "country"}
+    bucket = next(r for r in report["resources"] if r["name"] == "customer-exports")
+    assert bucket["region"] == "us-east-1"
+    assert bucket["location"] is None
+    assert bucket["provider"].endswith("pulumi:providers:aws::us")
+    for diagnostic in report["diagnostics"]:
+        assert set(diagnostic) == {
+            "policyPack",
+            "policy",
+            "enforcementLevel",
+            "severity",
+            "urn",
+            "message",
+        }
+        assert diagnostic["enforcementLevel"] in {"mandatory", "advisory"}
+    assert report["summary"] == {
+        "resources": len(report["resources"]),
+        "mandatory": sum(d["enforcementLevel"] == "mandatory" for d in report["diagnostics"]),
+        "advisory": sum(d["enforcementLevel"] == "advisory" for d in report["diagnostics"]),
+    }
+
+
+def test_sarif_is_valid_against_the_official_schema(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "check.sarif"
+    code = main(
+        [
+            "check",
+            "--cwd",
+            str(PROGRAMS / "azure-storage-eastus"),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(RESIDENCY),
+            "--format",
+            "sarif",
+            "--output",
+            str(output),
+        ]
+    )
+    assert code == 1
+    assert capsys.readouterr().out == ""
+    sarif = json.loads(output.read_text())
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert results
+    assert all(r["level"] in {"error", "warning"} for r in results)
+    assert any(r["level"] == "error" and "::exports" in r["message"]["text"] for r in results)
+
+
+def test_text_shows_placement_table_and_grouped_violations(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(
+        [
+            "check",
+            "--cwd",
+            str(PROGRAMS / "aws-bucket-us-east-1"),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(RESIDENCY),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Placement of stack test" in out
+    assert "customer-exports" in out
+    assert "us-east-1" in out
+    assert "Policy pack eu-residency" in out
+    assert "Residency check FAILED" in out
+
+
+# --- bad input: exit 2, one message naming the file or flag, no output file -------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(PROGRAMS / "aws-bucket-us-east-1", target)
+    return target
+
+
+def _bad(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tuple[str, Path]:
+    output = tmp_path / "out.json"
+    code = main(["check", *args, "--format", "json", "--output", str(output)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert not output.exists(), "a failed check must not leave an output file"
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    return err, output
+
+
+def test_missing_project_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(tmp_path), "--stack", "test")
+    assert "no Pulumi.yaml" in err
+
+
+def test_non_python_runtime(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    (project / "Pulumi.yaml").write_text("name: x\nruntime: nodejs\n")
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
+    assert "Pulumi.yaml" in err
+    assert "nodejs" in err
+
+
+def test_missing_stack_file_lists_stacks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "prod")
+    assert "Pulumi.prod.yaml" in err
+    assert "stacks: test" in err
+
+
+def test_no_stack_selected_lists_stacks(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PULUMI_STACK", raising=False)
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(project))
+    assert "--stack" in err
+    assert "test" in err
+
+
+def test_stack_from_environment(
+    capsys: pytest.CaptureFixture[str], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULUMI_STACK", "test")
+    code, report, _ = _check_json(capsys, "--cwd", str(project), "--policy-pack", str(RESIDENCY))
+    assert code == 1
+    assert report["stack"] == "test"
+
+
+def test_yaml_that_does_not_parse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    (project / "Pulumi.test.yaml").write_text("config: [unclosed\n")
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
+    assert "Pulumi.test.yaml" in err
+    assert "not valid YAML" in err
+
+
+def test_program_with_syntax_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    (project / "__main__.py").write_text("import pulumi\nthis is not python\n")
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
+    assert "SyntaxError" in err
+    assert "__main__.py" in err
+
+
+def test_program_that_raises(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    (project / "__main__.py").write_text("raise RuntimeError('no credentials for the vault')\n")
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
+    assert "RuntimeError: no credentials for the vault" in err
+
+
+def test_verbose_shows_the_traceback(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    (project / "__main__.py").write_text("raise RuntimeError('boom')\n")
+    code = main(["check", "--cwd", str(project), "--stack", "test", "--verbose"])
+    assert code == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_missing_pack_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    missing = tmp_path / "no-such-pack"
+    err, _ = _bad(
+        capsys, tmp_path, "--cwd", str(project), "--stack", "test", "--policy-pack", str(missing)
+    )
+    assert str(missing) in err
+
+
+def test_pack_that_is_not_python(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    pack = ROOT / "tests" / "data" / "packs" / "not_python"
+    err, _ = _bad(
+        capsys, tmp_path, "--cwd", str(project), "--stack", "test", "--policy-pack", str(pack)
+    )
+    assert "--policy-pack" in err
+
+
+def test_pack_config_that_is_not_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    config = tmp_path / "residency.json"
+    config.write_text("{not json")
+    err, _ = _bad(
+        capsys,
+        tmp_path,
+        "--cwd",
+        str(project),
+        "--stack",
+        "test",
+        "--policy-pack",
+        str(RESIDENCY),
+        "--policy-pack-config",
+        str(config),
+    )
+    assert str(config) in err
+
+
+def test_pack_config_that_violates_the_schema(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    config = tmp_path / "residency.json"
+    config.write_text(json.dumps({"aws-resource-region-allowed": {"allowedRegions": "eu-west-1"}}))
+    err, _ = _bad(
+        capsys,
+        tmp_path,
+        "--cwd",
+        str(project),
+        "--stack",
+        "test",
+        "--policy-pack",
+        str(RESIDENCY),
+        "--policy-pack-config",
+        str(config),
+    )
+    assert "aws-resource-region-allowed" in err
+    assert "allowedRegions" in err
+
+
+def test_more_configs_than_packs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    config = tmp_path / "c.json"
+    config.write_text("{}")
+    err, _ = _bad(
+        capsys,
+        tmp_path,
+        "--cwd",
+        str(project),
+        "--stack",
+        "test",
+        "--policy-pack-config",
+        str(config),
+    )
+    assert "--policy-pack-config" in err
+
+
+def test_unknown_format(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "--cwd", str(project), "--stack", "test", "--format", "xml"])
+    assert exited.value.code == 2
+    assert "--format" in capsys.readouterr().err
+
+
+def test_default_provider_refused_when_the_stack_disables_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
+) -> None:
+    (project / "__main__.py").write_text(
+        "import pulumi_aws as aws\naws.s3.Bucket('implicit')\n", encoding="utf-8"
+    )
+    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
+    assert "::implicit" in err
+    assert "disable-default-providers" in err
