@@ -1,0 +1,186 @@
+"""One measurement, run in a fresh process so peak memory belongs to it alone.
+
+    python benchmarks/measure.py floor-mocks DIR   # the program under the SDK's default mocks
+    python benchmarks/measure.py check DIR         # the whole offline check (both packs)
+    python benchmarks/measure.py rules DIR         # the packs' rule functions in-process
+
+Prints one JSON line: seconds (wall), peak_mb (this process), children_peak_mb (largest child
+process, i.e. a policy pack), resources.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import resource
+import runpy
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+class _DefaultMocks:
+    """What a plain Pulumi unit test uses: echo inputs, no recording, no checking."""
+
+    def new_resource(self, args: Any) -> tuple[str | None, dict[str, Any]]:
+        return (None, dict(args.inputs))
+
+    def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return ({}, [])
+
+
+def floor_mocks(directory: Path) -> int:
+    import pulumi
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from clover.project import load_project, stack_config
+
+    project = load_project(directory)
+    pulumi.runtime.set_all_config(stack_config(project, "bench"))
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    os.chdir(directory)
+    sys.path.insert(0, str(directory))
+    mocks = type("Mocks", (_DefaultMocks, pulumi.runtime.Mocks), {})()
+    pulumi.runtime.set_mocks(mocks, project=project.name, stack="bench", preview=True)
+    monitor = pulumi.runtime.settings.SETTINGS.monitor
+
+    def program() -> None:
+        runpy.run_path(str(project.main), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program))
+    return len(monitor.resources)
+
+
+def check(directory: Path) -> int:
+    from clover.check import check as run_check
+
+    result = run_check(cwd=directory, stack="bench")
+    if result.mandatory:
+        raise SystemExit(f"benchmark program is not clean: {result.mandatory[0].message}")
+    return len(result.placed)
+
+
+def _pack_policies(pack_dir: Path) -> list[Any]:
+    """Every policy object defined at module level in a pack's rule modules."""
+    from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
+    sys.path.insert(0, str(pack_dir))
+    found: list[Any] = []
+    for module_file in sorted(pack_dir.glob("*.py")):
+        if module_file.stem == "__main__":
+            continue  # constructing PolicyPack starts a server
+        module = importlib.import_module(module_file.stem)
+        for value in vars(module).values():
+            if isinstance(value, ResourceValidationPolicy | StackValidationPolicy) and all(
+                value is not f for f in found
+            ):
+                found.append(value)
+    return found
+
+
+def _defaults(policy: Any) -> dict[str, Any]:
+    schema = getattr(policy, "config_schema", None)
+    properties = getattr(schema, "properties", None) or {}
+    return {k: v["default"] for k, v in properties.items() if "default" in v}
+
+
+def rules(directory: Path) -> tuple[int, float]:
+    """Floor (2): run the program, then call the rule functions directly (timed part only)."""
+    from pulumi_policy import ResourceValidationPolicy
+    from pulumi_policy.policy import (
+        PolicyCustomTimeouts,
+        PolicyProviderResource,
+        PolicyResource,
+        PolicyResourceOptions,
+        ResourceValidationArgs,
+        StackValidationArgs,
+    )
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    from clover.check import run_project, to_analyzed
+    from clover.placement import Placer
+    from clover.project import load_project, stack_config
+
+    project = load_project(directory)
+    config = stack_config(project, "bench")
+    recording = run_project(project, "bench", config)
+    analyzed = to_analyzed(project, "bench", Placer(recording, config).place_all(), config)
+    policies = [
+        p
+        for name in ("eu_residency", "eu_data_protection")
+        for p in _pack_policies(ROOT / "policy_packs" / name)
+    ]
+    violations: list[str] = []
+    report: Callable[..., None] = lambda message, urn=None: violations.append(message)  # noqa: E731
+
+    start = time.perf_counter()
+    stack_resources = []
+    for item in analyzed:
+        provider = (
+            PolicyProviderResource(
+                item.provider.type,
+                unknown_checking_proxy(dict(item.provider.properties)),
+                item.provider.urn,
+                item.provider.name,
+            )
+            if item.provider
+            else None
+        )
+        opts = PolicyResourceOptions(
+            item.protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], item.parent
+        )
+        props = unknown_checking_proxy(dict(item.properties))
+        for policy in policies:
+            if isinstance(policy, ResourceValidationPolicy):
+                args = ResourceValidationArgs(
+                    item.type, props, item.urn, item.name, opts, provider, _defaults(policy), {}
+                )
+                policy.validate(args, report)
+        stack_resources.append(
+            PolicyResource(item.type, props, item.urn, item.name, opts, provider, None, [], {})
+        )
+    for policy in policies:
+        if not isinstance(policy, ResourceValidationPolicy):
+            policy.validate(StackValidationArgs(stack_resources, _defaults(policy), {}), report)
+    return len(analyzed), time.perf_counter() - start
+
+
+def main() -> None:
+    mode, directory = sys.argv[1], Path(sys.argv[2]).resolve()
+    start = time.perf_counter()
+    if mode == "floor-mocks":
+        count, seconds = floor_mocks(directory), None
+    elif mode == "check":
+        count, seconds = check(directory), None
+    elif mode == "rules":
+        count, seconds = rules(directory)
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    elapsed = seconds if seconds is not None else time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "resources": count,
+                "seconds": round(elapsed, 3),
+                "peak_mb": round(_peak_mb(resource.RUSAGE_SELF), 1),
+                "children_peak_mb": round(_peak_mb(resource.RUSAGE_CHILDREN), 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
