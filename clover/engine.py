@@ -24,6 +24,7 @@ import pulumi.runtime
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -121,6 +122,10 @@ def _struct_to_engine(struct: struct_pb2.Struct) -> dict[str, Any]:
     return cast(dict[str, Any], to_engine_value(json_format.MessageToDict(struct)))
 
 
+class _UnansweredCallError(Exception):
+    """A data source the stand-in does not answer: the monitor reports its result unknown."""
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A ``MockMonitor`` that also keeps every registration's options for the policy packs."""
 
@@ -136,6 +141,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if parent and parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
             parent = ""
         return str(super().make_urn(parent, type_, name))
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        try:
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+        except _UnansweredCallError:
+            # Offline there is no cloud to read, so any other data source is unknown, never
+            # invented. `unknown` is how the engine says an invoke's result is wholly unknown
+            # (pulumi/runtime/invoke.py), so whatever depends on it fails closed.
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -263,7 +277,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             },
         }
         answer = answers.get(args.token)
-        return (answer() if answer else {}, [])
+        if answer is None:
+            raise _UnansweredCallError(args.token)
+        return (answer(), [])
 
 
 def _azure_name_key(type_: str) -> str:

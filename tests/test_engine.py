@@ -1,0 +1,121 @@
+"""The engine stand-in: what it records and how it answers, compared with what the engine does."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_azure_native as azure_native
+
+from clover.engine import FAKE_AWS_ACCOUNT_ID, UNKNOWN, Recording, run_program
+
+
+def _run(program: object, preview: bool = True, config: dict[str, str] | None = None) -> Recording:
+    assert callable(program)
+    return run_program(program, project="p", stack="s", config=config or {}, preview=preview)
+
+
+def test_records_options_the_mocks_api_does_not_show() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        parent = pulumi.ComponentResource(
+            "test:index:Parent", "parent", None, pulumi.ResourceOptions(providers=[eu])
+        )
+        key = aws.kms.Key("key", opts=pulumi.ResourceOptions(parent=parent, protect=True))
+        aws.s3.Bucket(
+            "bucket",
+            opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True, depends_on=[key]),
+        )
+
+    recording = _run(program)
+    by_name = {r.name: r for r in recording.resources}
+    assert by_name["key"].protect is True
+    assert by_name["bucket"].retain_on_delete is True
+    assert by_name["key"].urn in by_name["bucket"].dependencies
+    assert by_name["bucket"].parent == by_name["parent"].urn
+    # The provider is inherited through the parent's providers map, as the engine resolves it.
+    assert by_name["bucket"].provider_urn == by_name["eu"].urn
+    assert recording.provider_of(by_name["bucket"]) == by_name["eu"]
+
+
+def test_top_level_urns_match_the_engine() -> None:
+    recording = _run(
+        lambda: aws.s3.Bucket(
+            "b", opts=pulumi.ResourceOptions(provider=aws.Provider("eu", region="eu-west-1"))
+        )
+    )
+    assert recording.named("b").urn == "urn:pulumi:s::p::aws:s3/bucket:Bucket::b"
+
+
+def test_preview_leaves_computed_outputs_unknown() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        bucket = aws.s3.Bucket("b", opts=pulumi.ResourceOptions(provider=eu))
+        aws.s3.BucketVersioning(
+            "v",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=pulumi.ResourceOptions(provider=eu),
+        )
+
+    versioning = _run(program).named("v")
+    assert versioning.inputs["bucket"] == UNKNOWN
+    assert versioning.property_dependencies["bucket"] == (
+        "urn:pulumi:s::p::aws:s3/bucket:Bucket::b",
+    )
+
+
+def test_update_synthesizes_clearly_fake_identifiers() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-north-1")
+        key = aws.kms.Key("k", opts=pulumi.ResourceOptions(provider=eu))
+        pulumi.export("arn", key.arn)
+
+    recording = _run(program, preview=False)
+    assert recording.outputs["arn"] == f"arn:aws:kms:eu-north-1:{FAKE_AWS_ACCOUNT_ID}:key/k-id"
+
+
+def test_data_sources_answer_from_the_provider_region() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-north-1")
+        zones = aws.get_availability_zones_output(opts=pulumi.InvokeOptions(provider=eu))
+        pulumi.export("zones", zones.names)
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(provider=eu))
+        pulumi.export("region", region.region)
+        client = azure_native.authorization.get_client_config_output(
+            opts=pulumi.InvokeOptions(provider=azure_native.Provider("az", location="norwayeast"))
+        )
+        pulumi.export("tenant", client.tenant_id)
+
+    outputs = _run(program).outputs
+    assert outputs["zones"] == ["eu-north-1a", "eu-north-1b", "eu-north-1c"]
+    assert outputs["region"] == "eu-north-1"
+    assert outputs["tenant"] == "00000000-0000-0000-0000-000000000001"
+
+
+def test_other_data_sources_are_unknown_not_invented() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        vpc = aws.ec2.get_vpc_output(default=True, opts=pulumi.InvokeOptions(provider=eu))
+        pulumi.export("cidr", vpc.cidr_block)
+
+    assert _run(program).outputs["cidr"] == UNKNOWN
+
+
+def test_secrets_are_unwrapped_as_the_analyzer_sees_them() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        aws.ssm.Parameter(
+            "p",
+            type="SecureString",
+            value=pulumi.Output.secret("s3cr3t"),
+            opts=pulumi.ResourceOptions(provider=eu),
+        )
+
+    assert _run(program).named("p").inputs["value"] == "s3cr3t"
+
+
+def test_runs_do_not_leak_into_each_other() -> None:
+    first = _run(lambda: aws.Provider("one", region="eu-west-1"))
+    second = _run(lambda: aws.Provider("two", region="eu-west-1"))
+    assert [r.name for r in first.resources] == ["one"]
+    assert [r.name for r in second.resources] == ["two"]
