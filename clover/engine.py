@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -41,6 +42,7 @@ FAKE_AWS_ACCOUNT_ID = "123456789012"
 FAKE_AZURE_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 FAKE_AZURE_TENANT_ID = "00000000-0000-0000-0000-000000000001"
 FAKE_AZURE_OBJECT_ID = "00000000-0000-0000-0000-000000000002"
+_FAKE_GUID_NAMESPACE = uuid.UUID("0c1a55e5-0000-4000-8000-000000000000")
 
 
 @dataclass(frozen=True)
@@ -212,18 +214,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             return (f"{args.name}-provider-id", inputs)
+        package = args.typ.split(":", 1)[0]
+        state = _azure_output_shape(inputs) if package == "azure-native" else dict(inputs)
         if self.preview:
             # The engine does not know a new resource's id or computed outputs during preview.
-            return (None, inputs)
+            return (None, state)
         resource_id = f"{args.name}-id"
-        state = dict(inputs)
-        package = args.typ.split(":", 1)[0]
         if package == "aws":
             state.setdefault("arn", self._fake_aws_arn(args, resource_id))
             state.setdefault("region", self._aws_region(args.provider, inputs))
         elif package == "azure-native":
             state.setdefault("name", inputs.get(_azure_name_key(args.typ)) or args.name)
             resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
+            _fake_azure_outputs(args.typ, args.name, state)
         state.setdefault("id", resource_id)
         return (resource_id, state)
 
@@ -282,10 +285,62 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return (answer(), [])
 
 
+# Types whose own name is not the ``<type>Name`` input (from the azure-native v3 SDK signatures).
+_AZURE_NAME_KEYS = {
+    "azure-native:storage:StorageAccount": "accountName",
+    "azure-native:storage:BlobContainer": "containerName",
+    "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
+    "azure-native:keyvault:Key": "keyName",
+    "azure-native:keyvault:Vault": "vaultName",
+}
+
+
 def _azure_name_key(type_: str) -> str:
     """The input that names an azure-native resource: ``resourceGroupName`` for groups, etc."""
+    if type_ in _AZURE_NAME_KEYS:
+        return _AZURE_NAME_KEYS[type_]
     resource = type_.rsplit(":", 1)[-1]
     return resource[0].lower() + resource[1:] + "Name"
+
+
+def _azure_output_shape(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs whose shape differs from the inputs' in azure-native, as Azure returns them.
+
+    ``identity.userAssignedIdentities`` goes in as a list of identity ids and comes back as a map
+    keyed by id; echoing the list makes the SDK fail to read the outputs. At preview an id may be
+    unknown, and an unknown cannot be a map key: it is left out, as the engine would.
+    """
+    state = dict(inputs)
+    identity = state.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+        ids = identity["userAssignedIdentities"]
+        known = {i: {} for i in ids if isinstance(i, str) and i != UNKNOWN}
+        state["identity"] = {**identity, "userAssignedIdentities": known}
+    return state
+
+
+def _fake_guid(*parts: str) -> str:
+    return str(uuid.uuid5(_FAKE_GUID_NAMESPACE, "/".join(parts)))
+
+
+def _fake_azure_outputs(type_: str, name: str, state: dict[str, Any]) -> None:
+    """Computed outputs that programs commonly pass on: identities' ids, replication policy ids."""
+    if type_ == "azure-native:managedidentity:UserAssignedIdentity":
+        state.setdefault("principalId", _fake_guid(name, "principal"))
+        state.setdefault("clientId", _fake_guid(name, "client"))
+        state.setdefault("tenantId", FAKE_AZURE_TENANT_ID)
+    if type_ == "azure-native:storage:ObjectReplicationPolicy":
+        # Created as `default` on the destination account, the policy gets a generated id that
+        # the source account's policy must then name, with the destination's rule ids.
+        requested = state.get("objectReplicationPolicyId")
+        state["policyId"] = (
+            _fake_guid(name, "policy") if requested in (None, "default") else requested
+        )
+        state["rules"] = [
+            {**rule, "ruleId": rule.get("ruleId") or _fake_guid(name, "rule", str(i))}
+            for i, rule in enumerate(state.get("rules") or [])
+            if isinstance(rule, dict)
+        ]
 
 
 def _fake_arm_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:

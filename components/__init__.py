@@ -1,0 +1,1 @@
+"""Pulumi components for Clover's data-residency sites: one subpackage per concern."""

@@ -1,0 +1,175 @@
+"""The pack's own residency facts: which regions are in the EEA, and how names are normalised.
+
+The pack is published on its own, so these defaults live here (and in each policy's config schema)
+rather than in Clover's site catalog; ``tests/policy_packs/test_eu_residency_meta.py`` proves every
+catalog placement lies inside them. Sources: botocore ``partitions.json`` and AWS's Local Zones list
+(https://aws.amazon.com/about-aws/global-infrastructure/localzones/locations/), Microsoft's list of
+regions and pairs (https://learn.microsoft.com/azure/reliability/cross-region-replication-azure).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Final
+
+EEA_COUNTRIES: Final = frozenset(
+    {
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+        "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    }
+)  # fmt: skip
+"""ISO 3166-1 alpha-2 codes of the EU member states plus Iceland, Liechtenstein and Norway."""
+
+EEA_AWS_REGIONS: Final = (
+    "eu-west-1",  # Dublin, IE
+    "eu-north-1",  # Stockholm, SE
+    "eu-central-1",  # Frankfurt, DE
+    "eu-west-3",  # Paris, FR
+    "eu-south-1",  # Milan, IT (opt-in)
+    "eu-south-2",  # Aragón, ES (opt-in)
+)
+"""AWS commercial regions inside the EEA. eu-west-2 (GB) and eu-central-2 (CH) are not."""
+
+AWS_LOCAL_ZONE_COUNTRIES: Final = {
+    # A Local Zone carries its parent region's code, so a region check alone would let Istanbul
+    # (parent eu-central-1, Frankfurt) through.
+    "eu-central-1-ath-1": "GR",
+    "eu-central-1-ham-1": "DE",
+    "eu-central-1-waw-1": "PL",
+    "eu-central-1-ist-1": "TR",
+    "eu-north-1-cph-1": "DK",
+    "eu-north-1-hel-1": "FI",
+}
+"""European Local Zone groups (zone name without its letter) and their countries."""
+
+AWS_ZONE_ID_PREFIXES: Final = {
+    # Availability-zone IDs (``euw1-az1``) name the region by an abbreviation.
+    "euw1": "eu-west-1",
+    "eun1": "eu-north-1",
+    "euc1": "eu-central-1",
+    "euw3": "eu-west-3",
+    "eus1": "eu-south-1",
+    "eus2": "eu-south-2",
+    "euw2": "eu-west-2",
+    "euc2": "eu-central-2",
+}
+
+AWS_LOCAL_ZONE_CITY_COUNTRIES: Final = {
+    "ath": "GR",
+    "ham": "DE",
+    "waw": "PL",
+    "ist": "TR",
+    "cph": "DK",
+    "hel": "FI",
+}
+"""The city code in a Local Zone ID (``euc1-ist1-az1``) and its country."""
+
+EEA_AZURE_LOCATIONS: Final = (
+    "northeurope",  # Dublin, IE; pair westeurope
+    "westeurope",  # Netherlands; pair northeurope
+    "norwayeast",  # Oslo, NO; pair norwaywest
+    "norwaywest",  # Stavanger, NO (restricted); pair norwayeast
+    "swedencentral",  # Gävle, SE; pair swedensouth
+    "swedensouth",  # Malmö, SE (restricted): listed so GRS from swedencentral stays in Sweden
+    "germanywestcentral",  # Frankfurt, DE; pair germanynorth
+    "germanynorth",  # Berlin, DE (restricted)
+    "francecentral",  # Paris, FR; pair francesouth
+    "francesouth",  # Marseille, FR (restricted)
+    "italynorth",  # Milan, IT; no pair
+    "polandcentral",  # Warsaw, PL; no pair
+    "spaincentral",  # Madrid, ES; no pair
+    "austriaeast",  # Vienna, AT; no pair
+    "belgiumcentral",  # Brussels, BE; no pair
+    "denmarkeast",  # Copenhagen, DK; no pair
+)
+"""Azure locations inside the EEA. uksouth/ukwest (GB) and switzerland* (CH) are not."""
+
+AZURE_PAIRS: Final = {
+    "northeurope": "westeurope",
+    "westeurope": "northeurope",
+    "norwayeast": "norwaywest",
+    "norwaywest": "norwayeast",
+    "swedencentral": "swedensouth",
+    "swedensouth": "swedencentral",
+    "germanywestcentral": "germanynorth",
+    "germanynorth": "germanywestcentral",
+    "francecentral": "francesouth",
+    "francesouth": "francecentral",
+    "uksouth": "ukwest",
+    "ukwest": "uksouth",
+    "switzerlandnorth": "switzerlandwest",
+    "switzerlandwest": "switzerlandnorth",
+}
+"""Where geo-redundant storage copies to. Regions without a pair cannot be assumed to offer GRS."""
+
+GLOBAL_LOCATION: Final = "global"
+
+_AZURE_NAME = re.compile(r"[a-z0-9]+")
+_AWS_REGION = re.compile(r"(?:[a-z]{2}|eusc)(?:-[a-z]+)+-[0-9]")
+_AWS_ZONE_NAME = re.compile(
+    r"(?P<region>(?:[a-z]{2}|eusc)(?:-[a-z]+)+-[0-9])(?:-(?P<city>[a-z]{3})-(?P<n>[0-9]))?[a-z]"
+)
+_AWS_ZONE_ID = re.compile(r"(?P<prefix>[a-z]{3,4}[0-9])-(?:(?P<city>[a-z]{3})[0-9]-)?az[0-9]+")
+
+
+def normalise_azure_location(value: str) -> str | None:
+    """``"North Europe"`` → ``northeurope``; None for anything that is not an ASCII location name.
+
+    Azure accepts display names and is case-insensitive, so spaces are dropped and ASCII is lowered.
+    Non-ASCII input is refused *before* lowering: ``str.lower`` maps KELVIN SIGN to ``k``, so a
+    look-alike would otherwise normalise into an allowed name.
+    """
+    if not value.isascii():
+        return None
+    name = value.replace(" ", "").lower()
+    return name if _AZURE_NAME.fullmatch(name) else None
+
+
+def normalise_azure_locations(values: Iterable[object]) -> frozenset[str]:
+    """Normalise an allow-list from config, dropping entries that are not location names."""
+    found = (normalise_azure_location(v) for v in values if isinstance(v, str))
+    return frozenset(v for v in found if v is not None)
+
+
+def is_aws_region_code(value: str) -> bool:
+    """True for an exact AWS region code (lower case, no whitespace): codes are never normalised."""
+    return value.isascii() and _AWS_REGION.fullmatch(value) is not None
+
+
+def aws_zone_placement(zone: str) -> tuple[str, str | None] | None:  # noqa: PLR0911
+    """Parse a zone name or ID into (parent region, Local Zone country or None).
+
+    Returns None when the value is not a zone this pack can place (a Wavelength zone, a typo, an
+    unknown Local Zone): the caller must then fail closed. A Local Zone whose country is unknown
+    returns None as well.
+    """
+    if not zone.isascii():
+        return None
+    name = _AWS_ZONE_NAME.fullmatch(zone)
+    if name is not None:
+        region = name.group("region")
+        if name.group("city") is None:
+            return region, None
+        group = f"{region}-{name.group('city')}-{name.group('n')}"
+        country = AWS_LOCAL_ZONE_COUNTRIES.get(group)
+        return (region, country) if country is not None else None
+    zone_id = _AWS_ZONE_ID.fullmatch(zone)
+    if zone_id is not None:
+        id_region = AWS_ZONE_ID_PREFIXES.get(zone_id.group("prefix"))
+        if id_region is None:
+            return None
+        city = zone_id.group("city")
+        if city is None:
+            return id_region, None
+        id_country = AWS_LOCAL_ZONE_CITY_COUNTRIES.get(city)
+        return (id_region, id_country) if id_country is not None else None
+    return None
+
+
+def arn_region(arn: str) -> str | None:
+    """The region field (4th) of an ARN, or None if the ARN carries none (S3 bucket ARNs)."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    return parts[3] or None

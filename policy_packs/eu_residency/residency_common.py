@@ -1,0 +1,216 @@
+"""Plumbing shared by the rule modules: safe property access, unknowns, config and schemas.
+
+Validators here never raise on a property bag: an exception in a validator aborts the whole
+preview (pulumi_policy/policy.py only catches ``UnknownValueError``), and the SDK reports an
+``UnknownValueError`` as an ADVISORY "can't run policy during preview" even for a mandatory policy.
+So each validator first copies the bag with :func:`plain`, which turns every unknown back into its
+sentinel string, and residency rules treat a sentinel as a violation themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+import regions
+from pulumi_policy import PolicyConfigSchema, ReportViolation, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
+
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        # The engine's placeholders for values not known until apply (pulumi_policy/proxy.py).
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+T = TypeVar("T")
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """Copy a (possibly proxied) property value into dicts and lists; unknowns become sentinels."""
+    if depth > 64:
+        return UNKNOWN  # a bag this deep is not a cloud resource; refuse to reason about it
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key in list(value):
+            try:
+                item = value[key]
+            except UnknownValueError as exc:
+                item = exc.unknown_type_sentinel
+            except (KeyError, TypeError):
+                continue
+            out[str(key)] = plain(item, depth + 1)
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        items: list[Any] = []
+        for index in range(len(value)):
+            try:
+                element = value[index]
+            except UnknownValueError as exc:
+                element = exc.unknown_type_sentinel
+            except (IndexError, TypeError):
+                continue
+            items.append(plain(element, depth + 1))
+        return items
+    return value
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value in UNKNOWN_SENTINELS
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is an object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty one (a single object counts as a one-item list)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping):
+        return [value]
+    return []
+
+
+def describe(value: Any) -> str:
+    """How a value reads in a message: unknowns are named as such."""
+    if value is None:
+        return "nothing"
+    if is_unknown(value):
+        return "a value not known until apply"
+    return repr(value)
+
+
+def config_strings(config: Mapping[str, Any], key: str, default: Sequence[str]) -> tuple[str, ...]:
+    """A list-of-strings config value; the pack's default when absent or malformed.
+
+    The engine applies schema defaults and validates before ``Configure``, so a malformed value
+    only reaches here from a caller that bypassed it; falling back to the default keeps the
+    validator from raising.
+    """
+    value = config.get(key)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return tuple(default)
+
+
+def config_bool(config: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = config.get(key)
+    return value if isinstance(value, bool) else default
+
+
+def allowed_aws_regions(config: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(config_strings(config, "allowedRegions", regions.EEA_AWS_REGIONS))
+
+
+def allowed_azure_locations(config: Mapping[str, Any]) -> frozenset[str]:
+    return regions.normalise_azure_locations(
+        config_strings(config, "allowedLocations", regions.EEA_AZURE_LOCATIONS)
+    )
+
+
+def azure_pairs(config: Mapping[str, Any]) -> Mapping[str, str]:
+    value = config.get("regionPairs")
+    if isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    return regions.AZURE_PAIRS
+
+
+ALLOWED_REGIONS_SCHEMA: Final[dict[str, Any]] = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^[a-z]{2,4}(-[a-z]+)+-[0-9]$"},
+    "uniqueItems": True,
+    "description": "AWS region codes where resources and copies of data may be placed.",
+    "default": list(regions.EEA_AWS_REGIONS),
+}
+ALLOWED_LOCATIONS_SCHEMA: Final[dict[str, Any]] = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1},
+    "uniqueItems": True,
+    "description": "Azure locations (names or display names) where resources and copies may be.",
+    "default": list(regions.EEA_AZURE_LOCATIONS),
+}
+REGION_PAIRS_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+    "description": "Azure region pairs: where geo-redundant copies of each location's data go.",
+    "default": dict(regions.AZURE_PAIRS),
+}
+
+
+def aws_schema(**extra: dict[str, Any]) -> PolicyConfigSchema:
+    return PolicyConfigSchema(properties={"allowedRegions": ALLOWED_REGIONS_SCHEMA, **extra})
+
+
+def azure_schema(**extra: dict[str, Any]) -> PolicyConfigSchema:
+    return PolicyConfigSchema(properties={"allowedLocations": ALLOWED_LOCATIONS_SCHEMA, **extra})
+
+
+def report_all(report: ReportViolation, messages: Sequence[str]) -> None:
+    for message in messages:
+        report(message, None)
+
+
+def report_all_at(report: ReportViolation, findings: Sequence[tuple[str, str]]) -> None:
+    """Report (urn, message) pairs from a stack validator."""
+    for urn, message in findings:
+        report(message, urn)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackResource:
+    """A stack resource with plain (unproxied) properties, for stack validators."""
+
+    urn: str
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    provider_props: Mapping[str, Any]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+
+
+def stack_resources(args: StackValidationArgs) -> list[StackResource]:
+    found: list[StackResource] = []
+    for resource in args.resources:
+        provider = resource.provider
+        found.append(
+            StackResource(
+                urn=resource.urn,
+                type=resource.resource_type,
+                name=resource.name,
+                props=mapping(plain(resource.props)),
+                provider_props=mapping(plain(provider.props)) if provider is not None else {},
+                property_dependencies={
+                    key: tuple(dep.urn for dep in deps)
+                    for key, deps in resource.property_dependencies.items()
+                },
+            )
+        )
+    return found
+
+
+def guarded(
+    policy_name: str, validate: Callable[[T, ReportViolation], None]
+) -> Callable[[T, ReportViolation], None]:
+    """Run ``validate``; turn any exception into a violation instead of aborting the preview.
+
+    A bug or an unforeseen property shape must fail closed (the resource is blocked, with the
+    reason) rather than stop every other policy from running.
+    """
+
+    def run(args: T, report: ReportViolation) -> None:
+        try:
+            validate(args, report)
+        except Exception as exc:  # noqa: BLE001 - fail closed, see docstring
+            report(f"{policy_name} could not evaluate this input ({exc!r}); failing closed.", None)
+
+    return run

@@ -1,0 +1,133 @@
+"""AwsSiteKey: a single-region, rotating, symmetric key that only named roles and services use."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from clover.engine import Recording
+from components.keys.aws import KEY_ADMIN_ACTIONS, AwsSiteKey, AwsSiteKeyArgs
+from tests.components.aws_helpers import (
+    ACCOUNT,
+    GATEWAY_ROLE_ARN,
+    PROVIDER_NAME,
+    REGION,
+    TAGS,
+    TRAIL_ARN,
+    assert_all_on_provider,
+    document,
+    lint,
+    only,
+    statement,
+)
+from tests.conftest import RunProgram
+
+KEY = "aws:kms/key:Key"
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+
+
+def key_args(**changes: object) -> AwsSiteKeyArgs:
+    values: dict[str, object] = {
+        "site": "dublin",
+        "region": REGION,
+        "user_role_arns": [GATEWAY_ROLE_ARN],
+        "cloudtrail_trail_arn": TRAIL_ARN,
+        "tags": TAGS,
+    }
+    values.update(changes)
+    return AwsSiteKeyArgs(**values)  # type: ignore[arg-type]
+
+
+def build(run: RunProgram, args: AwsSiteKeyArgs | None = None) -> Recording:
+    def program() -> None:
+        provider = aws.Provider(PROVIDER_NAME, region=REGION)
+        AwsSiteKey("site", args or key_args(), opts=pulumi.ResourceOptions(providers=[provider]))
+
+    return run(program)
+
+
+def test_key_is_symmetric_single_region_rotating_with_30_day_window(run: RunProgram) -> None:
+    key = only(build(run), KEY)
+    assert key.inputs["customerMasterKeySpec"] == "SYMMETRIC_DEFAULT", key.urn
+    assert key.inputs["keyUsage"] == "ENCRYPT_DECRYPT", key.urn
+    assert key.inputs["multiRegion"] is False, key.urn
+    assert key.inputs["enableKeyRotation"] is True, key.urn
+    assert key.inputs["deletionWindowInDays"] == 30, key.urn
+    assert key.inputs["tags"] == TAGS, key.urn
+
+
+def test_alias_names_the_site(run: RunProgram) -> None:
+    alias = only(build(run), "aws:kms/alias:Alias")
+    assert alias.inputs["name"] == "alias/clover-dublin-data", alias.urn
+    assert alias.inputs["targetKeyId"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key-id"
+
+
+def test_account_administers_but_cannot_use_the_key(run: RunProgram) -> None:
+    key = only(build(run), KEY)
+    admin = statement(document(key), "AccountAdministersKey")
+    assert admin["Principal"] == {"AWS": ROOT}, key.urn
+    assert admin["Action"] == list(KEY_ADMIN_ACTIONS), key.urn
+    for crypto in ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:*"):
+        assert crypto not in admin["Action"], key.urn
+
+
+def test_named_roles_use_the_key_only_through_s3_in_the_site_region(run: RunProgram) -> None:
+    key = only(build(run), KEY)
+    use = statement(document(key), "NamedRolesUseKeyThroughS3")
+    assert use["Principal"] == {"AWS": ROOT}, key.urn
+    assert use["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [GATEWAY_ROLE_ARN]}, key.urn
+    assert use["Condition"]["StringEquals"] == {
+        "kms:ViaService": f"s3.{REGION}.amazonaws.com",
+        "kms:CallerAccount": ACCOUNT,
+    }, key.urn
+
+
+def test_cloudtrail_may_encrypt_only_for_the_site_trail(run: RunProgram) -> None:
+    doc = document(only(build(run), KEY))
+    encrypt = statement(doc, "CloudTrailEncryptsSiteTrail")
+    assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert encrypt["Action"] == "kms:GenerateDataKey*"
+    assert encrypt["Condition"]["StringEquals"] == {"aws:SourceArn": TRAIL_ARN}
+    assert encrypt["Condition"]["StringLike"] == {
+        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"
+    }
+    describe = statement(doc, "CloudTrailDescribesKey")
+    assert describe["Condition"]["StringEquals"] == {"aws:SourceArn": TRAIL_ARN}
+
+
+def test_no_user_or_trail_statements_when_none_are_named(run: RunProgram) -> None:
+    doc = document(only(build(run, key_args(user_role_arns=(), cloudtrail_trail_arn=None)), KEY))
+    assert [s["Sid"] for s in doc["Statement"]] == ["AccountAdministersKey"]
+
+
+def test_no_statement_allows_anyone_else(run: RunProgram) -> None:
+    doc = document(only(build(run), KEY))
+    for entry in doc["Statement"]:
+        assert entry["Effect"] == "Allow"
+        assert entry["Principal"] in (
+            {"AWS": ROOT},
+            {"Service": "cloudtrail.amazonaws.com"},
+        ), entry["Sid"]
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_protect_follows_the_argument(run: RunProgram, protect: bool) -> None:
+    key = only(build(run, key_args(protect=protect)), KEY)
+    assert key.protect is protect, key.urn
+
+
+def test_key_and_alias_use_the_explicit_provider(run: RunProgram) -> None:
+    recording = build(run)
+    assert_all_on_provider(recording, PROVIDER_NAME)
+
+
+@pytest.mark.parametrize("alias", ["clover-data", "alias/aws/s3"])
+def test_invalid_alias_is_refused(alias: str) -> None:
+    with pytest.raises(ValueError, match="alias_name"):
+        key_args(alias_name=alias)
+
+
+def test_key_policy_passes_parliament(run: RunProgram) -> None:
+    key = only(build(run), KEY)
+    assert lint(key.inputs["policy"]) == [], key.urn

@@ -1,0 +1,1 @@
+// Never run: present so the directory looks like a real TypeScript pack.

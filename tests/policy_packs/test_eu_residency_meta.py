@@ -1,0 +1,199 @@
+"""The pack as a whole: names, metadata, defaults vs. the catalog and the SDK, config files."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from clover import catalog
+from clover.analyzer import PolicyPack, load_pack_config
+from tests.policy_packs.conftest import EU_RESIDENCY_DIR, POLICY_PACKS
+
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+CONFIG_FILES = sorted((POLICY_PACKS / "config").glob("eu_residency.*.json"))
+
+
+def test_pack_identity(eu_residency: PolicyPack) -> None:
+    assert eu_residency.name == "eu-residency"
+    assert eu_residency.version == "0.1.0"
+    assert len(eu_residency.policies) >= 16
+
+
+def test_policy_metadata(eu_residency: PolicyPack) -> None:
+    for name, info in eu_residency.policies.items():
+        assert NAME.fullmatch(name), name
+        assert name.startswith(("aws-", "azure-native-")), name
+        assert info.description.strip(), name
+        assert info.severity in {"high", "critical"}, name
+        assert len(info.remediation) > 20, name
+        assert info.enforcement_level == "mandatory", name
+        assert info.config_schema is not None, name
+
+
+def test_every_policy_is_sent_mandatory_by_default(eu_residency: PolicyPack) -> None:
+    assert {c["enforcementLevel"] for c in eu_residency.effective_config.values()} == {"mandatory"}
+
+
+def test_aws_defaults_cover_the_catalog(eu_residency: PolicyPack) -> None:
+    for name, config in eu_residency.effective_config.items():
+        if "allowedRegions" in config:
+            assert set(config["allowedRegions"]) == catalog.APPROVED_AWS_REGIONS, name
+
+
+def test_azure_defaults_cover_the_catalog(eu_residency: PolicyPack) -> None:
+    for name, config in eu_residency.effective_config.items():
+        if "allowedLocations" in config:
+            assert set(config["allowedLocations"]) >= catalog.APPROVED_AZURE_LOCATIONS, name
+
+
+def test_pairs_match_the_catalog(eu_residency_modules: dict[str, ModuleType]) -> None:
+    pairs = eu_residency_modules["regions"].AZURE_PAIRS
+    for code, region in catalog.AZURE_REGIONS.items():
+        assert pairs.get(code) == region.pair, code
+
+
+def test_local_zones_match_the_catalog(eu_residency_modules: dict[str, ModuleType]) -> None:
+    regions = eu_residency_modules["regions"]
+    for zone, country in catalog.AWS_LOCAL_ZONES.items():
+        assert regions.aws_zone_placement(zone)[1] == country, zone
+
+
+def test_site_placements_pass(eu_residency_modules: dict[str, ModuleType]) -> None:
+    aws = eu_residency_modules["placement_aws"]
+    azure = eu_residency_modules["placement_azure"]
+    for site in catalog.SITES.values():
+        for cloud, region in {**site.regions, **site.nearest}.items():
+            if cloud is catalog.Cloud.AWS:
+                assert not aws.check_resource_region(
+                    resource_type="aws:s3/bucket:Bucket",
+                    urn="u",
+                    props={"region": region},
+                    provider_props={},
+                    config={},
+                ), site
+            else:
+                assert not azure.check_resource_location(
+                    resource_type="azure-native:storage:StorageAccount",
+                    urn="u",
+                    props={"location": region},
+                    provider_props={},
+                    config={},
+                ), site
+
+
+def _aws_class(token: str) -> Any:
+    module, name = token.split(":")[1].split("/", maxsplit=1)[0], token.rsplit(":", 1)[1]
+    cls = getattr(importlib.import_module(f"pulumi_aws.{module}"), name)
+    assert isinstance(cls, type)
+    return cls
+
+
+def test_exempt_types_take_no_region(eu_residency_modules: dict[str, ModuleType]) -> None:
+    # A type that gained a region argument must be checked, not exempt.
+    for token in eu_residency_modules["placement_aws"].EXEMPT_TYPES_DEFAULT:
+        params = inspect.signature(_aws_class(token)._internal_init).parameters
+        assert "region" not in params, token
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "aws:kms/key:Key",
+        "aws:acm/certificate:Certificate",
+        "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint",
+        "aws:s3/bucket:Bucket",
+    ],
+)
+def test_data_holding_types_take_a_region(
+    eu_residency_modules: dict[str, ModuleType], token: str
+) -> None:
+    assert token not in eu_residency_modules["placement_aws"].EXEMPT_TYPES_DEFAULT
+    assert "region" in inspect.signature(_aws_class(token)._internal_init).parameters
+
+
+def test_type_tokens_exist_in_the_sdks(eu_residency_modules: dict[str, ModuleType]) -> None:
+    # A stale token silently never fires (pulumi-aws v7 renamed S3 types).
+    aws_tokens = [
+        "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+        "aws:dynamodb/tableReplica:TableReplica",
+        "aws:dynamodb/globalTable:GlobalTable",
+        "aws:kms/replicaKey:ReplicaKey",
+        "aws:kms/replicaExternalKey:ReplicaExternalKey",
+        "aws:ecr/replicationConfiguration:ReplicationConfiguration",
+        "aws:backup/plan:Plan",
+        "aws:secretsmanager/secret:Secret",
+        "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+        "aws:s3/bucketV2:BucketV2",
+    ]
+    for token in aws_tokens:
+        _aws_class(token)
+    location_types = eu_residency_modules["placement_azure"].LOCATION_TYPES
+    for token in [
+        "azure-native:storage:StorageAccount",
+        "azure-native:cosmosdb:DatabaseAccount",
+        "azure-native:sql:Database",
+        "azure-native:sql:ManagedInstance",
+        "azure-native:recoveryservices:Vault",
+        "azure-native:resources:ResourceGroup",
+        *eu_residency_modules["placement_azure"].GLOBAL_TYPES_DEFAULT,
+    ]:
+        assert token in location_types, token
+
+
+def test_location_types_data_is_current() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "generate_azure_location_types",
+        EU_RESIDENCY_DIR / "tools" / "generate_azure_location_types.py",
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    import pulumi_azure_native
+
+    with_location, _ = generator.scan(Path(pulumi_azure_native.__file__).parent)
+    committed = json.loads((EU_RESIDENCY_DIR / "azure_location_types.json").read_text())
+    assert committed["typesWithLocation"] == with_location, (
+        "rerun tools/generate_azure_location_types.py"
+    )
+
+
+def test_pack_modules_never_import_main_or_clover() -> None:
+    for path in EU_RESIDENCY_DIR.glob("*.py"):
+        text = path.read_text()
+        assert "import __main__" not in text, path
+        assert not re.search(r"^\s*(from|import) clover", text, re.M), path
+
+
+def test_requirements_pinned_to_a_minor() -> None:
+    lines = (EU_RESIDENCY_DIR / "requirements.txt").read_text().split()
+    assert lines == ["pulumi-policy>=1.21,<1.22", "pulumi>=3.272,<3.273"]
+
+
+@pytest.mark.parametrize("path", CONFIG_FILES, ids=[p.name for p in CONFIG_FILES])
+def test_stack_config_files_validate(eu_residency: PolicyPack, path: Path) -> None:
+    eu_residency.configure(load_pack_config(path))
+    for name, config in eu_residency.effective_config.items():
+        assert config["enforcementLevel"] == "mandatory", name
+        # A narrowed list must be set on every policy that reads it, or that policy keeps the
+        # wider default.
+        if "allowedRegions" in config:
+            assert config["allowedRegions"] == ["eu-west-1", "eu-north-1"], name
+        if "allowedLocations" in config:
+            assert set(config["allowedLocations"]) == {
+                "northeurope",
+                "westeurope",
+                "norwayeast",
+                "norwaywest",
+            }, name
+
+
+def test_both_config_files_exist() -> None:
+    assert [p.name for p in CONFIG_FILES] == ["eu_residency.dev.json", "eu_residency.prod.json"]
