@@ -12,20 +12,28 @@ import pulumi_azure_native as azure_native
 
 from clover import config as stack_config
 from clover.catalog import Cloud
-from clover.exports import PLACEMENTS_EXPORT, placement_export, site_export_name
-from components.backup.aws import AwsCrossSiteBackup, AwsCrossSiteBackupArgs
+from clover.exports import (
+    PLACEMENTS_EXPORT,
+    aws_site_export,
+    azure_site_export,
+    placement_export,
+    site_export_name,
+)
+from clover.naming import azure_account_name, azure_vault_name
+from components.backup.aws import (
+    AwsCrossSiteBackup,
+    AwsCrossSiteBackupArgs,
+    replication_role_name,
+)
 from components.backup.azure import AzureObjectReplication, AzureObjectReplicationArgs
 from components.site.aws import AwsSite, AwsSiteArgs
 from components.site.azure import AzureSite, AzureSiteArgs
 
 config = stack_config.load()
 stack = pulumi.get_stack()
-aws_sites: dict[str, AwsSite] = {}
-aws_providers: dict[str, aws.Provider] = {}
-azure_sites: dict[str, AzureSite] = {}
 
 
-def tags(site: str) -> dict[str, str]:
+def site_tags(site: str) -> dict[str, str]:
     return {
         "residency-site": site,
         "data-classification": config.data_classification,
@@ -34,86 +42,108 @@ def tags(site: str) -> dict[str, str]:
     }
 
 
+aws_providers: dict[str, aws.Provider] = {}
+azure_providers: dict[str, azure_native.Provider] = {}
 for site in config.sites:
     if site.aws is not None:
-        provider = aws.Provider(
-            f"{site.name}-aws",
-            aws.ProviderArgs(region=site.aws.region, default_tags={"tags": tags(site.name)}),
+        aws_providers[site.name] = aws.Provider(f"{site.name}-aws", region=site.aws.region)
+    if site.azure is not None:
+        azure_providers[site.name] = azure_native.Provider(
+            f"{site.name}-azure", location=site.azure.location
         )
-        aws_providers[site.name] = provider
+
+aws_backups = [r for r in config.backups if r.cloud is Cloud.AWS]
+aws_sites: dict[str, AwsSite] = {}
+azure_sites: dict[str, AzureSite] = {}
+for site in config.sites:
+    if site.aws is not None:
         aws_sites[site.name] = AwsSite(
             f"{site.name}-aws",
             AwsSiteArgs(
                 site=site.name,
                 region=site.aws.region,
-                environment=config.environment,
                 vpc_cidr=str(site.aws.vpc_cidr),
                 gateway_principals=site.aws.gateway_principals,
                 break_glass_role_arn=site.aws.break_glass_role_arn,
+                tags=site_tags(site.name),
                 protect_data_stores=config.protect_data_stores,
-                tags=tags(site.name),
+                replication_role_names=[
+                    replication_role_name(r.source, r.destination, stack)
+                    for r in aws_backups
+                    if r.source == site.name
+                ],
             ),
-            pulumi.ResourceOptions(providers=[provider]),
+            pulumi.ResourceOptions(providers=[aws_providers[site.name]]),
         )
     if site.azure is not None:
-        azure_provider = azure_native.Provider(
-            f"{site.name}-azure", azure_native.ProviderArgs(location=site.azure.location)
-        )
         azure_sites[site.name] = AzureSite(
             f"{site.name}-azure",
             AzureSiteArgs(
                 site=site.name,
                 location=site.azure.location,
-                environment=config.environment,
                 vnet_cidr=str(site.azure.vnet_cidr),
+                account_name=azure_account_name(site.name, stack),
+                vault_name=azure_vault_name(site.name, stack),
                 gateway_principal_ids=site.azure.gateway_principal_ids,
                 storage_sku=site.azure.storage_sku,
+                tags=site_tags(site.name),
                 protect_data_stores=config.protect_data_stores,
-                tags=tags(site.name),
             ),
-            pulumi.ResourceOptions(providers=[azure_provider]),
+            pulumi.ResourceOptions(providers=[azure_providers[site.name]]),
         )
 
 for route in config.backups:
     name = f"{route.source}-to-{route.destination}-{route.cloud.value}-backup"
+    source_config, destination_config = config.site(route.source), config.site(route.destination)
     if route.cloud is Cloud.AWS:
+        source_aws, destination_aws = source_config.aws, destination_config.aws
+        if source_aws is None or destination_aws is None:
+            raise stack_config.ConfigError(f"clover:backups: {name} needs aws at both sites")
         source = aws_sites[route.source]
-        destination = config.site(route.destination).aws
-        if destination is None:  # config validation refuses such a route; keeps the types exact
-            raise stack_config.ConfigError(f"backup route {name}: {route.destination} has no aws")
         AwsCrossSiteBackup(
             name,
             AwsCrossSiteBackupArgs(
+                source_site=route.source,
+                source_region=source_aws.region,
                 source_bucket_name=source.data_bucket_name,
                 source_bucket_arn=source.data_bucket_arn,
                 source_key_arn=source.key_arn,
                 source_provider=aws_providers[route.source],
                 site=route.destination,
-                region=destination.region,
-                object_lock_days=destination.object_lock_days,
+                region=destination_aws.region,
+                replication_role_name=replication_role_name(route.source, route.destination, stack),
+                tags=site_tags(route.destination),
                 protect_data_stores=config.protect_data_stores,
-                tags=tags(route.destination),
+                break_glass_role_arn=destination_aws.break_glass_role_arn,
+                object_lock_days=destination_aws.object_lock_days,
             ),
             pulumi.ResourceOptions(providers=[aws_providers[route.destination]]),
         )
     else:
+        source_azure, destination_azure = source_config.azure, destination_config.azure
+        if source_azure is None or destination_azure is None:
+            raise stack_config.ConfigError(f"clover:backups: {name} needs azure at both sites")
         src, dst = azure_sites[route.source], azure_sites[route.destination]
         AzureObjectReplication(
             name,
             AzureObjectReplicationArgs(
-                source_account_name=src.storage_account_name,
+                source_account_name=src.account_name,
                 source_resource_group_name=src.resource_group_name,
-                source_account_id=src.storage_account_id,
+                source_account_id=src.account_id,
                 source_container_name=src.container_name,
-                destination_account_name=dst.storage_account_name,
+                source_location=source_azure.location,
+                source_provider=azure_providers[route.source],
+                destination_account_name=dst.account_name,
                 destination_resource_group_name=dst.resource_group_name,
-                destination_account_id=dst.storage_account_id,
+                destination_account_id=dst.account_id,
+                destination_location=destination_azure.location,
+                destination_provider=azure_providers[route.destination],
+                protect=config.protect_data_stores,
             ),
-            pulumi.ResourceOptions(parent=dst),
         )
 
-for name, aws_site in aws_sites.items():
-    pulumi.export(site_export_name(name, Cloud.AWS), aws_site.exports())
-for name, azure_site in azure_sites.items():
-    pulumi.export(site_export_name(name, Cloud.AZURE), azure_site.exports())
+for site_name, aws_site in aws_sites.items():
+    pulumi.export(site_export_name(site_name, Cloud.AWS), aws_site_export(aws_site))
+for site_name, azure_site in azure_sites.items():
+    pulumi.export(site_export_name(site_name, Cloud.AZURE), azure_site_export(azure_site))
 pulumi.export(PLACEMENTS_EXPORT, placement_export(config))
