@@ -314,7 +314,9 @@ def _azure_output_shape(inputs: Mapping[str, Any]) -> dict[str, Any]:
     identity = state.get("identity")
     if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
         ids = identity["userAssignedIdentities"]
-        known = {i: {} for i in ids if isinstance(i, str) and i != UNKNOWN}
+        known: dict[str, dict[str, Any]] = {
+            i: {} for i in ids if isinstance(i, str) and i != UNKNOWN
+        }
         state["identity"] = {**identity, "userAssignedIdentities": known}
     return state
 

@@ -259,7 +259,7 @@ def test_yaml_that_does_not_parse(
 def test_program_with_syntax_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
 ) -> None:
-    (project / "__main__.py").write_text("import pulumi\nthis is not python\n")
+    (project / "__main__.py").write_text("import pulumi\ndef broken(:\n")
     err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
     assert "SyntaxError" in err
     assert "__main__.py" in err

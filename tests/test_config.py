@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from clover.catalog import Cloud
+from clover import catalog
 from clover import config as config_module
 from clover.config import ConfigError, parse
 from clover.project import load_project, stack_config
@@ -182,7 +183,7 @@ def test_geo_redundant_sku_is_refused_when_the_pair_is_not_approved(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Every catalog site's pair is approved today; narrow the approved list to prove the rule.
-    narrowed = {**config_module.APPROVED, Cloud.AZURE: frozenset({"northeurope", "norwayeast"})}
+    narrowed = {**catalog.APPROVED, Cloud.AZURE: frozenset({"northeurope", "norwayeast"})}
     monkeypatch.setattr(config_module, "APPROVED", narrowed)
     mutate = lambda s: s["dublin"]["azure"].update(storageSku="Standard_RAGRS")  # noqa: E731
     with pytest.raises(ConfigError) as caught:
