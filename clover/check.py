@@ -8,6 +8,7 @@ import contextlib
 import os
 import runpy
 import sys
+import sysconfig
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -119,9 +120,13 @@ def _inside_project(directory: Path) -> Iterator[None]:
         os.chdir(before_cwd)
         with contextlib.suppress(ValueError):
             sys.path.remove(str(directory))
+        installed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
         for name in set(sys.modules) - before_modules:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(str(directory)):
+            # A virtualenv may live inside the project: its packages are not the project's.
+            if module_file.startswith(str(directory)) and not any(
+                module_file.startswith(path) for path in installed
+            ):
                 del sys.modules[name]
 
 
