@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from clover.catalog import Cloud
 from clover import catalog
 from clover import config as config_module
+from clover.catalog import Cloud
 from clover.config import ConfigError, parse
 from clover.project import load_project, stack_config
 
@@ -34,9 +34,12 @@ def test_dev_stack_parses_to_both_sites() -> None:
     assert config.environment == "dev"
     assert config.protect_data_stores is False
     dublin, hamar = config.site("dublin"), config.site("hamar")
-    assert dublin.aws is not None and dublin.aws.region == "eu-west-1"
-    assert dublin.azure is not None and dublin.azure.location == "northeurope"
-    assert hamar.azure is not None and hamar.azure.location == "norwayeast"
+    assert dublin.aws is not None
+    assert dublin.aws.region == "eu-west-1"
+    assert dublin.azure is not None
+    assert dublin.azure.location == "northeurope"
+    assert hamar.azure is not None
+    assert hamar.azure.location == "norwayeast"
     assert hamar.aws is None
     assert [(b.cloud, b.source, b.destination) for b in config.backups] == [
         (Cloud.AZURE, "dublin", "hamar")
@@ -176,7 +179,8 @@ def test_geo_redundant_sku_is_accepted_when_the_pair_is_approved() -> None:
     # norwayeast pairs with norwaywest, which is approved.
     config = parse(_with_sites(lambda s: s["hamar"]["azure"].update(storageSku="Standard_GZRS")))
     hamar = config.site("hamar").azure
-    assert hamar is not None and hamar.storage_sku == "Standard_GZRS"
+    assert hamar is not None
+    assert hamar.storage_sku == "Standard_GZRS"
 
 
 def test_geo_redundant_sku_is_refused_when_the_pair_is_not_approved(
