@@ -4,7 +4,8 @@ The program mixes AWS and Azure about evenly, binds everything to a handful of e
 (two AWS regions, two Azure locations), and includes the relationships the rules follow: S3 buckets
 with their separate encryption/versioning/public-access resources, KMS keys, cross-region S3
 replication, Azure resource groups with storage accounts and containers. Every resource is placed
-in an approved region, so the check's verdict is clean and the cost measured is the full path.
+in an approved region, so the residency verdict is clean; the Azure accounts lack customer-managed
+keys, so the data-protection pack reports them, which exercises the reporting path as well.
 """
 
 from __future__ import annotations
@@ -31,10 +32,21 @@ PROGRAM = textwrap.dedent(
     i = 0
     while created < total:
         if i % 2 == 0:
-            # 7 AWS resources: key, bucket and its settings, replication towards the other region.
+            # 8 AWS resources: key, bucket and its settings, replication to the previous bucket.
             p = pulumi.ResourceOptions(provider=aws_providers[i % 4 // 2])
             key = aws.kms.Key(f"key-{i}", enable_key_rotation=True, tags=tags, opts=p)
-            bucket = aws.s3.Bucket(f"bucket-{i}", tags=tags, opts=p)
+            bucket = aws.s3.Bucket(f"bucket-{i}", bucket=f"bench-bucket-{i}", tags=tags, opts=p)
+            aws.s3.BucketPolicy(
+                f"bucket-{i}-policy",
+                bucket=bucket.id,
+                policy=(
+                    '{"Version":"2012-10-17","Statement":[{"Sid":"TlsOnly","Effect":"Deny",'
+                    '"Principal":"*","Action":"s3:*","Resource":['
+                    f'"arn:aws:s3:::bench-bucket-{i}","arn:aws:s3:::bench-bucket-{i}/*"],'
+                    '"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}'
+                ),
+                opts=p,
+            )
             aws.s3.BucketServerSideEncryptionConfiguration(
                 f"bucket-{i}-sse",
                 bucket=bucket.id,
@@ -82,13 +94,13 @@ PROGRAM = textwrap.dedent(
                         id="all",
                         status="Enabled",
                         destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
-                            bucket=bucket.arn
+                            bucket=f"arn:aws:s3:::bench-bucket-{max(i - 2, 0)}"
                         ),
                     )
                 ],
                 opts=p,
             )
-            created += 7
+            created += 8
         else:
             # 3 Azure resources: a group, an account placed by its group, a private container.
             p = pulumi.ResourceOptions(provider=azure_providers[i % 4 // 2])
