@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -478,6 +478,30 @@ class PolicyPack:
     def analyze(self, resource: AnalyzedResource) -> list[Diagnostic]:
         """Send one resource to ``Analyze`` (the per-resource policies)."""
         self._ensure_configured()
+        request = self._analyze_request(resource)
+        # The SDK leaves the URN of a per-resource diagnostic empty; the engine attributes it to the
+        # resource it sent, so do the same.
+        return self._diagnostics(self._call(self._stub.Analyze, request), default_urn=resource.urn)
+
+    def analyze_future(self, resource: AnalyzedResource) -> Callable[[], list[Diagnostic]]:
+        """Send ``Analyze`` without waiting; call the result to wait for its diagnostics.
+
+        The engine analyzes each resource as the program registers it; many requests in flight
+        keep the pack busy while the caller goes on (gRPC multiplexes them on one channel).
+        """
+        self._ensure_configured()
+        if self._closed:
+            raise PolicyPackError(f"policy pack {self.directory} is closed")
+        future = self._stub.Analyze.future(self._analyze_request(resource))
+
+        def result() -> list[Diagnostic]:
+            return self._diagnostics(
+                self._call(lambda _: future.result(), None), default_urn=resource.urn
+            )
+
+        return result
+
+    def _analyze_request(self, resource: AnalyzedResource) -> analyzer_pb2.AnalyzeRequest:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             properties=_struct(resource.properties),
@@ -489,9 +513,7 @@ class PolicyPack:
         )
         if resource.provider is not None:
             request.provider.CopyFrom(_provider(resource.provider))
-        # The SDK leaves the URN of a per-resource diagnostic empty; the engine attributes it to the
-        # resource it sent, so do the same.
-        return self._diagnostics(self._call(self._stub.Analyze, request), default_urn=resource.urn)
+        return request
 
     def analyze_stack(self, resources: Sequence[AnalyzedResource]) -> list[Diagnostic]:
         """Send the whole stack to ``AnalyzeStack`` (the stack policies)."""

@@ -4,6 +4,7 @@ and send every resource to the policy packs exactly as the CLI does.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import runpy
@@ -13,7 +14,6 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from clover.analyzer import (
     AnalyzedResource,
@@ -24,7 +24,7 @@ from clover.analyzer import (
     ProviderRef,
     load_pack_config,
 )
-from clover.engine import Recording, run_program
+from clover.engine import RecordedResource, Recording, run_program
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
 
@@ -130,7 +130,12 @@ def _inside_project(directory: Path) -> Iterator[None]:
                 del sys.modules[name]
 
 
-def run_project(project: Project, stack: str, config: Mapping[str, str]) -> Recording:
+def run_project(
+    project: Project,
+    stack: str,
+    config: Mapping[str, str],
+    on_register: Callable[[RecordedResource], None] | None = None,
+) -> Recording:
     """Run the project's program in preview mode against the recording engine stand-in."""
 
     def program() -> None:
@@ -139,7 +144,12 @@ def run_project(project: Project, stack: str, config: Mapping[str, str]) -> Reco
     with _inside_project(project.directory):
         try:
             return run_program(
-                program, project=project.name, stack=stack, config=config, preview=True
+                program,
+                project=project.name,
+                stack=stack,
+                config=config,
+                preview=True,
+                on_register=on_register,
             )
         except Exception as err:  # noqa: BLE001 - any program failure is reported as exit 2
             detail = traceback.format_exc()
@@ -177,70 +187,131 @@ def _disabled_defaults(config: Mapping[str, str]) -> set[str]:
     return {str(v) for v in value} if isinstance(value, list) else set()
 
 
+def to_analyzed_one(
+    project: Project, stack: str, item: Placed, config: Mapping[str, str], disabled: set[str]
+) -> AnalyzedResource:
+    """The resource as the engine sends it to ``Analyze``, with its provider's inputs."""
+    resource = item.resource
+    package = package_of(resource.type)
+    provider: ProviderRef | None = None
+    if item.provider is not None:
+        provider = ProviderRef(
+            type=item.provider.type,
+            name=item.provider.name,
+            urn=item.provider.urn,
+            properties=item.provider.inputs,
+        )
+    elif resource.custom and package in {AWS_PACKAGE, AZURE_PACKAGE}:
+        if "*" in disabled or package in disabled:
+            raise CheckError(
+                f"{resource.urn} would use the default {package} provider, which the stack "
+                f"disables (pulumi:disable-default-providers); give it an explicit provider"
+            )
+        provider = _default_provider(project, stack, package, config)
+    return AnalyzedResource(
+        urn=resource.urn,
+        type=resource.type,
+        name=resource.name,
+        properties=item.properties,
+        provider=provider,
+        parent=resource.parent,
+        protect=resource.protect,
+        dependencies=resource.dependencies,
+        property_dependencies=resource.property_dependencies,
+    )
+
+
 def to_analyzed(
     project: Project, stack: str, placed: Sequence[Placed], config: Mapping[str, str]
 ) -> list[AnalyzedResource]:
     disabled = _disabled_defaults(config)
-    analyzed: list[AnalyzedResource] = []
-    for item in placed:
-        resource = item.resource
-        package = package_of(resource.type)
-        provider: ProviderRef | None = None
-        if item.provider is not None:
-            provider = ProviderRef(
-                type=item.provider.type,
-                name=item.provider.name,
-                urn=item.provider.urn,
-                properties=item.provider.inputs,
-            )
-        elif resource.custom and package in {AWS_PACKAGE, AZURE_PACKAGE}:
-            if "*" in disabled or package in disabled:
-                raise CheckError(
-                    f"{resource.urn} would use the default {package} provider, which the stack "
-                    f"disables (pulumi:disable-default-providers); give it an explicit provider"
-                )
-            provider = _default_provider(project, stack, package, config)
-        analyzed.append(
-            AnalyzedResource(
-                urn=resource.urn,
-                type=resource.type,
-                name=resource.name,
-                properties=item.properties,
-                provider=provider,
-                parent=resource.parent,
-                protect=resource.protect,
-                dependencies=resource.dependencies,
-                property_dependencies=resource.property_dependencies,
-            )
-        )
-    return analyzed
+    return [to_analyzed_one(project, stack, item, config, disabled) for item in placed]
 
 
-def analyze(
-    runs: Sequence[PackRun],
-    resources: Sequence[AnalyzedResource],
-    progress: Callable[[str, int, int], None] | None = None,
-) -> list[Diagnostic]:
-    """Start every pack as the CLI does, configure it, and send every resource, then the stack."""
-    diagnostics: list[Diagnostic] = []
-    for run in runs:
-        config: Mapping[str, Any] | None = None
+def _start(run: PackRun) -> PolicyPack:
+    try:
+        config = load_pack_config(run.config_file) if run.config_file is not None else None
+        pack = PolicyPack(run.directory)
+    except PolicyConfigError as err:
+        raise CheckError(f"--policy-pack-config {run.config_file}: {err}") from None
+    except PolicyPackError as err:
+        raise CheckError(f"--policy-pack {run.directory}: {err}") from None
+    try:
+        pack.configure(config)
+    except PolicyConfigError as err:
+        pack.close()
+        where = f" ({run.config_file})" if run.config_file else ""
+        raise CheckError(f"policy pack config{where}: {err}") from None
+    return pack
+
+
+@contextlib.contextmanager
+def started(runs: Sequence[PackRun]) -> Iterator[list[PolicyPack]]:
+    """Start and configure every pack at once (each start waits on a new process)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(runs))) as pool:
+        futures = [pool.submit(_start, run) for run in runs]
+        concurrent.futures.wait(futures)
+    packs = [f.result() for f in futures if f.exception() is None]
+    try:
+        for future in futures:
+            future.result()  # re-raise the first failure, in pack order
+        yield packs
+    finally:
+        for pack in packs:
+            pack.close()
+
+
+class Streamer:
+    """Places and analyzes each resource as the program registers it, as the engine does.
+
+    ``Analyze`` requests go out without waiting, so the packs work while the program still runs;
+    :meth:`finish` collects the answers in registration order and sends ``AnalyzeStack``.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        stack: str,
+        config: Mapping[str, str],
+        packs: Sequence[PolicyPack],
+    ) -> None:
+        self.project, self.stack, self.config, self.packs = project, stack, config, packs
+        self.placer = Placer(None, config)
+        self.disabled = _disabled_defaults(config)
+        self.placed: list[Placed] = []
+        self.analyzed: list[AnalyzedResource] = []
+        self.pending: list[list[Callable[[], list[Diagnostic]]]] = [[] for _ in packs]
+        self.error: CheckError | None = None
+
+    def add(self, resource: RecordedResource) -> None:
+        if self.error is not None:
+            return
+        self.placer.add(resource)
+        placed = self.placer.place(resource)
         try:
-            if run.config_file is not None:
-                config = load_pack_config(run.config_file)
-            with PolicyPack(run.directory) as pack:
-                pack.configure(config)
-                for i, resource in enumerate(resources):
-                    diagnostics.extend(pack.analyze(resource))
+            analyzed = to_analyzed_one(self.project, self.stack, placed, self.config, self.disabled)
+        except CheckError as err:
+            self.error = err  # raised by finish(): raising here would surface as a program error
+            return
+        self.placed.append(placed)
+        self.analyzed.append(analyzed)
+        for pack, pending in zip(self.packs, self.pending, strict=True):
+            pending.append(pack.analyze_future(analyzed))
+
+    def finish(self, progress: Callable[[str, int, int], None] | None = None) -> list[Diagnostic]:
+        if self.error is not None:
+            raise self.error
+        diagnostics: list[Diagnostic] = []
+        try:
+            for pack, pending in zip(self.packs, self.pending, strict=True):
+                for i, result in enumerate(pending):
+                    diagnostics.extend(result())
                     if progress is not None:
-                        progress(pack.name, i + 1, len(resources))
-                diagnostics.extend(pack.analyze_stack(resources))
-        except PolicyConfigError as err:
-            where = f" ({run.config_file})" if run.config_file else ""
-            raise CheckError(f"policy pack config{where}: {err}") from None
+                        progress(pack.name, i + 1, len(pending))
+                diagnostics.extend(pack.analyze_stack(self.analyzed))
         except PolicyPackError as err:
-            raise CheckError(f"--policy-pack {run.directory}: {err}") from None
-    return diagnostics
+            raise CheckError(f"policy pack failed: {err}") from None
+        return diagnostics
 
 
 def check(
@@ -262,10 +333,14 @@ def check(
     for run in runs:
         if not run.directory.is_dir():
             raise CheckError(f"--policy-pack {run.directory}: no such directory")
-    recording = run_project(project, stack_name, config)
-    placed = Placer(recording, config).place_all()
-    analyzed = to_analyzed(project, stack_name, placed, config)
-    diagnostics = analyze(runs, analyzed, progress)
+    with started(runs) as running:
+        streamer = Streamer(project, stack_name, config, running)
+        run_project(project, stack_name, config, on_register=streamer.add)
+        diagnostics = streamer.finish(progress)
     return CheckResult(
-        project=project, stack=stack_name, placed=placed, diagnostics=diagnostics, packs=runs
+        project=project,
+        stack=stack_name,
+        placed=streamer.placed,
+        diagnostics=diagnostics,
+        packs=runs,
     )

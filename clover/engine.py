@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -131,9 +132,16 @@ class _UnansweredCallError(Exception):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A ``MockMonitor`` that also keeps every registration's options for the policy packs."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks, recording: Recording) -> None:
+    def __init__(
+        self,
+        mocks: pulumi.runtime.Mocks,
+        recording: Recording,
+        on_register: Callable[[RecordedResource], None] | None = None,
+    ) -> None:
         super().__init__(mocks)
         self.recording = recording
+        self.on_register = on_register
+        self._lock = threading.Lock()
         self.provider_inputs: dict[str, Mapping[str, Any]] = {}
         """Provider reference (``urn::id``) and provider URN to that provider's inputs."""
 
@@ -176,10 +184,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             },
             id=response.id or None,
         )
-        self.recording.resources.append(resource)
-        if resource.is_provider:
-            self.provider_inputs[resource.urn] = inputs
-            self.provider_inputs[f"{resource.urn}::{response.id or UNKNOWN}"] = inputs
+        # The SDK calls the monitor from a thread pool: keep the order and the callbacks serial.
+        with self._lock:
+            self.recording.resources.append(resource)
+            if resource.is_provider:
+                self.provider_inputs[resource.urn] = inputs
+                self.provider_inputs[f"{resource.urn}::{response.id or UNKNOWN}"] = inputs
+            if self.on_register is not None:
+                self.on_register(resource)
         return response
 
 
@@ -382,18 +394,20 @@ def run_program(
     secret_keys: list[str] | None = None,
     preview: bool = True,
     into: Recording | None = None,
+    on_register: Callable[[RecordedResource], None] | None = None,
 ) -> Recording:
     """Run ``program`` as ``pulumi preview`` (or ``up``) would, against the recording stand-in.
 
     ``config`` is the stack configuration in the engine's form: fully qualified keys
     (``aws:region``, ``clover:sites``) and string values, structured values JSON-encoded.
     Exceptions raised by the program propagate unchanged, after the runtime has been cleaned up;
-    pass ``into`` to keep what was registered before the failure.
+    pass ``into`` to keep what was registered before the failure. ``on_register`` is called with
+    each resource as it is registered, in registration order, as the engine analyzes them.
     """
     recording = into if into is not None else Recording(project=project, stack=stack)
     mocks = RecordingMocks(preview=preview)
     with _fresh_runtime(config or {}, secret_keys or []):
-        monitor = RecordingMonitor(mocks, recording)
+        monitor = RecordingMonitor(mocks, recording, on_register)
         mocks.monitor = monitor
         pulumi.runtime.set_mocks(
             mocks, project=project, stack=stack, preview=preview, monitor=monitor

@@ -30,6 +30,7 @@ from clover.engine import UNKNOWN, RecordedResource, Recording
 
 AWS_PACKAGE = "aws"
 AZURE_PACKAGE = "azure-native"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,13 +92,25 @@ def _text(value: Any) -> str | None:
 
 
 class Placer:
-    """Fills in effective regions and locations for every resource of one recording."""
+    """Fills in effective regions and locations, one resource at a time as they are registered.
 
-    def __init__(self, recording: Recording, config: Mapping[str, str]) -> None:
-        self.recording = recording
+    A resource's provider and resource group are registered before the resource itself (their
+    outputs are its inputs), so each resource can be placed as soon as it arrives, the way the
+    engine checks and analyzes each resource at registration.
+    """
+
+    def __init__(self, recording: Recording | None, config: Mapping[str, str]) -> None:
         self.config = config
-        self.by_urn = recording.by_urn()
+        self.by_urn: dict[str, RecordedResource] = {}
+        self._groups: list[RecordedResource] = []
         self._locations: dict[str, str] = {}
+        for resource in recording.resources if recording is not None else ():
+            self.add(resource)
+
+    def add(self, resource: RecordedResource) -> None:
+        self.by_urn[resource.urn] = resource
+        if resource.type == RESOURCE_GROUP:
+            self._groups.append(resource)
 
     def _provider(self, resource: RecordedResource) -> RecordedResource | None:
         return self.by_urn.get(resource.provider_urn) if resource.provider_urn else None
@@ -139,15 +152,14 @@ class Placer:
     def _resource_group(self, resource: RecordedResource) -> RecordedResource | None:
         """The stack's resource group this resource is placed in, if it can be identified."""
         name = resource.inputs.get("resourceGroupName")
-        groups = self.recording.of_type("azure-native:resources:ResourceGroup")
         if isinstance(name, str) and name != UNKNOWN:
-            for group in groups:
+            for group in self._groups:
                 if group.inputs.get("resourceGroupName", group.name) == name:
                     return group
             return None
         for urn in resource.property_dependencies.get("resourceGroupName", ()):
             found = self.by_urn.get(urn)
-            if found is not None and found.type == "azure-native:resources:ResourceGroup":
+            if found is not None and found.type == RESOURCE_GROUP:
                 return found
         return None
 
@@ -170,4 +182,4 @@ class Placer:
         )
 
     def place_all(self) -> list[Placed]:
-        return [self.place(r) for r in self.recording.resources]
+        return [self.place(r) for r in self.by_urn.values()]
