@@ -15,18 +15,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import pulumi
 import pulumi.runtime
 from google.protobuf import json_format, struct_pb2
+from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import engine_pb2, resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -64,6 +68,8 @@ class RecordedResource:
     dependencies: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]]
     id: str | None
+    source: tuple[str, int] | None = None
+    """The program file and line that created the resource, as the SDK reports it."""
 
     @property
     def provider_urn(self) -> str | None:
@@ -183,6 +189,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
             },
             id=response.id or None,
+            source=(
+                (request.sourcePosition.uri, request.sourcePosition.line)
+                if request.HasField("sourcePosition")
+                else None
+            ),
         )
         # The SDK calls the monitor from a thread pool: keep the order and the callbacks serial.
         with self._lock:
@@ -368,6 +379,70 @@ def _fake_arm_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
     return f"{sub}/resourceGroups/{group}/providers/{namespace}/{kind}/{name}"
 
 
+def _contains_unknowns(value: Any) -> bool:
+    """``pulumi.runtime.rpc.contains_unknowns`` without recursion or a closure per call.
+
+    The SDK runs it on every Output it creates; same answer, several times faster.
+    """
+    if not isinstance(value, dict | list):
+        return isinstance(value, Unknown)
+    stack, seen = [value], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Unknown):
+            return True
+        if isinstance(item, dict | list) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return False
+
+
+def _stack_trace() -> source_pb2.StackTrace:
+    """The SDK's ``_get_stack_trace``, reduced to the frame that called the resource constructor.
+
+    The SDK formats every frame of the stack, reading source lines, for each resource; the engine
+    uses only the first frame for a source position (the stand-in sends no stack to anyone).
+    Like the SDK, the user frame is the caller of the third ``__init__`` from the top (Resource,
+    CustomResource or ComponentResource, then the concrete class).
+    """
+    frame = sys._getframe(1)
+    seen = 0
+    while frame is not None:
+        if frame.f_code.co_name == "__init__":
+            seen += 1
+            if seen == 3:
+                break
+        frame = frame.f_back  # type: ignore[assignment]
+    caller = frame.f_back if frame is not None else None
+    if caller is None or not caller.f_code.co_filename:
+        return source_pb2.StackTrace()
+    position = source_pb2.SourcePosition(
+        uri=Path(caller.f_code.co_filename).absolute().as_uri(), line=caller.f_lineno
+    )
+    return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=position)])
+
+
+class _QuietEngine:
+    """The engine end of ``pulumi.log``: debug chatter is dropped, as the CLI hides it; warnings
+    and errors reach stderr."""
+
+    def Log(self, request: Any) -> None:  # noqa: N802 - gRPC method name
+        if request.severity in (engine_pb2.WARNING, engine_pb2.ERROR):
+            sys.stderr.write(f"{request.message}\n")
+
+
+@contextlib.contextmanager
+def _faster_sdk() -> Iterator[None]:
+    """Replace SDK hot spots that the stand-in does not need to pay for, restoring them after."""
+    saved = (rpc.contains_unknowns, sdk_resource._get_stack_trace)
+    rpc.contains_unknowns = _contains_unknowns  # type: ignore[assignment]
+    sdk_resource._get_stack_trace = _stack_trace
+    try:
+        yield
+    finally:
+        rpc.contains_unknowns, sdk_resource._get_stack_trace = saved
+
+
 @contextlib.contextmanager
 def _fresh_runtime(config: Mapping[str, str], secret_keys: list[str]) -> Iterator[None]:
     """A new event loop and clean SDK globals, restored afterwards, so runs never leak state."""
@@ -412,7 +487,9 @@ def run_program(
         pulumi.runtime.set_mocks(
             mocks, project=project, stack=stack, preview=preview, monitor=monitor
         )
-        _sync_await(run_pulumi_func(program))  # type: ignore[arg-type]
+        settings.SETTINGS.engine = _QuietEngine()
+        with _faster_sdk():
+            _sync_await(run_pulumi_func(program))  # type: ignore[arg-type]
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}
         recording.outputs = {k: _resolve_output(v) for k, v in exported.items()}

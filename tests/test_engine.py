@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
+from hypothesis import given
+from hypothesis import strategies as st
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import contains_unknowns as sdk_contains_unknowns
 
-from clover.engine import FAKE_AWS_ACCOUNT_ID, UNKNOWN, Recording, run_program
+from clover.engine import (
+    FAKE_AWS_ACCOUNT_ID,
+    UNKNOWN,
+    Recording,
+    _contains_unknowns,
+    run_program,
+)
 
 
 def _run(program: object, preview: bool = True, config: dict[str, str] | None = None) -> Recording:
@@ -119,3 +131,31 @@ def test_runs_do_not_leak_into_each_other() -> None:
     second = _run(lambda: aws.Provider("two", region="eu-west-1"))
     assert [r.name for r in first.resources] == ["one"]
     assert [r.name for r in second.resources] == ["two"]
+
+
+def test_source_position_names_the_program_line() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        aws.s3.Bucket("b", opts=pulumi.ResourceOptions(provider=eu))  # this line
+
+    recording = _run(program)
+    source = recording.named("b").source
+    assert source is not None
+    uri, line = source
+    assert uri.endswith("/tests/test_engine.py")
+    text = Path(__file__).read_text().splitlines()[line - 1]
+    assert "# this line" in text
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.text(max_size=3) | st.just(Unknown()),  # type: ignore[no-untyped-call]
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=2), children, max_size=3)
+        ),
+        max_leaves=12,
+    )
+)
+def test_fast_contains_unknowns_agrees_with_the_sdk(value: object) -> None:
+    assert _contains_unknowns(value) == sdk_contains_unknowns(value)

@@ -139,9 +139,10 @@ class AwsCrossSiteBackup(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        bucket_name = pulumi.Output.concat(bucket_stem, account_id)
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
-            bucket=pulumi.Output.concat(bucket_stem, account_id),
+            bucket=bucket_name,
             force_destroy=False,
             object_lock_enabled=args.object_lock_days is not None,
             tags=tags,
@@ -172,8 +173,12 @@ class AwsCrossSiteBackup(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-bucket-policy",
             bucket=bucket.bucket,
+            # Built from the chosen name, not the bucket's output, so it is known at preview.
             policy=pulumi.Output.json_dumps(
-                {"Version": "2012-10-17", "Statement": [deny_insecure_transport(destination_arn)]}
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [deny_insecure_transport(bucket_arn(partition, bucket_name))],
+                }
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[hardening.public_access_block]),
         )

@@ -74,8 +74,11 @@ class AwsAccessGateway(pulumi.ComponentResource):
 
     The role trusts only the listed principals; sessions last at most an hour. Its permissions
     reach the site's data bucket only through the site's S3 endpoint and in the site's region, and
-    the site key only through S3. The trust policy carries no ``aws:SourceVpce`` condition: STS is
-    often reached outside the VPC, and the permissions policy is where the endpoint is enforced.
+    the site key only through S3; puts naming any other key are denied. These exact bindings (the
+    endpoint id, the key ARN) live here rather than in the bucket policy, which must be known at
+    preview (see :class:`components.storage.aws.AwsSiteStorage`). The trust policy carries no
+    ``aws:SourceVpce`` condition: STS is often reached outside the VPC, and the permissions policy
+    is where the endpoint is enforced.
 
     The trail records S3 object-level events (reads and writes) of the data bucket only, with log
     file validation, encrypted with the site key, delivered to the site's log bucket.
@@ -207,6 +210,21 @@ def data_access_policy(
                 ],
                 "Resource": pulumi.Output.concat(data_bucket_arn, "/*"),
                 "Condition": through_endpoint,
+            },
+            {
+                # The data bucket's policy can only bound keys to the site's region and account,
+                # because it must be readable at preview; the exact key lives here, where the
+                # generated key ARN may stay unknown until apply. S3 compares the key it will use.
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html#example-bucket-policies-encryption
+                "Sid": "DenyPutsWithAnotherKey",
+                "Effect": "Deny",
+                "Action": "s3:PutObject",
+                "Resource": pulumi.Output.concat(data_bucket_arn, "/*"),
+                "Condition": {
+                    "ArnNotEqualsIfExists": {
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn
+                    }
+                },
             },
             {
                 # S3 calls KMS on the role's behalf (a forward access session) from outside the

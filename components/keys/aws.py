@@ -61,6 +61,12 @@ class AwsSiteKeyArgs:
     role may be created after the key (KMS rejects a policy whose principals do not exist yet)."""
     cloudtrail_trail_arn: pulumi.Input[str] | None = None
     """The one CloudTrail trail that may encrypt its log files with the key, if any."""
+    log_bucket_arn: pulumi.Input[str] | None = None
+    """The site's log bucket, encrypted with this key by default. When set, VPC flow log delivery
+    for this account and ``region`` may use the key, and so may S3 server access logging for
+    ``access_logged_bucket_arns``, only to write into this bucket. Nothing when ``None``."""
+    access_logged_bucket_arns: Sequence[pulumi.Input[str]] = ()
+    """Buckets of this account whose server access logs go to ``log_bucket_arn``."""
     alias_name: str | None = None
     """The key's alias; ``alias/clover-<site>-data`` by default."""
     description: str | None = None
@@ -69,6 +75,8 @@ class AwsSiteKeyArgs:
     """Protect the key from deletion by Pulumi: losing it makes what it encrypted unreadable."""
 
     def __post_init__(self) -> None:
+        if self.access_logged_bucket_arns and self.log_bucket_arn is None:
+            raise ValueError("access_logged_bucket_arns needs log_bucket_arn, where the logs go")
         alias = self.alias_name or default_alias(self.site)
         if not alias.startswith("alias/") or alias.startswith("alias/aws/"):
             raise ValueError(
@@ -81,9 +89,9 @@ class AwsSiteKey(pulumi.ComponentResource):
     """A symmetric, single-region KMS key with yearly rotation and a 30-day deletion window.
 
     The key policy lets the account administer the key but not use it; use is limited to the named
-    roles through S3 in the site's region, and to the site's CloudTrail trail. VPC flow logs are not
-    encrypted with this key: they land in the log bucket, which S3 server access logging forces to
-    SSE-S3 (see :mod:`components.storage.aws`).
+    roles through S3 in the site's region, to the site's CloudTrail trail, and, when a log bucket is
+    named, to the services that deliver S3 server access logs and VPC flow logs into it (the log
+    bucket's default encryption is this key, see :mod:`components.storage.aws`).
     """
 
     key_id: pulumi.Output[str]
@@ -115,6 +123,8 @@ class AwsSiteKey(pulumi.ComponentResource):
                     region=args.region,
                     user_role_arns=args.user_role_arns,
                     cloudtrail_trail_arn=args.cloudtrail_trail_arn,
+                    log_bucket_arn=args.log_bucket_arn,
+                    access_logged_bucket_arns=args.access_logged_bucket_arns,
                 )
             ),
             tags=dict(args.tags),
@@ -142,6 +152,8 @@ def key_policy(
     region: str,
     user_role_arns: Sequence[pulumi.Input[str]],
     cloudtrail_trail_arn: pulumi.Input[str] | None,
+    log_bucket_arn: pulumi.Input[str] | None = None,
+    access_logged_bucket_arns: Sequence[pulumi.Input[str]] = (),
 ) -> dict[str, Any]:
     """The key policy document (values may be Outputs; serialise with ``Output.json_dumps``)."""
     root = pulumi.Output.concat("arn:", partition, ":iam::", account_id, ":root")
@@ -201,4 +213,78 @@ def key_policy(
                 "Condition": {"StringEquals": {"aws:SourceArn": cloudtrail_trail_arn}},
             },
         ]
+    if log_bucket_arn is not None:
+        statements += log_delivery_statements(
+            partition=partition,
+            account_id=account_id,
+            region=region,
+            log_bucket_arn=log_bucket_arn,
+            access_logged_bucket_arns=access_logged_bucket_arns,
+        )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def log_delivery_statements(
+    *,
+    partition: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    region: str,
+    log_bucket_arn: pulumi.Input[str],
+    access_logged_bucket_arns: Sequence[pulumi.Input[str]],
+) -> list[dict[str, Any]]:
+    """Key-policy statements for the services that write logs into a log bucket whose default
+    encryption is this key, each pinned to this account and its own source (confused deputy)."""
+    statements: list[dict[str, Any]] = []
+    if access_logged_bucket_arns:
+        statements.append(
+            {
+                # S3 needs only kms:GenerateDataKey to write an SSE-KMS object in one request
+                # (server access log files are single puts), and with a Bucket Key the encryption
+                # context is the bucket's ARN, so the key serves this log bucket only.
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+                # KMS encryption of access-log targets with this grant: https://github.com/aws/aws-cdk/pull/25350
+                "Sid": "S3ServerAccessLogsEncrypt",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "kms:GenerateDataKey",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": list(access_logged_bucket_arns)},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            log_bucket_arn,
+                            pulumi.Output.concat(log_bucket_arn, "/*"),
+                        ]
+                    },
+                },
+            }
+        )
+    statements.append(
+        {
+            # The actions and conditions VPC flow logs document for an SSE-KMS destination bucket.
+            # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html
+            # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-S3.html#AWS-logs-SSE-KMS-S3
+            "Sid": "FlowLogsEncrypt",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": [
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey*",
+                "kms:ReEncrypt*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {
+                    "aws:SourceArn": pulumi.Output.concat(
+                        "arn:", partition, ":logs:", region, ":", account_id, ":*"
+                    )
+                },
+            },
+        }
+    )
+    return statements

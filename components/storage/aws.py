@@ -1,8 +1,9 @@
-"""Site storage on AWS: a data bucket reachable only through the site's VPC endpoint, and a log
-bucket for the site's access logs, flow logs and CloudTrail files."""
+"""Site storage on AWS: a data bucket reachable only from inside the site's VPC, and a log bucket
+for the site's access logs, flow logs and CloudTrail files, both encrypted with the site key."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,7 +32,7 @@ DATA_ACTIONS = (
     "s3:PutObject",
     "s3:RestoreObject",
 )
-"""Actions that read or change user data; outside the site's VPC endpoint they are denied."""
+"""Actions that read or change user data; from outside the site's VPC they are denied."""
 
 
 def bucket_arn(partition: pulumi.Input[str], bucket_name: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -68,11 +69,14 @@ def harden_bucket(
     name: str,
     bucket: aws.s3.Bucket,
     *,
-    kms_key_arn: pulumi.Input[str] | None,
+    kms_key_arn: pulumi.Input[str],
 ) -> HardenedBucket:
-    """Attach Clover's baseline to ``bucket``: versioning, default encryption (SSE-KMS with
-    ``kms_key_arn`` and an S3 Bucket Key, or SSE-S3 when ``None``), a public access block with all
-    four flags, and ``BucketOwnerEnforced`` ownership (ACLs disabled). Children are ``<name>-*``."""
+    """Attach Clover's baseline to ``bucket``: versioning, default encryption (SSE-KMS with the
+    customer-managed key ``kms_key_arn`` and an S3 Bucket Key), a public access block with all four
+    flags, and ``BucketOwnerEnforced`` ownership (ACLs disabled). Children are ``<name>-*``.
+
+    There is deliberately no SSE-S3 variant: with an AWS-owned key Clover could not restrict, audit
+    or revoke decryption, and the eu-data-protection pack refuses it for every bucket."""
     child = pulumi.ResourceOptions(parent=parent)
     versioning = aws.s3.BucketVersioning(
         f"{name}-versioning",
@@ -85,19 +89,17 @@ def harden_bucket(
     by_default = (
         aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
     )
-    if kms_key_arn is None:
-        rule = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=by_default(sse_algorithm="AES256")
-        )
-    else:
-        # An S3 Bucket Key cuts KMS request traffic and cost by up to 99%.
-        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
-        rule = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=by_default(
-                sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
-            ),
-            bucket_key_enabled=True,
-        )
+    # An S3 Bucket Key cuts KMS request traffic and cost by up to 99%.
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+    # The key is named by ARN, never by id or alias: log deliverers (VPC flow logs) and
+    # cross-account callers resolve an id or alias in their own account.
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html
+    rule = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+        apply_server_side_encryption_by_default=by_default(
+            sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+        ),
+        bucket_key_enabled=True,
+    )
     encryption = aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption", bucket=bucket.bucket, rules=[rule], opts=child
     )
@@ -194,26 +196,30 @@ class AwsSiteStorageArgs:
     """Inputs of :class:`AwsSiteStorage`."""
 
     region: str
-    """The site's region (the provider's region); scopes the log-delivery conditions."""
+    """The site's region (the provider's region); scopes the log-delivery conditions and the keys
+    that puts may name."""
     data_bucket_name: pulumi.Input[str]
     """Name of the bucket for user data. Chosen by the caller so that the VPC endpoint policy,
-    built before the bucket, can name it."""
+    built before the bucket, can name it; the bucket policies are built from it too, so that they
+    are known at preview."""
     log_bucket_name: pulumi.Input[str]
     """Name of the bucket for access logs, flow logs and CloudTrail files."""
     kms_key_arn: pulumi.Input[str]
-    """The site key: default encryption of the data bucket, and the only key puts may name."""
-    s3_endpoint_id: pulumi.Input[str]
-    """The site's S3 gateway endpoint; data access through anything else is denied."""
+    """The site key: default encryption (SSE-KMS with a Bucket Key) of both buckets. Its policy
+    must admit the log deliverers (see :class:`components.keys.aws.AwsSiteKeyArgs`)."""
+    vpc_cidr: str
+    """The site VPC's IPv4 CIDR block: data access must reach S3 through a VPC endpoint from an
+    address in it (``aws:VpcSourceIp``)."""
     tags: Mapping[str, str]
     """Tags for both buckets (residency site, data classification)."""
     trail_arn: pulumi.Input[str] | None = None
     """The site's CloudTrail trail, admitted to write into the log bucket; none if ``None``."""
     break_glass_role_arn: str | None = None
-    """An administrator role exempt from the VPC-endpoint rule, for recovery; none if ``None``."""
+    """An administrator role exempt from the site-network rule, for recovery; none if ``None``."""
     replication_role_arns: Sequence[pulumi.Input[str]] = ()
     """Roles S3 replication assumes to copy the data bucket elsewhere. Replication does not pass
-    through the VPC endpoint, so these roles are exempt from the endpoint rule (their own IAM policy
-    limits them to replication actions)."""
+    through the VPC endpoint, so these roles are exempt from the site-network rule (their own IAM
+    policy limits them to replication actions)."""
     noncurrent_version_expiration_days: int = 90
     """Days after which a noncurrent object version is deleted."""
     abort_incomplete_multipart_upload_days: int = 7
@@ -228,6 +234,12 @@ class AwsSiteStorageArgs:
     """Protect both buckets from deletion by Pulumi. Buckets are always retained on delete."""
 
     def __post_init__(self) -> None:
+        try:
+            ipaddress.IPv4Network(self.vpc_cidr)
+        except ValueError as error:
+            raise ValueError(
+                f"vpc_cidr {self.vpc_cidr!r} is not an IPv4 network: {error}"
+            ) from error
         validate_retention(
             noncurrent_version_expiration_days=self.noncurrent_version_expiration_days,
             abort_incomplete_multipart_upload_days=self.abort_incomplete_multipart_upload_days,
@@ -239,16 +251,36 @@ class AwsSiteStorageArgs:
 class AwsSiteStorage(pulumi.ComponentResource):
     """The site's data bucket and log bucket, hardened.
 
-    The data bucket is encrypted with the site key (SSE-KMS with a Bucket Key), refuses non-TLS
-    requests, puts naming another key or another encryption, and data access that does not come
-    through the site's S3 endpoint (except the break-glass and replication roles). It logs server
-    access to the log bucket.
+    Both buckets are encrypted with the site key (SSE-KMS with a Bucket Key). The data bucket
+    refuses non-TLS requests, puts naming another encryption or a key outside the site's region and
+    account, and data access that does not come from inside the site's VPC (except the break-glass
+    and replication roles). It logs server access to the log bucket.
 
-    The log bucket uses SSE-S3: S3 server access logging cannot deliver to a bucket whose default
-    encryption is SSE-KMS
-    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
-    CloudTrail still encrypts its own files with the site key. The log bucket never gets Object
-    Lock, which server access logging also refuses.
+    Both bucket policies are built only from values known at preview (bucket names, account,
+    partition, region, the VPC's CIDR, role ARNs composed from names), so the policy pack can prove
+    them TLS-only before anything exists. The site key's ARN and the S3 endpoint's id are generated
+    by AWS, and embedding either would leave the whole document unknown at preview. Their exact
+    values are enforced where a document may be unknown until apply: the gateway role's permissions
+    (:func:`components.gateway.aws.data_access_policy`) require the site endpoint
+    (``aws:SourceVpce``) and deny puts naming any key but the site key. The bucket policy holds
+    every principal to the coarser, preview-known bounds: ``aws:VpcSourceIp`` in the site CIDR
+    (so only through a VPC endpoint, from the site's address range) and keys of the site's region
+    and account. Trade-off: another same-account VPC with an overlapping CIDR and its own S3
+    endpoint in the region, or another same-region key of the account (including ``aws/s3``), is
+    stopped for the gateway role by its IAM policy but not by the bucket policy for other
+    principals of the account.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-vpcsourceip
+
+    The log bucket uses SSE-KMS with the site key too; the key policy admits the S3 logging
+    service and VPC flow log delivery for this bucket only. AWS CDK dropped its SSE-S3-only check
+    for access-log targets after integration tests showed delivery works with a customer-managed
+    key whose policy admits ``logging.s3.amazonaws.com``
+    (https://github.com/aws/aws-cdk/pull/25350); the S3 user guide still says default SSE-KMS is
+    not supported on a target bucket
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html), so
+    check that access logs arrive after the first deploy. CloudTrail data events on the data
+    bucket (the gateway's trail) record object access either way. The log bucket never gets Object
+    Lock, which server access logging refuses.
     """
 
     data_bucket_name: pulumi.Output[str]
@@ -280,7 +312,7 @@ class AwsSiteStorage(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
         )
-        log_hardening = harden_bucket(self, f"{name}-log", log_bucket, kms_key_arn=None)
+        log_hardening = harden_bucket(self, f"{name}-log", log_bucket, kms_key_arn=args.kms_key_arn)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-log-lifecycle",
             bucket=log_bucket.bucket,
@@ -318,6 +350,8 @@ class AwsSiteStorage(pulumi.ComponentResource):
 
         log_arn = bucket_arn(partition, log_bucket.bucket)
         data_arn = bucket_arn(partition, data_bucket.bucket)
+        # The policies name the buckets by their chosen names, not by the buckets' outputs, so that
+        # the documents are known at preview and the policy pack can read them.
         log_policy = aws.s3.BucketPolicy(
             f"{name}-log-policy",
             bucket=log_bucket.bucket,
@@ -326,8 +360,8 @@ class AwsSiteStorage(pulumi.ComponentResource):
                     partition=partition,
                     account_id=account_id,
                     region=args.region,
-                    log_bucket_arn=log_arn,
-                    data_bucket_arn=data_arn,
+                    log_bucket_arn=bucket_arn(partition, args.log_bucket_name),
+                    data_bucket_arn=bucket_arn(partition, args.data_bucket_name),
                     trail_arn=args.trail_arn,
                 )
             ),
@@ -344,9 +378,11 @@ class AwsSiteStorage(pulumi.ComponentResource):
             bucket=data_bucket.bucket,
             policy=pulumi.Output.json_dumps(
                 data_bucket_policy(
-                    data_bucket_arn=data_arn,
-                    kms_key_arn=args.kms_key_arn,
-                    s3_endpoint_id=args.s3_endpoint_id,
+                    partition=partition,
+                    account_id=account_id,
+                    region=args.region,
+                    data_bucket_arn=bucket_arn(partition, args.data_bucket_name),
+                    vpc_cidr=args.vpc_cidr,
                     exempt_role_arns=exempt,
                 )
             ),
@@ -384,17 +420,24 @@ class AwsSiteStorage(pulumi.ComponentResource):
 
 def data_bucket_policy(
     *,
+    partition: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    region: str,
     data_bucket_arn: pulumi.Input[str],
-    kms_key_arn: pulumi.Input[str],
-    s3_endpoint_id: pulumi.Input[str],
+    vpc_cidr: str,
     exempt_role_arns: Sequence[pulumi.Input[str]],
 ) -> dict[str, Any]:
-    """The data bucket's policy document (values may be Outputs)."""
+    """The data bucket's policy document (values may be Outputs, but must be known at preview: see
+    :class:`AwsSiteStorage` for why no generated id appears here)."""
     objects = pulumi.Output.concat(data_bucket_arn, "/*")
-    outside_endpoint: dict[str, Any] = {"StringNotEquals": {"aws:SourceVpce": s3_endpoint_id}}
+    site_keys = pulumi.Output.concat("arn:", partition, ":kms:", region, ":", account_id, ":key/*")
+    # aws:VpcSourceIp is present only on requests that came through a VPC endpoint; a negated
+    # operator matches when the key is absent, so requests from the internet are denied too.
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+    outside_site_network: dict[str, Any] = {"NotIpAddress": {"aws:VpcSourceIp": vpc_cidr}}
     if exempt_role_arns:
-        # Conditions under one Deny are ANDed: denied when outside the endpoint AND not exempt.
-        outside_endpoint["ArnNotEquals"] = {"aws:PrincipalArn": list(exempt_role_arns)}
+        # Conditions under one Deny are ANDed: denied when outside the site AND not exempt.
+        outside_site_network["ArnNotEquals"] = {"aws:PrincipalArn": list(exempt_role_arns)}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -412,25 +455,29 @@ def data_bucket_policy(
                 },
             },
             {
-                "Sid": "DenyKeysOtherThanSiteKey",
+                # S3 compares the key it will use, as a key ARN, so a key of another account or
+                # region is refused whether named by id, alias or ARN. The exact site key is
+                # enforced in the gateway role's policy (its ARN is unknown at preview).
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html#example-bucket-policies-encryption
+                "Sid": "DenyKeysOutsideSiteRegionAndAccount",
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "s3:PutObject",
                 "Resource": objects,
                 "Condition": {
-                    "StringNotEqualsIfExists": {
-                        "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn
+                    "ArnNotLikeIfExists": {
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": site_keys
                     }
                 },
             },
             {
                 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html
-                "Sid": "DenyDataAccessOutsideSiteEndpoint",
+                "Sid": "DenyDataAccessOutsideSiteNetwork",
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": list(DATA_ACTIONS),
                 "Resource": [data_bucket_arn, objects],
-                "Condition": outside_endpoint,
+                "Condition": outside_site_network,
             },
         ],
     }

@@ -265,7 +265,7 @@ def test_source_site_admits_the_replication_role(recording: Recording) -> None:
         for r in recording.of_type("aws:s3/bucketPolicy:BucketPolicy")
         if r.inputs["bucket"] == DATA_BUCKET
     )
-    deny = statement(document(data_policy), "DenyDataAccessOutsideSiteEndpoint")
+    deny = statement(document(data_policy), "DenyDataAccessOutsideSiteNetwork")
     assert role_arn in deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
 
 

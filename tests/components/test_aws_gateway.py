@@ -136,9 +136,20 @@ def test_key_permissions_are_the_site_key_through_s3_in_region(recording: Record
     }
 
 
+def test_puts_naming_another_key_than_the_site_key_are_denied(recording: Recording) -> None:
+    deny = statement(permissions(recording), "DenyPutsWithAnotherKey")
+    assert deny["Effect"] == "Deny"
+    assert deny["Action"] == "s3:PutObject"
+    assert deny["Resource"] == f"{DATA_BUCKET_ARN}/*"
+    assert deny["Condition"] == {
+        "ArnNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN}
+    }
+
+
 def test_permissions_name_no_wildcard_resource_or_action(recording: Recording) -> None:
-    for entry in permissions(recording)["Statement"]:
-        assert entry["Effect"] == "Allow"
+    allows = [s for s in permissions(recording)["Statement"] if s["Effect"] == "Allow"]
+    assert {s["Effect"] for s in permissions(recording)["Statement"]} == {"Allow", "Deny"}
+    for entry in allows:
         assert entry["Resource"] != "*", entry["Sid"]
         assert all("*" not in action for action in entry["Action"]), entry["Sid"]
         assert entry["Condition"], entry["Sid"]

@@ -10,7 +10,9 @@ from clover.engine import Recording
 from components.keys.aws import KEY_ADMIN_ACTIONS, AwsSiteKey, AwsSiteKeyArgs
 from tests.components.aws_helpers import (
     ACCOUNT,
+    DATA_BUCKET_ARN,
     GATEWAY_ROLE_ARN,
+    LOG_BUCKET_ARN,
     PROVIDER_NAME,
     REGION,
     TAGS,
@@ -33,6 +35,8 @@ def key_args(**changes: object) -> AwsSiteKeyArgs:
         "region": REGION,
         "user_role_arns": [GATEWAY_ROLE_ARN],
         "cloudtrail_trail_arn": TRAIL_ARN,
+        "log_bucket_arn": LOG_BUCKET_ARN,
+        "access_logged_bucket_arns": [DATA_BUCKET_ARN],
         "tags": TAGS,
     }
     values.update(changes)
@@ -96,8 +100,53 @@ def test_cloudtrail_may_encrypt_only_for_the_site_trail(run: RunProgram) -> None
     assert describe["Condition"]["StringEquals"] == {"aws:SourceArn": TRAIL_ARN}
 
 
-def test_no_user_or_trail_statements_when_none_are_named(run: RunProgram) -> None:
-    doc = document(only(build(run, key_args(user_role_arns=(), cloudtrail_trail_arn=None)), KEY))
+def test_s3_access_logging_may_only_generate_keys_for_the_log_bucket(run: RunProgram) -> None:
+    grant = statement(document(only(build(run), KEY)), "S3ServerAccessLogsEncrypt")
+    assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert grant["Action"] == "kms:GenerateDataKey"
+    assert grant["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": [DATA_BUCKET_ARN]},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [LOG_BUCKET_ARN, f"{LOG_BUCKET_ARN}/*"]},
+    }
+
+
+def test_flow_log_delivery_may_use_the_key_for_this_account_and_region(run: RunProgram) -> None:
+    grant = statement(document(only(build(run), KEY)), "FlowLogsEncrypt")
+    assert grant["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert set(grant["Action"]) == {
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey*",
+        "kms:ReEncrypt*",
+    }
+    assert grant["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:*"},
+    }
+
+
+def test_no_access_log_statement_without_logged_buckets(run: RunProgram) -> None:
+    doc = document(only(build(run, key_args(access_logged_bucket_arns=())), KEY))
+    sids = [s["Sid"] for s in doc["Statement"]]
+    assert "S3ServerAccessLogsEncrypt" not in sids
+    assert "FlowLogsEncrypt" in sids
+
+
+def test_logged_buckets_need_a_log_bucket() -> None:
+    with pytest.raises(ValueError, match="log_bucket_arn"):
+        key_args(log_bucket_arn=None)
+
+
+def test_no_user_trail_or_log_statements_when_none_are_named(run: RunProgram) -> None:
+    args = key_args(
+        user_role_arns=(),
+        cloudtrail_trail_arn=None,
+        log_bucket_arn=None,
+        access_logged_bucket_arns=(),
+    )
+    doc = document(only(build(run, args), KEY))
     assert [s["Sid"] for s in doc["Statement"]] == ["AccountAdministersKey"]
 
 
@@ -108,7 +157,11 @@ def test_no_statement_allows_anyone_else(run: RunProgram) -> None:
         assert entry["Principal"] in (
             {"AWS": ROOT},
             {"Service": "cloudtrail.amazonaws.com"},
+            {"Service": "logging.s3.amazonaws.com"},
+            {"Service": "delivery.logs.amazonaws.com"},
         ), entry["Sid"]
+        if "Service" in entry["Principal"]:
+            assert "aws:SourceArn" in str(entry["Condition"]), f"{entry['Sid']} must pin its source"
 
 
 @pytest.mark.parametrize("protect", [True, False])

@@ -80,7 +80,8 @@ def test_vpc_has_dns_support_and_hostnames(recording: Recording) -> None:
 @pytest.mark.parametrize("az_count", [2, 3])
 def test_one_private_subnet_per_zone_inside_the_vpc(run: RunProgram, az_count: int) -> None:
     recording = build(run, network_args(az_count=az_count))
-    subnets = recording.of_type("aws:ec2/subnet:Subnet")
+    # Registrations complete in any order (the SDK registers from a thread pool): sort by name.
+    subnets = sorted(recording.of_type("aws:ec2/subnet:Subnet"), key=lambda s: s.name)
     assert len(subnets) == az_count
     assert [s.inputs["availabilityZone"] for s in subnets] == [
         f"{REGION}{z}" for z in "abc"[:az_count]

@@ -20,6 +20,7 @@ from tests.components.aws_helpers import (
     PROVIDER_NAME,
     REGION,
     REPLICATION_ROLE_NAME,
+    SITE_ARGS,
     TAGS,
     TRAIL_ARN,
     TRUST_POLICY_ALLOWED,
@@ -109,25 +110,31 @@ def test_key_policy_admits_the_trail_it_creates(recording: Recording) -> None:
     )
 
 
-def test_storage_uses_the_site_key_and_the_site_endpoint(recording: Recording) -> None:
+def test_storage_uses_the_site_key_and_the_site_network(recording: Recording) -> None:
     key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id"
-    sse = next(
-        r
-        for r in recording.of_type(
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-        )
-        if r.inputs["bucket"] == DATA_BUCKET
-    )
-    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == key_arn
+    for sse in recording.of_type(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ):
+        default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}, sse.urn
     data_policy = next(
         r
         for r in recording.of_type("aws:s3/bucketPolicy:BucketPolicy")
         if r.inputs["bucket"] == DATA_BUCKET
     )
-    deny = statement(document(data_policy), "DenyDataAccessOutsideSiteEndpoint")
-    assert deny["Condition"]["StringNotEquals"] == {
-        "aws:SourceVpce": "dublin-network-s3-endpoint-id"
+    deny = statement(document(data_policy), "DenyDataAccessOutsideSiteNetwork")
+    assert deny["Condition"]["NotIpAddress"] == {"aws:VpcSourceIp": SITE_ARGS.vpc_cidr}
+
+
+def test_key_policy_admits_log_delivery_into_the_site_log_bucket(recording: Recording) -> None:
+    doc = document(only(recording, "aws:kms/key:Key"))
+    access_logs = statement(doc, "S3ServerAccessLogsEncrypt")["Condition"]
+    assert access_logs["ArnLike"] == {"aws:SourceArn": [DATA_BUCKET_ARN]}
+    assert access_logs["StringLike"] == {
+        "kms:EncryptionContext:aws:s3:arn": [LOG_BUCKET_ARN, f"{LOG_BUCKET_ARN}/*"]
     }
+    flow_logs = statement(doc, "FlowLogsEncrypt")["Condition"]
+    assert flow_logs["ArnLike"] == {"aws:SourceArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:*"}
 
 
 def test_gateway_is_scoped_to_the_site_bucket_key_and_endpoint(recording: Recording) -> None:
@@ -135,8 +142,13 @@ def test_gateway_is_scoped_to_the_site_bucket_key_and_endpoint(recording: Record
     objects = statement(doc, "ReadWriteSiteData")
     assert objects["Resource"] == f"{DATA_BUCKET_ARN}/*"
     assert objects["Condition"]["StringEquals"]["aws:SourceVpce"] == "dublin-network-s3-endpoint-id"
+    key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id"
     key = statement(doc, "UseSiteKeyThroughS3")
-    assert key["Resource"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id"
+    assert key["Resource"] == key_arn
+    other_keys = statement(doc, "DenyPutsWithAnotherKey")["Condition"]
+    assert other_keys == {
+        "ArnNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}
+    }
     trust = document(only(recording, "aws:iam/role:Role"), "assumeRolePolicy")
     assert trust["Statement"][0]["Principal"] == {"AWS": [APP_ROLE]}
 
@@ -235,6 +247,9 @@ def test_hamar_on_aws_reports_data_outside_norway(run: RunProgram) -> None:
 def test_preview_leaves_unknowns_but_registers_everything(run: RunProgram) -> None:
     recording = run(site_program(), preview=True)
     assert len(recording.of_type("aws:s3/bucket:Bucket")) == 2
+    # The policy pack fails closed on a bucket policy it cannot read at preview.
+    for policy in recording.of_type("aws:s3/bucketPolicy:BucketPolicy"):
+        assert policy.inputs.get("policy", UNKNOWN) is not UNKNOWN, policy.urn
     flow_log = only(recording, "aws:ec2/flowLog:FlowLog")
     assert flow_log.inputs.get("logDestination", UNKNOWN) in (
         UNKNOWN,

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.engine import RecordedResource, Recording
+from clover.engine import UNKNOWN, RecordedResource, Recording
 from components.storage.aws import DATA_ACTIONS, AwsSiteStorage, AwsSiteStorageArgs
 from tests.components.aws_helpers import (
     ACCOUNT,
@@ -30,7 +30,8 @@ from tests.components.aws_helpers import (
 from tests.conftest import RunProgram
 
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key"
-ENDPOINT = "vpce-0123456789abcdef0"
+VPC_CIDR = "10.20.0.0/16"
+SITE_KEYS = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"
 REPLICATION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/replication"
 BUCKET = "aws:s3/bucket:Bucket"
 
@@ -41,7 +42,7 @@ def storage_args(**changes: Any) -> AwsSiteStorageArgs:
         "data_bucket_name": DATA_BUCKET,
         "log_bucket_name": LOG_BUCKET,
         "kms_key_arn": KEY_ARN,
-        "s3_endpoint_id": ENDPOINT,
+        "vpc_cidr": VPC_CIDR,
         "trail_arn": TRAIL_ARN,
         "break_glass_role_arn": BREAK_GLASS_ROLE,
         "replication_role_arns": [REPLICATION_ROLE],
@@ -51,14 +52,32 @@ def storage_args(**changes: Any) -> AwsSiteStorageArgs:
     return AwsSiteStorageArgs(**values)
 
 
-def build(run: RunProgram, args: AwsSiteStorageArgs | None = None) -> Recording:
+def build(
+    run: RunProgram, args: AwsSiteStorageArgs | None = None, *, preview: bool = False
+) -> Recording:
     def program() -> None:
         provider = aws.Provider(PROVIDER_NAME, region=REGION)
         AwsSiteStorage(
             "site", args or storage_args(), opts=pulumi.ResourceOptions(providers=[provider])
         )
 
-    return run(program)
+    return run(program, preview=preview)
+
+
+def build_in_preview_with_a_new_key(run: RunProgram) -> Recording:
+    """Storage as a first ``pulumi preview`` sees it: the site key is created in the same run, so
+    its ARN is unknown."""
+
+    def program() -> None:
+        provider = aws.Provider(PROVIDER_NAME, region=REGION)
+        key = aws.kms.Key("key", opts=pulumi.ResourceOptions(provider=provider))
+        AwsSiteStorage(
+            "site",
+            storage_args(kms_key_arn=key.arn),
+            opts=pulumi.ResourceOptions(providers=[provider]),
+        )
+
+    return run(program, preview=True)
 
 
 def for_bucket(recording: Recording, type_: str, bucket: str) -> RecordedResource:
@@ -98,11 +117,14 @@ def test_buckets_enforce_bucket_owner(recording: Recording, bucket: str) -> None
     assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}, ownership.urn
 
 
-def test_data_bucket_is_encrypted_with_the_site_key_and_a_bucket_key(recording: Recording) -> None:
+@pytest.mark.parametrize("bucket", [DATA_BUCKET, LOG_BUCKET])
+def test_buckets_are_encrypted_with_the_site_key_and_a_bucket_key(
+    recording: Recording, bucket: str
+) -> None:
     sse = for_bucket(
         recording,
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        DATA_BUCKET,
+        bucket,
     )
     assert sse.inputs["rules"] == [
         {
@@ -112,17 +134,6 @@ def test_data_bucket_is_encrypted_with_the_site_key_and_a_bucket_key(recording: 
             },
             "bucketKeyEnabled": True,
         }
-    ], sse.urn
-
-
-def test_log_bucket_uses_sse_s3_because_access_logging_requires_it(recording: Recording) -> None:
-    sse = for_bucket(
-        recording,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        LOG_BUCKET,
-    )
-    assert sse.inputs["rules"] == [
-        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
     ], sse.urn
 
 
@@ -244,19 +255,23 @@ def test_data_bucket_denies_puts_with_other_encryption(recording: Recording) -> 
     }
 
 
-def test_data_bucket_denies_puts_with_another_key(recording: Recording) -> None:
-    deny = statement(data_policy(recording), "DenyKeysOtherThanSiteKey")
+def test_data_bucket_denies_puts_with_a_key_outside_the_site_region_and_account(
+    recording: Recording,
+) -> None:
+    deny = statement(data_policy(recording), "DenyKeysOutsideSiteRegionAndAccount")
     assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
     assert deny["Action"] == "s3:PutObject"
+    assert deny["Resource"] == f"{DATA_BUCKET_ARN}/*"
     assert deny["Condition"] == {
-        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN}
+        "ArnNotLikeIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": SITE_KEYS}
     }
 
 
-def test_data_access_outside_the_endpoint_is_denied_except_exempt_roles(
+def test_data_access_from_outside_the_site_vpc_is_denied_except_exempt_roles(
     recording: Recording,
 ) -> None:
-    deny = statement(data_policy(recording), "DenyDataAccessOutsideSiteEndpoint")
+    deny = statement(data_policy(recording), "DenyDataAccessOutsideSiteNetwork")
     assert deny["Effect"] == "Deny"
     assert deny["Principal"] == "*"
     assert set(deny["Action"]) == set(DATA_ACTIONS)
@@ -264,15 +279,38 @@ def test_data_access_outside_the_endpoint_is_denied_except_exempt_roles(
         assert action in deny["Action"]
     assert deny["Resource"] == [DATA_BUCKET_ARN, f"{DATA_BUCKET_ARN}/*"]
     assert deny["Condition"] == {
-        "StringNotEquals": {"aws:SourceVpce": ENDPOINT},
+        "NotIpAddress": {"aws:VpcSourceIp": VPC_CIDR},
         "ArnNotEquals": {"aws:PrincipalArn": [REPLICATION_ROLE, BREAK_GLASS_ROLE]},
     }
 
 
-def test_without_exempt_roles_the_endpoint_rule_has_no_exception(run: RunProgram) -> None:
+def test_without_exempt_roles_the_network_rule_has_no_exception(run: RunProgram) -> None:
     recording = build(run, storage_args(break_glass_role_arn=None, replication_role_arns=()))
-    deny = statement(data_policy(recording), "DenyDataAccessOutsideSiteEndpoint")
-    assert deny["Condition"] == {"StringNotEquals": {"aws:SourceVpce": ENDPOINT}}
+    deny = statement(data_policy(recording), "DenyDataAccessOutsideSiteNetwork")
+    assert deny["Condition"] == {"NotIpAddress": {"aws:VpcSourceIp": VPC_CIDR}}
+
+
+@pytest.mark.parametrize("cidr", ["10.20.0.0/33", "not-a-cidr", "10.20.0.1/16", "fd00::/8"])
+def test_invalid_vpc_cidr_is_refused(cidr: str) -> None:
+    with pytest.raises(ValueError, match="vpc_cidr"):
+        storage_args(vpc_cidr=cidr)
+
+
+@pytest.mark.parametrize("bucket", [DATA_BUCKET, LOG_BUCKET])
+def test_bucket_policies_are_known_at_preview_with_a_new_key(run: RunProgram, bucket: str) -> None:
+    """The policy pack must read every bucket policy in a first preview (it fails closed on an
+    unknown one), so no generated id (key ARN, endpoint id) may appear in them."""
+    recording = build_in_preview_with_a_new_key(run)
+    policy = for_bucket(recording, "aws:s3/bucketPolicy:BucketPolicy", bucket)
+    assert policy.inputs.get("policy", UNKNOWN) is not UNKNOWN, policy.urn
+    assert statement(document(policy), "DenyInsecureTransport")["Effect"] == "Deny"
+    sse = for_bucket(
+        recording,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        bucket,
+    )
+    key_urn = next(r.urn for r in recording.of_type("aws:kms/key:Key"))
+    assert key_urn in sse.property_dependencies.get("rules", ()), sse.urn
 
 
 def test_data_bucket_policy_has_no_allow(recording: Recording) -> None:
