@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.parse
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
 from rich.console import Console
@@ -80,9 +82,27 @@ def to_json(result: CheckResult) -> dict[str, Any]:
     }
 
 
+def _locations(result: CheckResult) -> dict[str, tuple[str, int]]:
+    """Per URN, the project file and line that created the resource (the program by default)."""
+    root = result.project.directory.resolve()
+    fallback = (result.project.main.resolve().relative_to(root).as_posix(), 1)
+    found: dict[str, tuple[str, int]] = {}
+    for item in result.placed:
+        source = item.resource.source
+        found[item.resource.urn] = fallback
+        if source is None:
+            continue
+        path = Path(urllib.parse.unquote(urllib.parse.urlparse(source[0]).path)).resolve()
+        if path.is_relative_to(root) and ".venv" not in path.parts:
+            found[item.resource.urn] = (path.relative_to(root).as_posix(), max(source[1], 1))
+    found[""] = fallback
+    return found
+
+
 def to_sarif(result: CheckResult) -> dict[str, Any]:
-    """SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, located at the program."""
-    artifact = result.project.main.name
+    """SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, located at the line of the
+    project that created the resource."""
+    locations = _locations(result)
     rules: dict[str, dict[str, Any]] = {}
     results: list[dict[str, Any]] = []
     for d in result.diagnostics:
@@ -99,6 +119,7 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
                 "properties": {"tags": ["data-residency", d.policy_pack]},
             },
         )
+        artifact, line = locations.get(d.urn, locations[""])
         results.append(
             {
                 "ruleId": rule_id,
@@ -109,7 +130,7 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": artifact, "uriBaseId": "PROJECTROOT"},
-                            "region": {"startLine": 1},
+                            "region": {"startLine": line},
                         },
                         "logicalLocations": [
                             {"fullyQualifiedName": d.urn or result.stack, "kind": "resource"}

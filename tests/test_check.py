@@ -375,3 +375,31 @@ def test_default_provider_refused_when_the_stack_disables_it(
     err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
     assert "::implicit" in err
     assert "disable-default-providers" in err
+
+
+def test_sarif_points_at_the_line_that_created_the_resource(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "check.sarif"
+    main(
+        [
+            "check",
+            "--cwd",
+            str(PROGRAMS / "aws-component-provider-map"),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(RESIDENCY),
+            "--format",
+            "sarif",
+            "--output",
+            str(output),
+        ]
+    )
+    capsys.readouterr()
+    results = json.loads(output.read_text())["runs"][0]["results"]
+    bucket = next(r for r in results if "::archive-bucket" in r["message"]["text"])
+    location = bucket["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "__main__.py"
+    program = (PROGRAMS / "aws-component-provider-map" / "__main__.py").read_text().splitlines()
+    assert "aws.s3.Bucket(" in program[location["region"]["startLine"] - 1]
