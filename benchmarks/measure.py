@@ -22,6 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from google.protobuf import json_format
+from pulumi.runtime.mocks import MockMonitor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -30,21 +33,34 @@ def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-class _DefaultMocks:
-    """What a plain Pulumi unit test uses: echo inputs, no recording, no checking."""
+class _FloorMonitor(MockMonitor):
+    """The SDK's mock monitor, keeping only provider inputs so data sources answer per region."""
 
-    def new_resource(self, args: Any) -> tuple[str | None, dict[str, Any]]:
-        return (None, dict(args.inputs))
+    def __init__(self, mocks: Any) -> None:
+        super().__init__(mocks)
+        self.provider_inputs: dict[str, Any] = {}
 
-    def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return ({}, [])
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type.startswith("pulumi:providers:"):
+            inputs = json_format.MessageToDict(request.object)
+            self.provider_inputs[response.urn] = inputs
+            self.provider_inputs[f"{response.urn}::{response.id}"] = inputs
+        return response
 
 
 def floor_mocks(directory: Path) -> int:
+    """The SDK's own mock monitor and engine, with nothing recorded or checked.
+
+    Mocks answer only what the program needs in order to run at all: inputs echoed as outputs
+    (in the shapes azure-native returns) and the common data sources. That is Clover's
+    ``RecordingMocks`` without a recording monitor, and without the stand-in's SDK speedups.
+    """
     import pulumi
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
+    from clover.engine import RecordingMocks
     from clover.project import load_project, stack_config
 
     project = load_project(directory)
@@ -52,9 +68,12 @@ def floor_mocks(directory: Path) -> int:
     asyncio.set_event_loop(asyncio.new_event_loop())
     os.chdir(directory)
     sys.path.insert(0, str(directory))
-    mocks = type("Mocks", (_DefaultMocks, pulumi.runtime.Mocks), {})()
-    pulumi.runtime.set_mocks(mocks, project=project.name, stack="bench", preview=True)
-    monitor = pulumi.runtime.settings.SETTINGS.monitor
+    mocks = RecordingMocks(preview=True)
+    monitor = _FloorMonitor(mocks)
+    mocks.monitor = monitor  # type: ignore[assignment]
+    pulumi.runtime.set_mocks(
+        mocks, project=project.name, stack="bench", preview=True, monitor=monitor
+    )
 
     def program() -> None:
         runpy.run_path(str(project.main), run_name="__main__")

@@ -131,6 +131,11 @@ def _struct_to_engine(struct: struct_pb2.Struct) -> dict[str, Any]:
     return cast(dict[str, Any], to_engine_value(json_format.MessageToDict(struct)))
 
 
+_REGIONAL_CALLS = frozenset(
+    {"aws:index/getRegion:getRegion", "aws:index/getAvailabilityZones:getAvailabilityZones"}
+)
+
+
 class _UnansweredCallError(Exception):
     """A data source the stand-in does not answer: the monitor reports its result unknown."""
 
@@ -303,7 +308,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             },
         }
         answer = answers.get(args.token)
-        if answer is None:
+        if answer is None or (args.token in _REGIONAL_CALLS and region == UNKNOWN):
+            # A provider region that is itself unknown (computed) makes its zones unknown too.
             raise _UnansweredCallError(args.token)
         return (answer(), [])
 

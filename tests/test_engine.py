@@ -159,3 +159,16 @@ def test_source_position_names_the_program_line() -> None:
 )
 def test_fast_contains_unknowns_agrees_with_the_sdk(value: object) -> None:
     assert _contains_unknowns(value) == sdk_contains_unknowns(value)
+
+
+def test_zones_of_a_computed_region_are_unknown_not_garbage() -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        marker = aws.ssm.Parameter(
+            "marker", type="String", value="x", opts=pulumi.ResourceOptions(provider=eu)
+        )
+        computed = aws.Provider("computed", region=marker.arn.apply(lambda a: a.split(":")[3]))
+        zones = aws.get_availability_zones_output(opts=pulumi.InvokeOptions(provider=computed))
+        pulumi.export("zones", zones.names)
+
+    assert _run(program).outputs["zones"] == UNKNOWN
