@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import urllib.parse
@@ -34,6 +35,10 @@ def site_of(item: Placed) -> str | None:
         return str(tags[SITE_TAG])
     if item.provider is not None:
         default_tags = item.provider.inputs.get("defaultTags")
+        if isinstance(default_tags, str):
+            # Provider inputs carry object-typed settings JSON-encoded, as the engine sends them.
+            with contextlib.suppress(json.JSONDecodeError):
+                default_tags = json.loads(default_tags)
         if isinstance(default_tags, Mapping):
             inner = default_tags.get("tags")
             if isinstance(inner, Mapping) and isinstance(inner.get(SITE_TAG), str):

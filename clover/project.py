@@ -61,6 +61,8 @@ def _qualify(project: str, key: str) -> str:
 
 def load_project(directory: Path) -> Project:
     """Read ``Pulumi.yaml`` (or ``Pulumi.yml``) in ``directory``; only Python projects qualify."""
+    # The program runs with the project as working directory, so every path is made absolute.
+    directory = directory.resolve()
     candidates = [directory / "Pulumi.yaml", directory / "Pulumi.yml"]
     path = next((p for p in candidates if p.is_file()), None)
     if path is None:

@@ -41,7 +41,7 @@ from clover.catalog import (
 )
 from clover.check import CheckResult
 from clover.engine import UNKNOWN
-from clover.formats import SITE_TAG, cloud_of, site_of
+from clover.formats import cloud_of, site_of
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
 
 UNKNOWN_AT_PREVIEW: Final = "unknown at preview"
@@ -927,26 +927,6 @@ def allow_list(result: CheckResult) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _site(item: Placed) -> str | None:
-    """:func:`clover.formats.site_of`, also reading provider default tags in the engine's form.
-
-    The SDK sends a provider's structured inputs JSON-encoded (``defaultTags`` arrives as the
-    string ``'{"tags": {...}}'``), so the tag is looked for in the decoded document too.
-    """
-    found = site_of(item)
-    if found is not None or item.provider is None:
-        return found
-    raw = item.provider.inputs.get("defaultTags")
-    if not isinstance(raw, str):
-        return None
-    try:
-        decoded = json.loads(raw)
-    except ValueError:
-        return None
-    tag = _get(decoded, "tags", SITE_TAG)
-    return tag if isinstance(tag, str) and tag else None
-
-
 def _provider_sites(placed: Sequence[Placed]) -> dict[str, str]:
     """Provider URN to site, where every tagged resource on that provider names the same site.
 
@@ -955,7 +935,7 @@ def _provider_sites(placed: Sequence[Placed]) -> dict[str, str]:
     """
     seen: dict[str, set[str]] = {}
     for item in placed:
-        site = _site(item)
+        site = site_of(item)
         provider = item.resource.provider_urn
         if site is not None and provider:
             seen.setdefault(provider, set()).add(site)
@@ -993,7 +973,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         kind = _kind(item)
         cloud = cloud_of(item) if kind == "resource" else None
         region = _where(item.region or item.location) if kind == "resource" else None
-        site, site_from = _site(item), "tag"
+        site, site_from = site_of(item), "tag"
         if site is None and kind == "resource":
             site = provider_sites.get(item.resource.provider_urn or "")
             site_from = "provider"

@@ -403,3 +403,30 @@ def test_sarif_points_at_the_line_that_created_the_resource(
     assert location["artifactLocation"]["uri"] == "__main__.py"
     program = (PROGRAMS / "aws-component-provider-map" / "__main__.py").read_text().splitlines()
     assert "aws.s3.Bucket(" in program[location["region"]["startLine"] - 1]
+
+
+def test_relative_cwd(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROGRAMS)
+    code, report, err = _check_json(
+        capsys, "--cwd", "aws-bucket-us-east-1", "--stack", "test", "--policy-pack", str(RESIDENCY)
+    )
+    assert code == 1, err
+    assert report["stack"] == "test"
+
+
+def test_text_names_the_site_from_provider_default_tags(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    (project / "__main__.py").write_text(
+        "import pulumi\nimport pulumi_aws as aws\n"
+        "p = aws.Provider('eu', region='eu-west-1',"
+        " default_tags={'tags': {'residency-site': 'dublin'}})\n"
+        "aws.s3.Bucket('tagged-by-provider', opts=pulumi.ResourceOptions(provider=p))\n",
+        encoding="utf-8",
+    )
+    main(["check", "--cwd", str(project), "--stack", "test", "--policy-pack", str(RESIDENCY)])
+    row = next(
+        line for line in capsys.readouterr().out.splitlines() if "tagged-by-provider" in line
+    )
+    assert "dublin" in row
+    assert "eu-west-1" in row
