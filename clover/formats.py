@@ -6,7 +6,7 @@ import contextlib
 import io
 import json
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -44,6 +44,21 @@ def site_of(item: Placed) -> str | None:
             if isinstance(inner, Mapping) and isinstance(inner.get(SITE_TAG), str):
                 return str(inner[SITE_TAG])
     return None
+
+
+def sites_by_provider(placed: Sequence[Placed]) -> dict[str, str]:
+    """Provider URN to site, where every tagged resource on that provider names the same site.
+
+    Clover builds one provider per (site, cloud), so an untagged resource (a bucket policy, a
+    subnet) belongs to the site of the tagged resources beside it; a shared provider gets none.
+    """
+    seen: dict[str, set[str]] = {}
+    for item in placed:
+        site = site_of(item)
+        provider = item.resource.provider_urn
+        if site is not None and provider:
+            seen.setdefault(provider, set()).add(site)
+    return {urn: next(iter(sites)) for urn, sites in seen.items() if len(sites) == 1}
 
 
 def cloud_of(item: Placed) -> str | None:
@@ -170,7 +185,8 @@ def to_text(result: CheckResult, width: int = 120) -> str:
     console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
     table = Table(title=f"Placement of stack {result.stack}", show_lines=False)
     for column in ("resource", "type", "cloud", "region", "country", "site"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
+    provider_sites = sites_by_provider(result.placed)
     for item in result.placed:
         if cloud_of(item) is None:
             continue
@@ -182,7 +198,7 @@ def to_text(result: CheckResult, width: int = 120) -> str:
             cloud_of(item) or "-",
             shown,
             item.country or "-",
-            site_of(item) or "-",
+            site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-",
         )
     console.print(table)
     by_pack: dict[str, list[Any]] = {}

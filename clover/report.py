@@ -41,7 +41,7 @@ from clover.catalog import (
 )
 from clover.check import CheckResult
 from clover.engine import UNKNOWN
-from clover.formats import cloud_of, site_of
+from clover.formats import cloud_of, site_of, sites_by_provider
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
 
 UNKNOWN_AT_PREVIEW: Final = "unknown at preview"
@@ -927,21 +927,6 @@ def allow_list(result: CheckResult) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _provider_sites(placed: Sequence[Placed]) -> dict[str, str]:
-    """Provider URN to site, where every tagged resource on that provider names the same site.
-
-    Clover builds one provider per (site, cloud), so an untagged resource (a bucket policy, a
-    subnet) belongs to the site of the tagged resources beside it; a shared provider gets none.
-    """
-    seen: dict[str, set[str]] = {}
-    for item in placed:
-        site = site_of(item)
-        provider = item.resource.provider_urn
-        if site is not None and provider:
-            seen.setdefault(provider, set()).add(site)
-    return {urn: next(iter(sites)) for urn, sites in seen.items() if len(sites) == 1}
-
-
 def _kind(item: Placed) -> str:
     if item.resource.is_provider:
         return "provider"
@@ -967,7 +952,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
     by_urn: dict[str, list[Finding]] = {}
     for finding in findings:
         by_urn.setdefault(finding.urn, []).append(finding)
-    provider_sites = _provider_sites(result.placed)
+    provider_sites = sites_by_provider(result.placed)
     resources = []
     for item in result.placed:
         kind = _kind(item)
