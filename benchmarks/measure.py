@@ -1,6 +1,7 @@
 """One measurement, run in a fresh process so peak memory belongs to it alone.
 
     python benchmarks/measure.py floor-mocks DIR   # the program under the SDK's default mocks
+    python benchmarks/measure.py stand-in DIR      # Clover's engine stand-in, recording, no packs
     python benchmarks/measure.py check DIR         # the whole offline check (both packs)
     python benchmarks/measure.py rules DIR         # the packs' rule functions in-process
 
@@ -82,6 +83,15 @@ def floor_mocks(directory: Path) -> int:
     return len(monitor.resources)
 
 
+def stand_in(directory: Path) -> int:
+    """Clover's engine stand-in alone: the program run, every registration recorded, no packs."""
+    from clover.check import run_project
+    from clover.project import load_project, stack_config
+
+    project = load_project(directory)
+    return len(run_project(project, "bench", stack_config(project, "bench")).resources)
+
+
 def check(directory: Path) -> int:
     from clover.check import check as run_check
 
@@ -102,7 +112,8 @@ def _pack_policies(pack_dir: Path) -> list[Any]:
         if module_file.stem == "__main__":
             continue  # constructing PolicyPack starts a server
         module = importlib.import_module(module_file.stem)
-        for value in vars(module).values():
+        # Rule modules export their policies in a POLICIES list, which __main__.py wires up.
+        for value in getattr(module, "POLICIES", ()):
             if isinstance(value, ResourceValidationPolicy | StackValidationPolicy) and all(
                 value is not f for f in found
             ):
@@ -144,6 +155,8 @@ def rules(directory: Path) -> tuple[int, float]:
     ]
     violations: list[str] = []
     report: Callable[..., None] = lambda message, urn=None: violations.append(message)  # noqa: E731
+    if len(policies) < 40:
+        raise SystemExit(f"found only {len(policies)} policies in the packs' rule modules")
 
     start = time.perf_counter()
     stack_resources = []
@@ -182,6 +195,8 @@ def main() -> None:
     start = time.perf_counter()
     if mode == "floor-mocks":
         count, seconds = floor_mocks(directory), None
+    elif mode == "stand-in":
+        count, seconds = stand_in(directory), None
     elif mode == "check":
         count, seconds = check(directory), None
     elif mode == "rules":

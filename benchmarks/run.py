@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--prod", action="store_true", help="also measure the repo's prod stack")
     args = parser.parse_args()
-    rows: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+    rows: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as scratch:
         targets: list[tuple[str, Path]] = []
         if args.prod:
@@ -66,19 +66,22 @@ def main() -> None:
             targets.append((f"{size} resources", generate(Path(scratch) / str(size), size)))
         for label, directory in targets:
             floor = measure("floor-mocks", directory)
+            stand_in = measure("stand-in", directory)
             check = measure("check", directory)
             rules = measure("rules", directory)
-            rows.append((label, floor, check, rules))
+            rows.append((label, floor, stand_in, check, rules))
             print(f"measured {label}", file=sys.stderr)
     header = (
-        "| program | resources | floor (1) s | floor (1) MB | check s | check MB | pack MB "
-        "| time vs (1) | memory vs (1) | floor (2) rules s |"
+        "| program | resources | floor (1) s | floor (1) MB | stand-in s | stand-in MB "
+        "| check s | check MB | largest pack MB | check time vs (1) | check memory vs (1) "
+        "| floor (2) rules s |"
     )
     print(header)
-    print("|" + "---|" * 10)
-    for label, floor, check, rules in rows:
+    print("|" + "---|" * 12)
+    for label, floor, stand_in, check, rules in rows:
         print(
             f"| {label} | {check['resources']} | {floor['seconds']:.2f} | {floor['peak_mb']:.0f} "
+            f"| {stand_in['seconds']:.2f} | {stand_in['peak_mb']:.0f} "
             f"| {check['seconds']:.2f} | {check['peak_mb']:.0f} | {check['children_peak_mb']:.0f} "
             f"| {check['seconds'] / floor['seconds'] - 1:+.0%} "
             f"| {check['peak_mb'] / floor['peak_mb'] - 1:+.0%} | {rules['seconds']:.2f} |"

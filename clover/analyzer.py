@@ -210,6 +210,56 @@ def _struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     return message
 
 
+def _options(resource: AnalyzedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect, parent=resource.parent or ""
+    )
+
+
+def analyze_request(resource: AnalyzedResource) -> analyzer_pb2.AnalyzeRequest:
+    """The ``Analyze`` request the engine sends for one resource."""
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        properties=_struct(resource.properties),
+        urn=resource.urn,
+        name=resource.name,
+        options=_options(resource),
+    )
+    if resource.provider is not None:
+        request.provider.CopyFrom(_provider(resource.provider))
+    return request
+
+
+def add_to_stack(
+    stack: analyzer_pb2.AnalyzeStackRequest,
+    resource: AnalyzedResource,
+    analyzed: analyzer_pb2.AnalyzeRequest | None = None,
+) -> None:
+    """Append a resource to an ``AnalyzeStack`` request, reusing its built ``Analyze`` request."""
+    analyzed = analyzed if analyzed is not None else analyze_request(resource)
+    wire = stack.resources.add(
+        type=analyzed.type,
+        urn=analyzed.urn,
+        name=analyzed.name,
+        options=analyzed.options,
+        parent=resource.parent or "",
+        dependencies=list(resource.dependencies),
+    )
+    wire.properties.CopyFrom(analyzed.properties)
+    if analyzed.HasField("provider"):
+        wire.provider.CopyFrom(analyzed.provider)
+    for prop, urns in resource.property_dependencies.items():
+        wire.propertyDependencies[prop].urns.extend(urns)
+
+
+def stack_request(resources: Sequence[AnalyzedResource]) -> analyzer_pb2.AnalyzeStackRequest:
+    """The ``AnalyzeStack`` request the engine sends once for the whole stack."""
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for resource in resources:
+        add_to_stack(request, resource)
+    return request
+
+
 class PolicyPack:
     """A running Python policy pack: ``with PolicyPack(Path(dir)) as pack: pack.analyze(...)``."""
 
@@ -477,11 +527,7 @@ class PolicyPack:
 
     def analyze(self, resource: AnalyzedResource) -> list[Diagnostic]:
         """Send one resource to ``Analyze`` (the per-resource policies)."""
-        self._ensure_configured()
-        request = self._analyze_request(resource)
-        # The SDK leaves the URN of a per-resource diagnostic empty; the engine attributes it to the
-        # resource it sent, so do the same.
-        return self._diagnostics(self._call(self._stub.Analyze, request), default_urn=resource.urn)
+        return self.send_analyze(analyze_request(resource))()
 
     def analyze_future(self, resource: AnalyzedResource) -> Callable[[], list[Diagnostic]]:
         """Send ``Analyze`` without waiting; call the result to wait for its diagnostics.
@@ -489,53 +535,36 @@ class PolicyPack:
         The engine analyzes each resource as the program registers it; many requests in flight
         keep the pack busy while the caller goes on (gRPC multiplexes them on one channel).
         """
-        self._ensure_configured()
-        if self._closed:
-            raise PolicyPackError(f"policy pack {self.directory} is closed")
-        future = self._stub.Analyze.future(self._analyze_request(resource))
-
-        def result() -> list[Diagnostic]:
-            return self._diagnostics(
-                self._call(lambda _: future.result(), None), default_urn=resource.urn
-            )
-
-        return result
-
-    def _analyze_request(self, resource: AnalyzedResource) -> analyzer_pb2.AnalyzeRequest:
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource.type,
-            properties=_struct(resource.properties),
-            urn=resource.urn,
-            name=resource.name,
-            options=analyzer_pb2.AnalyzerResourceOptions(
-                protect=resource.protect, parent=resource.parent or ""
-            ),
-        )
-        if resource.provider is not None:
-            request.provider.CopyFrom(_provider(resource.provider))
-        return request
+        return self.send_analyze(analyze_request(resource))
 
     def analyze_stack(self, resources: Sequence[AnalyzedResource]) -> list[Diagnostic]:
         """Send the whole stack to ``AnalyzeStack`` (the stack policies)."""
+        return self.send_analyze_stack(stack_request(resources))()
+
+    def send_analyze(self, request: analyzer_pb2.AnalyzeRequest) -> Callable[[], list[Diagnostic]]:
+        """Send a built ``Analyze`` request without waiting; call the result for its diagnostics.
+
+        One request can go to several packs, so it is built once (:func:`analyze_request`).
+        """
         self._ensure_configured()
-        request = analyzer_pb2.AnalyzeStackRequest()
-        for resource in resources:
-            wire = request.resources.add(
-                type=resource.type,
-                properties=_struct(resource.properties),
-                urn=resource.urn,
-                name=resource.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(
-                    protect=resource.protect, parent=resource.parent or ""
-                ),
-                parent=resource.parent or "",
-                dependencies=list(resource.dependencies),
-            )
-            if resource.provider is not None:
-                wire.provider.CopyFrom(_provider(resource.provider))
-            for prop, urns in resource.property_dependencies.items():
-                wire.propertyDependencies[prop].urns.extend(urns)
-        return self._diagnostics(self._call(self._stub.AnalyzeStack, request))
+        if self._closed:
+            raise PolicyPackError(f"policy pack {self.directory} is closed")
+        future = self._stub.Analyze.future(request)
+        # The SDK leaves the URN of a per-resource diagnostic empty; the engine attributes it to
+        # the resource it sent, so do the same.
+        return lambda: self._diagnostics(
+            self._call(lambda _: future.result(), None), default_urn=request.urn
+        )
+
+    def send_analyze_stack(
+        self, request: analyzer_pb2.AnalyzeStackRequest
+    ) -> Callable[[], list[Diagnostic]]:
+        """Send a built ``AnalyzeStack`` request without waiting (see :func:`stack_request`)."""
+        self._ensure_configured()
+        if self._closed:
+            raise PolicyPackError(f"policy pack {self.directory} is closed")
+        future = self._stub.AnalyzeStack.future(request)
+        return lambda: self._diagnostics(self._call(lambda _: future.result(), None))
 
     def preview(self, resources: Sequence[AnalyzedResource]) -> list[Diagnostic]:
         """What a preview reports: ``Analyze`` for every resource, then ``AnalyzeStack`` once."""

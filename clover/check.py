@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pulumi.runtime.proto import analyzer_pb2
+
 from clover.analyzer import (
     AnalyzedResource,
     Diagnostic,
@@ -22,6 +24,8 @@ from clover.analyzer import (
     PolicyPack,
     PolicyPackError,
     ProviderRef,
+    add_to_stack,
+    analyze_request,
     load_pack_config,
 )
 from clover.engine import RecordedResource, Recording, run_program
@@ -264,8 +268,9 @@ def started(runs: Sequence[PackRun]) -> Iterator[list[PolicyPack]]:
 class Streamer:
     """Places and analyzes each resource as the program registers it, as the engine does.
 
-    ``Analyze`` requests go out without waiting, so the packs work while the program still runs;
-    :meth:`finish` collects the answers in registration order and sends ``AnalyzeStack``.
+    Each ``Analyze`` request is built once, sent to every pack without waiting, and added to the
+    ``AnalyzeStack`` request, so the packs work while the program still runs. :meth:`finish`
+    sends ``AnalyzeStack`` to every pack at once and collects the answers in registration order.
     """
 
     def __init__(
@@ -279,7 +284,7 @@ class Streamer:
         self.placer = Placer(None, config)
         self.disabled = _disabled_defaults(config)
         self.placed: list[Placed] = []
-        self.analyzed: list[AnalyzedResource] = []
+        self.stack_request = analyzer_pb2.AnalyzeStackRequest()
         self.pending: list[list[Callable[[], list[Diagnostic]]]] = [[] for _ in packs]
         self.error: CheckError | None = None
 
@@ -294,21 +299,23 @@ class Streamer:
             self.error = err  # raised by finish(): raising here would surface as a program error
             return
         self.placed.append(placed)
-        self.analyzed.append(analyzed)
+        request = analyze_request(analyzed)
+        add_to_stack(self.stack_request, analyzed, request)
         for pack, pending in zip(self.packs, self.pending, strict=True):
-            pending.append(pack.analyze_future(analyzed))
+            pending.append(pack.send_analyze(request))
 
     def finish(self, progress: Callable[[str, int, int], None] | None = None) -> list[Diagnostic]:
         if self.error is not None:
             raise self.error
         diagnostics: list[Diagnostic] = []
         try:
-            for pack, pending in zip(self.packs, self.pending, strict=True):
+            stacks = [pack.send_analyze_stack(self.stack_request) for pack in self.packs]
+            for pack, pending, stack_result in zip(self.packs, self.pending, stacks, strict=True):
                 for i, result in enumerate(pending):
                     diagnostics.extend(result())
                     if progress is not None:
                         progress(pack.name, i + 1, len(pending))
-                diagnostics.extend(pack.analyze_stack(self.analyzed))
+                diagnostics.extend(stack_result())
         except PolicyPackError as err:
             raise CheckError(f"policy pack failed: {err}") from None
         return diagnostics
