@@ -442,23 +442,24 @@ class _QuietEngine:
 def _faster_sdk() -> Iterator[None]:
     """Replace SDK hot spots that the stand-in does not need to pay for, restoring them after."""
     saved = (rpc.contains_unknowns, sdk_resource._get_stack_trace)
-    thresholds = gc.get_threshold()
     rpc.contains_unknowns = _contains_unknowns  # type: ignore[assignment]
     sdk_resource._get_stack_trace = _stack_trace
     # Each resource costs the SDK hundreds of container objects (Outputs, futures, tasks), so
-    # with CPython's default thresholds full collections run again and again, each scanning the
-    # whole heap: the run grows superlinear (3,000 resources: 19 s, 7.6 s without them) while
-    # they reclaim almost nothing. Objects from before the run (the imported SDKs) are frozen
-    # out of collection, and full collections become rare. Nothing else changes, memory
-    # included (benchmarks/RESULTS.md).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    # the cyclic garbage collector runs over and over, each pass scanning ever more survivors:
+    # at 10,000 resources it took a third of the run. Those objects die by reference counting;
+    # the SDK leaves almost no cycles (one collection after a 10,000-resource run finds a
+    # handful of objects), so collection is paused for the run, with the same peak memory
+    # (benchmarks/RESULTS.md). Afterwards what is still alive is frozen (the recording is kept
+    # for the whole check), so the resumed collector does not rescan it all at its first pass.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
         rpc.contains_unknowns, sdk_resource._get_stack_trace = saved
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 @contextlib.contextmanager
