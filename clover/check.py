@@ -4,6 +4,7 @@ and send every resource to the policy packs exactly as the CLI does.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import os
@@ -265,6 +266,12 @@ def started(runs: Sequence[PackRun]) -> Iterator[list[PolicyPack]]:
             pack.close()
 
 
+IN_FLIGHT = 512
+"""``Analyze`` requests outstanding per pack: enough to keep a pack busy (gRPC multiplexes them on
+one channel); bounded so a very large program neither queues its whole stack in the pack's server
+nor runs far ahead of the packs."""
+
+
 class Streamer:
     """Places and analyzes each resource as the program registers it, as the engine does.
 
@@ -285,7 +292,10 @@ class Streamer:
         self.disabled = _disabled_defaults(config)
         self.placed: list[Placed] = []
         self.stack_request = analyzer_pb2.AnalyzeStackRequest()
-        self.pending: list[list[Callable[[], list[Diagnostic]]]] = [[] for _ in packs]
+        self.in_flight: list[collections.deque[Callable[[], list[Diagnostic]]]] = [
+            collections.deque() for _ in packs
+        ]
+        self.found: list[list[Diagnostic]] = [[] for _ in packs]
         self.error: CheckError | None = None
 
     def add(self, resource: RecordedResource) -> None:
@@ -301,8 +311,13 @@ class Streamer:
         self.placed.append(placed)
         request = analyze_request(analyzed)
         add_to_stack(self.stack_request, analyzed, request)
-        for pack, pending in zip(self.packs, self.pending, strict=True):
-            pending.append(pack.send_analyze(request))
+        try:
+            for pack, in_flight, found in zip(self.packs, self.in_flight, self.found, strict=True):
+                in_flight.append(pack.send_analyze(request))
+                while len(in_flight) > IN_FLIGHT:
+                    found.extend(in_flight.popleft()())
+        except PolicyPackError as err:
+            self.error = CheckError(f"policy pack failed: {err}")
 
     def finish(self, progress: Callable[[str, int, int], None] | None = None) -> list[Diagnostic]:
         if self.error is not None:
@@ -310,11 +325,15 @@ class Streamer:
         diagnostics: list[Diagnostic] = []
         try:
             stacks = [pack.send_analyze_stack(self.stack_request) for pack in self.packs]
-            for pack, pending, stack_result in zip(self.packs, self.pending, stacks, strict=True):
-                for i, result in enumerate(pending):
-                    diagnostics.extend(result())
+            for pack, in_flight, found, stack_result in zip(
+                self.packs, self.in_flight, self.found, stacks, strict=True
+            ):
+                total = len(self.placed)
+                while in_flight:
+                    found.extend(in_flight.popleft()())
                     if progress is not None:
-                        progress(pack.name, i + 1, len(pending))
+                        progress(pack.name, total - len(in_flight), total)
+                diagnostics.extend(found)
                 diagnostics.extend(stack_result())
         except PolicyPackError as err:
             raise CheckError(f"policy pack failed: {err}") from None
