@@ -271,9 +271,17 @@ class PolicyPack:
     """Per policy, what the last ``configure`` sent: ``enforcementLevel`` plus properties."""
 
     def __init__(
-        self, directory: Path, *, python: str = sys.executable, startup_timeout: float = 60
+        self,
+        directory: Path,
+        *,
+        python: str = sys.executable,
+        startup_timeout: float = 60,
+        rpc_timeout: float = 600,
     ) -> None:
         self.directory = Path(directory).resolve()
+        # A validator that never returns would otherwise hang the caller for good; a real preview
+        # of 100,000 resources needs about a minute for AnalyzeStack.
+        self.rpc_timeout = rpc_timeout
         if not self.directory.is_dir():
             raise PolicyPackError(f"{directory}: policy pack directory does not exist")
         _, manifest_version = _read_runtime(self.directory)
@@ -381,6 +389,8 @@ class PolicyPack:
             return method(request)
         except grpc.RpcError as exc:
             detail = exc.details() if hasattr(exc, "details") else str(exc)
+            if getattr(exc, "code", None) and exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                detail = f"no answer within {self.rpc_timeout:g}s"
             raise PolicyPackError(
                 f"policy pack {getattr(self, 'name', self.directory)} failed: {detail}\n"
                 f"stderr:\n{self.stderr_tail()}"
@@ -549,7 +559,7 @@ class PolicyPack:
         self._ensure_configured()
         if self._closed:
             raise PolicyPackError(f"policy pack {self.directory} is closed")
-        future = self._stub.Analyze.future(request)
+        future = self._stub.Analyze.future(request, timeout=self.rpc_timeout)
         # The SDK leaves the URN of a per-resource diagnostic empty; the engine attributes it to
         # the resource it sent, so do the same.
         return lambda: self._diagnostics(
@@ -563,7 +573,7 @@ class PolicyPack:
         self._ensure_configured()
         if self._closed:
             raise PolicyPackError(f"policy pack {self.directory} is closed")
-        future = self._stub.AnalyzeStack.future(request)
+        future = self._stub.AnalyzeStack.future(request, timeout=self.rpc_timeout)
         return lambda: self._diagnostics(self._call(lambda _: future.result(), None))
 
     def preview(self, resources: Sequence[AnalyzedResource]) -> list[Diagnostic]:

@@ -298,3 +298,13 @@ def test_process_is_killed_when_the_block_raises() -> None:
 def test_non_finite_numbers_are_refused(pack: PolicyPack) -> None:
     with pytest.raises(ValueError, match="inf"):
         pack.analyze(bucket(size=float("inf")))
+
+
+def test_a_pack_that_never_answers_is_an_error_not_a_hang() -> None:
+    stalled = AnalyzedResource(
+        urn="urn:pulumi:s::p::test:index:Slow::s", type="test:index:Slow", name="s", properties={}
+    )
+    with PolicyPack(PACKS / "slow", rpc_timeout=1) as pack:
+        pending = pack.analyze_future(stalled)
+        with pytest.raises(PolicyPackError, match="no answer within 1s"):
+            pending()
