@@ -61,8 +61,8 @@ def floor_mocks(directory: Path) -> int:
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from clover.engine import RecordingMocks
     from clover.project import load_project, stack_config
+    from clover.standin.engine import RecordingMocks
 
     project = load_project(directory)
     pulumi.runtime.set_all_config(stack_config(project, "bench"))

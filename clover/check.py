@@ -29,9 +29,9 @@ from clover.analyzer import (
     analyze_request,
     load_pack_config,
 )
-from clover.engine import RecordedResource, Recording, run_program
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
+from clover.standin.engine import RecordedResource, Recording, run_program
 
 CLOVER_PACKS_DIR = Path(__file__).resolve().parents[1] / "policy_packs"
 DEFAULT_PACKS = ("eu_residency", "eu_data_protection")
@@ -59,6 +59,12 @@ class CheckResult:
     placed: Sequence[Placed]
     diagnostics: Sequence[Diagnostic]
     packs: Sequence[PackRun]
+    incomplete: str | None = None
+    """Why the program ended before it finished (``sys.exit``, an exception, a deadline, a
+    signal), or None when it ran to the end. An incomplete run has no clean verdict: the check
+    exits 1 when a mandatory violation was found anyway, else 2, never 0."""
+    detail: str | None = None
+    """The program's traceback when it raised, shown only with ``--verbose``."""
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -266,6 +272,9 @@ def started(runs: Sequence[PackRun]) -> Iterator[list[PolicyPack]]:
             pack.close()
 
 
+DEFAULT_TIMEOUT = 300.0
+"""Seconds a program may run before the check stops it (``--timeout``, ``CLOVER_TIMEOUT``)."""
+
 IN_FLIGHT = 512
 """``Analyze`` requests outstanding per pack: enough to keep a pack busy (gRPC multiplexes them on
 one channel); bounded so a very large program neither queues its whole stack in the pack's server
@@ -347,8 +356,14 @@ def check(
     packs: Sequence[Path] = (),
     pack_configs: Sequence[Path] = (),
     progress: Callable[[str, int, int], None] | None = None,
+    timeout: float | None = None,
 ) -> CheckResult:
-    """Run the whole check; raise :class:`CheckError` for anything that prevents a verdict."""
+    """Run the whole check; raise :class:`CheckError` for anything that prevents a verdict.
+
+    ``timeout`` bounds the program's run in seconds (None: :data:`DEFAULT_TIMEOUT`). A program
+    that ends early (``sys.exit``, an exception, a signal, the deadline) still returns a result,
+    with what was registered until then analyzed and :attr:`CheckResult.incomplete` set.
+    """
     try:
         project = load_project(cwd)
         stack_name = resolve_stack(project, stack)
@@ -370,3 +385,26 @@ def check(
         diagnostics=diagnostics,
         packs=runs,
     )
+
+
+def check_stacks(
+    *,
+    cwd: Path,
+    stacks: Sequence[str],
+    packs: Sequence[Path] = (),
+    pack_configs: Sequence[Path] = (),
+    progress: Callable[[str, int, int], None] | None = None,
+    timeout: float | None = None,
+) -> list[CheckResult]:
+    """Check several stacks of one project in one invocation, in the order given."""
+    return [
+        check(
+            cwd=cwd,
+            stack=stack,
+            packs=packs,
+            pack_configs=pack_configs,
+            progress=progress,
+            timeout=timeout,
+        )
+        for stack in stacks
+    ]

@@ -15,8 +15,8 @@ from rich.table import Table
 
 from clover import __version__
 from clover.check import CheckResult
-from clover.engine import UNKNOWN
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
+from clover.standin.engine import UNKNOWN
 
 FORMATS: Final = ("text", "json", "sarif")
 SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"

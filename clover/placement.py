@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clover.catalog import AWS_REGIONS, AZURE_REGIONS, normalise_azure_location
-from clover.engine import UNKNOWN, RecordedResource, Recording
+from clover.standin.engine import UNKNOWN, RecordedResource, Recording
 
 AWS_PACKAGE = "aws"
 AZURE_PACKAGE = "azure-native"

@@ -40,9 +40,9 @@ from clover.catalog import (
     normalise_azure_location,
 )
 from clover.check import CheckResult
-from clover.engine import UNKNOWN
 from clover.formats import cloud_of, site_of, sites_by_provider
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
+from clover.standin.engine import UNKNOWN
 
 UNKNOWN_AT_PREVIEW: Final = "unknown at preview"
 GLOBAL: Final = "global"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 import pytest
 
-from clover.engine import Recording, run_program
+from clover.standin.engine import Recording, run_program
 
 RunProgram = Callable[..., Recording]
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import contains_unknowns as sdk_contains_unknowns
 
-from clover.engine import (
+from clover.standin.engine import (
     FAKE_AWS_ACCOUNT_ID,
     UNKNOWN,
     Recording,

@@ -10,9 +10,9 @@ import pytest
 
 from clover.catalog import AWS_REGIONS, AZURE_REGIONS, SITES
 from clover.config import ConfigError
-from clover.engine import Recording, run_program
 from clover.placement import Placer
 from clover.project import load_project, stack_config
+from clover.standin.engine import Recording, run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = load_project(ROOT)

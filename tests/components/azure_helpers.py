@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import Provider
 
-from clover.engine import RecordedResource, Recording
+from clover.standin.engine import RecordedResource, Recording
 from components.site.azure import AzureSite, AzureSiteArgs
 
 TAGS: Mapping[str, str] = {"residency-site": "dublin", "data-classification": "personal"}

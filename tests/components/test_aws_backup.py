@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.engine import RecordedResource, Recording
+from clover.standin.engine import RecordedResource, Recording
 from components.backup.aws import (
     AwsCrossSiteBackup,
     AwsCrossSiteBackupArgs,

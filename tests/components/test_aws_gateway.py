@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.engine import Recording
+from clover.standin.engine import Recording
 from components.gateway.aws import AwsAccessGateway, AwsAccessGatewayArgs
 from tests.components.aws_helpers import (
     ACCOUNT,

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.engine import Recording
+from clover.standin.engine import Recording
 from components.keys.aws import KEY_ADMIN_ACTIONS, AwsSiteKey, AwsSiteKeyArgs
 from tests.components.aws_helpers import (
     ACCOUNT,

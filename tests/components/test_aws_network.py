@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.engine import Recording
+from clover.standin.engine import Recording
 from components.network.aws import AwsNetworkBoundary, AwsNetworkBoundaryArgs
 from tests.components.aws_helpers import (
     ACCOUNT,

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.engine import UNKNOWN, Recording
+from clover.standin.engine import UNKNOWN, Recording
 from components.site.aws import AwsSite, AwsSiteArgs
 from tests.components.aws_helpers import (
     ACCOUNT,

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.engine import UNKNOWN, RecordedResource, Recording
+from clover.standin.engine import UNKNOWN, RecordedResource, Recording
 from components.storage.aws import DATA_ACTIONS, AwsSiteStorage, AwsSiteStorageArgs
 from tests.components.aws_helpers import (
     ACCOUNT,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pulumi_azure_native import Provider
 
-from clover.engine import FAKE_AZURE_SUBSCRIPTION_ID, Recording
+from clover.standin.engine import FAKE_AZURE_SUBSCRIPTION_ID, Recording
 from components.backup.azure import AzureObjectReplication, AzureObjectReplicationArgs
 from tests.components.azure_helpers import one
 from tests.conftest import RunProgram

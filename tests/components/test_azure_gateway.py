@@ -8,7 +8,7 @@ import pulumi
 import pytest
 from pulumi_azure_native import Provider
 
-from clover.engine import FAKE_AZURE_SUBSCRIPTION_ID, Recording
+from clover.standin.engine import FAKE_AZURE_SUBSCRIPTION_ID, Recording
 from components.gateway.azure import AzureAccessGateway, AzureAccessGatewayArgs
 from tests.components.azure_helpers import (
     OPERATOR,

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 from pulumi_azure_native import Provider
 
-from clover.engine import FAKE_AZURE_SUBSCRIPTION_ID, FAKE_AZURE_TENANT_ID, Recording
+from clover.standin.engine import FAKE_AZURE_SUBSCRIPTION_ID, FAKE_AZURE_TENANT_ID, Recording
 from components.keys.azure import AzureSiteKey, AzureSiteKeyArgs
 from tests.components.azure_helpers import TAGS, azure_resources, one
 from tests.conftest import RunProgram

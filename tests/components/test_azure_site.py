@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from clover.engine import RecordedResource, Recording
+from clover.standin.engine import RecordedResource, Recording
 from components.site.azure import AzureSiteArgs
 from tests.components.azure_helpers import (
     SITE_ARGS,

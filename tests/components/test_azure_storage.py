@@ -9,7 +9,7 @@ import pulumi
 import pytest
 from pulumi_azure_native import Provider
 
-from clover.engine import Recording
+from clover.standin.engine import Recording
 from components.storage.azure import AzureSiteStorage, AzureSiteStorageArgs, check_storage_sku
 from tests.components.azure_helpers import TAGS, azure_resources, one
 from tests.conftest import RunProgram
