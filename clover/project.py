@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class Project:
     stack_config_dir: Path
     declared: Mapping[str, Mapping[str, Any]]
     """Config keys declared in Pulumi.yaml, fully qualified, with their type/default/description."""
+    runtime_options: Mapping[str, Any] = field(default_factory=dict)
+    """``runtime.options`` of Pulumi.yaml (``virtualenv``, ``toolchain``), as written."""
 
     def stack_file(self, stack: str) -> Path:
         return self.stack_config_dir / f"Pulumi.{stack}.yaml"
@@ -72,6 +74,7 @@ def load_project(directory: Path) -> Project:
         raise ProjectError(f"{path}: a project file needs a `name`")
     runtime = doc.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    options = runtime.get("options") if isinstance(runtime, dict) else None
     if runtime_name != "python":
         raise ProjectError(
             f"{path}: runtime is {runtime_name!r}; only Python programs can be run offline"
@@ -92,6 +95,7 @@ def load_project(directory: Path) -> Project:
         main=main,
         stack_config_dir=directory / str(doc.get("stackConfigDir", ".")),
         declared=declared,
+        runtime_options=options if isinstance(options, dict) else {},
     )
 
 
