@@ -43,18 +43,124 @@ class Project:
         return [f.name[len("Pulumi.") : -len(".yaml")] for f in files]
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+# yaml.v3, which the Pulumi CLI reads project and stack files with, refuses a document whose alias
+# expansion does most of the decoding work: more than 100 alias-driven decodes, more than 1,000 in
+# all, and an alias share above 99% (falling to 10% between 400,000 and 4,000,000 decodes).
+# https://github.com/go-yaml/yaml/blob/v3/decode.go (allowedAliasRatio, decoder.unmarshal)
+_ALIAS_RATIO_LOW = 400_000
+_ALIAS_RATIO_HIGH = 4_000_000
+
+
+def _allowed_alias_ratio(decodes: int) -> float:
+    if decodes <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decodes >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    span = _ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW
+    return 0.99 - 0.89 * (decodes - _ALIAS_RATIO_LOW) / span
+
+
+class _RefusedError(Exception):
+    """A document yaml.v3 would refuse; the message is its own, without the ``yaml:`` prefix."""
+
+
+class _Decoder:
+    """Walks a composed document the way yaml.v3 decodes it, before anything is constructed.
+
+    PyYAML composes an alias as a second reference to the anchored node, so the first visit of a
+    node is its definition and every later visit is an alias expansion, counted as yaml.v3 counts
+    it. Mapping keys must be unique, as yaml.v3 enforces by default (``uniqueKeys``), comparing
+    each key's kind and source text."""
+
+    def __init__(self) -> None:
+        self.decodes = 0
+        self.aliased = 0
+        self.seen: set[int] = set()
+        self.open: set[int] = set()
+
+    def walk(self, node: yaml.Node, *, alias: bool = False) -> None:
+        self.decodes += 1
+        if alias:
+            self.aliased += 1
+        if (
+            self.aliased > 100
+            and self.decodes > 1000
+            and self.aliased / self.decodes > _allowed_alias_ratio(self.decodes)
+        ):
+            raise _RefusedError("document contains excessive aliasing")
+        key = id(node)
+        if key in self.open:
+            raise _RefusedError(f"anchor at line {node.start_mark.line + 1} value contains itself")
+        alias = alias or key in self.seen
+        self.seen.add(key)
+        if isinstance(node, yaml.ScalarNode):
+            return
+        self.open.add(key)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                if not alias:
+                    self._unique(node)
+                for k, v in node.value:
+                    self.walk(k, alias=alias)
+                    self.walk(v, alias=alias)
+            elif isinstance(node, yaml.SequenceNode):
+                for item in node.value:
+                    self.walk(item, alias=alias)
+        finally:
+            self.open.discard(key)
+
+    @staticmethod
+    def _unique(node: yaml.MappingNode) -> None:
+        first: dict[str, int] = {}
+        for k, _ in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.value == "<<":
+                continue  # a merge key may repeat; yaml.v3 applies each in turn
+            line = k.start_mark.line + 1
+            if k.value in first:
+                raise _RefusedError(
+                    f"line {line}: mapping key {json.dumps(k.value)} already defined at line "
+                    f"{first[k.value]}"
+                )
+            first[k.value] = line
+
+
 def _read_yaml(path: Path) -> Any:
+    """Parse a project or stack file, refusing what the CLI refuses, each in one line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as err:
         raise ProjectError(f"{path}: cannot be read: {err.strerror}") from None
+    # The CLI strips a UTF-8 byte-order mark before parsing (readFileStripUTF8BOM in
+    # sdk/go/common/workspace/loaders.go).
+    data = data.removeprefix(_UTF8_BOM)
+    if b"\x00" in data:
+        raise ProjectError(f"{path}: a binary file, not YAML text (it contains NUL bytes)")
     try:
-        return yaml.safe_load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ProjectError(
+            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})"
+        ) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _Decoder().walk(node)
+        return loader.construct_document(node)
+    except _RefusedError as err:
+        raise ProjectError(f"{path}: not valid YAML: {err}") from None
+    except RecursionError:
+        raise ProjectError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ProjectError(f"{path}: not valid YAML{where}: {problem}") from None
+    finally:
+        loader.dispose()
 
 
 def _qualify(project: str, key: str) -> str:
@@ -86,7 +192,10 @@ def load_project(directory: Path) -> Project:
     if not main.is_file():
         raise ProjectError(f"{path}: the program entry point {main} does not exist")
     declared: dict[str, Mapping[str, Any]] = {}
-    for key, spec in (doc.get("config") or {}).items():
+    config = doc.get("config") or {}
+    if not isinstance(config, dict):
+        raise ProjectError(f"{path}: `config` must be a mapping of keys to declarations")
+    for key, spec in config.items():
         declared[_qualify(name, str(key))] = spec if isinstance(spec, dict) else {"default": spec}
     return Project(
         directory=directory,
@@ -131,3 +240,22 @@ def stack_config(project: Project, stack: str) -> dict[str, str]:
             )
         config[_qualify(project.name, str(key))] = _engine_value(value)
     return config
+
+
+def stack_name(project: Project, reference: str, source: str = "--stack") -> str:
+    """The stack name in a stack reference as the CLI accepts it: ``stack``, ``org/stack`` or
+    ``org/project/stack`` (https://www.pulumi.com/docs/iac/concepts/stacks/#stacks).
+
+    Offline there is no organization to check, so only a project segment can be wrong: it must be
+    this project's name, else the reference names another project's stack."""
+    parts = reference.split("/")
+    if len(parts) > 3 or not all(parts):
+        raise ProjectError(
+            f"{source} {reference!r}: a stack is named `stack`, `org/stack` or `org/project/stack`"
+        )
+    if len(parts) == 3 and parts[1] != project.name:
+        raise ProjectError(
+            f"{source} {reference!r}: names project {parts[1]!r}, but {project.directory} is "
+            f"project {project.name!r}"
+        )
+    return parts[-1]
