@@ -9,8 +9,10 @@ import concurrent.futures
 import contextlib
 import os
 import runpy
+import signal
 import sys
 import sysconfig
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from clover.analyzer import (
 )
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
+from clover.runner import ProgramHost, RunnerError
 from clover.standin.engine import RecordedResource, Recording, run_program
 
 CLOVER_PACKS_DIR = Path(__file__).resolve().parents[1] / "policy_packs"
@@ -374,9 +377,14 @@ def check(
     for run in runs:
         if not run.directory.is_dir():
             raise CheckError(f"--policy-pack {run.directory}: no such directory")
-    with started(runs) as running:
+    deadline = DEFAULT_TIMEOUT if timeout is None else timeout
+    with _signals_interrupt(), started(runs) as running:
         streamer = Streamer(project, stack_name, config, running)
-        run_project(project, stack_name, config, on_register=streamer.add)
+        try:
+            with ProgramHost(project) as host:
+                program = host.run(stack_name, config, on_register=streamer.add, timeout=deadline)
+        except RunnerError as err:
+            raise CheckError(str(err)) from None
         diagnostics = streamer.finish(progress)
     return CheckResult(
         project=project,
@@ -384,7 +392,28 @@ def check(
         placed=streamer.placed,
         diagnostics=diagnostics,
         packs=runs,
+        incomplete=program.incomplete,
+        detail=program.detail,
     )
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM stops the check as SIGINT does, so the program's process group and every pack
+    process are stopped on the way out instead of surviving the check (Python's default for
+    SIGTERM ends the process at once, without running any cleanup)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def check_stacks(

@@ -1,0 +1,363 @@
+"""Run a project's program in a process of its own and receive its registrations.
+
+The verdict belongs to the check, never to the program it judges: the program runs in a child
+process started with the project's own interpreter (the virtualenv named in ``Pulumi.yaml``, as
+the Python language host chooses it), with the engine stand-in of :mod:`clover.standin` loaded
+into it from Clover's own files, so the child needs only the ``pulumi`` SDK. Each registration
+arrives here as it happens; the run counts as whole only when the child says ``done`` after the
+program returned. Anything else (``sys.exit``, ``os._exit``, an exception, a signal, a deadline)
+makes the run incomplete, with everything registered until then kept.
+
+The program's own output goes to the check's stderr, so the check's stdout stays its own. The child
+leads a process group of its own: at the end, on a deadline or when the check is interrupted, the
+whole group is killed, so nothing the program started outlives the check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from clover.project import Project
+from clover.standin.engine import RecordedResource
+
+STANDIN_DIR = Path(__file__).resolve().parent / "standin"
+
+# Loads clover/standin under a private name, so neither the program nor its virtualenv needs
+# Clover installed and nothing of Clover's shadows the program's own modules (``config``, ...).
+# ``-c`` puts the current directory first on the import path, as ``python __main__.py`` puts the
+# program's; each job then sets its own program directory.
+_BOOTSTRAP = """\
+import importlib.util, os, sys
+_d = sys.argv[1]
+_s = importlib.util.spec_from_file_location(
+    "_clover_standin", os.path.join(_d, "__init__.py"), submodule_search_locations=[_d])
+_m = importlib.util.module_from_spec(_s)
+sys.modules["_clover_standin"] = _m
+_s.loader.exec_module(_m)
+import _clover_standin.child as _c
+_code = _c.main(sys.argv[2:4])
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(_code)
+"""
+
+
+class RunnerError(Exception):
+    """The program cannot be started: its interpreter is missing or lacks ``pulumi``."""
+
+
+@dataclass
+class ProgramRun:
+    """What one run of the program delivered."""
+
+    complete: bool = False
+    incomplete: str | None = None
+    """Why the run is not whole, in words for the user; None when it is."""
+    detail: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    invokes: list[Any] = field(default_factory=list)
+    count: int = 0
+
+
+def project_python(project: Project) -> tuple[str, str]:
+    """The interpreter the Python language host would run the program with, and why that one.
+
+    ``runtime.options.virtualenv`` names a virtualenv relative to the project directory
+    (https://www.pulumi.com/docs/iac/languages-sdks/python/#virtual-environments); with
+    ``toolchain: uv`` it defaults to ``.venv``. Without either the program runs with the
+    interpreter running Clover, like ``python __main__.py`` would.
+    """
+    options = project.runtime_options
+    virtualenv = options.get("virtualenv")
+    toolchain = options.get("toolchain")
+    if virtualenv is None and toolchain == "uv":
+        virtualenv = ".venv"
+    if virtualenv is None and toolchain == "poetry":
+        return _poetry_python(project)
+    if virtualenv is None:
+        return sys.executable, "the Python running Clover"
+    if not isinstance(virtualenv, str) or not virtualenv:
+        raise RunnerError(
+            f"{project.directory / 'Pulumi.yaml'}: runtime.options.virtualenv must be a path, "
+            f"not {virtualenv!r}"
+        )
+    venv = (project.directory / virtualenv).absolute()
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        raise RunnerError(
+            f"{project.directory / 'Pulumi.yaml'}: runtime.options.virtualenv = {virtualenv!r}, "
+            f"but {venv} is not a virtualenv (no {python.relative_to(venv)}); create it and "
+            f"install the program's requirements: python -m venv {virtualenv} && "
+            f"{virtualenv}/bin/pip install -r requirements.txt"
+        )
+    return str(python), f"the virtualenv {virtualenv!r} of Pulumi.yaml"
+
+
+def _poetry_python(project: Project) -> tuple[str, str]:
+    poetry = shutil.which("poetry")
+    if poetry is None:
+        raise RunnerError(
+            f"{project.directory / 'Pulumi.yaml'}: runtime.options.toolchain is poetry, but "
+            "`poetry` is not on PATH to find the project's environment"
+        )
+    found = subprocess.run(  # noqa: S603 - fixed argv
+        [poetry, "env", "info", "--executable"],
+        cwd=project.directory,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    python = found.stdout.strip()
+    if found.returncode != 0 or not python:
+        raise RunnerError(
+            f"{project.directory}: `poetry env info --executable` found no environment: "
+            f"{(found.stderr or found.stdout).strip() or found.returncode}"
+        )
+    return python, "the poetry environment of the project"
+
+
+def _resource(event: Mapping[str, Any]) -> RecordedResource:
+    source = event.get("source")
+    return RecordedResource(
+        urn=event["urn"],
+        type=event["type"],
+        name=event["name"],
+        custom=bool(event["custom"]),
+        inputs=event["inputs"],
+        provider=event.get("provider"),
+        parent=event.get("parent"),
+        protect=bool(event.get("protect")),
+        retain_on_delete=bool(event.get("retain_on_delete")),
+        dependencies=tuple(event.get("dependencies") or ()),
+        property_dependencies={
+            k: tuple(v) for k, v in (event.get("property_dependencies") or {}).items()
+        },
+        id=event.get("id"),
+        source=(str(source[0]), int(source[1])) if source else None,
+    )
+
+
+def _kill_group(pid: int) -> None:
+    """Kill a process group (a job, or the server with anything left in it)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(code).name
+    except ValueError:
+        return f"signal {code}"
+
+
+class ProgramHost:
+    """The project's interpreter, started once, running one program job per stack.
+
+    ``with ProgramHost(project) as host: host.run(stack, config, on_register=..., timeout=...)``.
+    The interpreter imports ``pulumi`` once and forks a job per run, so a second stack starts
+    with what the first imported from site-packages already loaded.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.python, self.why = project_python(project)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._control: IO[bytes] | None = None
+        self._events: IO[bytes] | None = None
+        self._preload: list[str] = []
+
+    def __enter__(self) -> ProgramHost:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the interpreter and anything still running in it."""
+        process, self._process = self._process, None
+        for handle in (self._control, self._events):
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    handle.close()
+        self._control = self._events = None
+        if process is not None:
+            _kill_group(process.pid)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+
+    def _start(self) -> None:
+        control_read, control_write = os.pipe()
+        events_read, events_write = os.pipe()
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - argv built here, no shell
+                [
+                    self.python,
+                    "-u",
+                    "-c",
+                    _BOOTSTRAP,
+                    str(STANDIN_DIR),
+                    str(control_read),
+                    str(events_write),
+                ],
+                cwd=self.project.main.parent,
+                stdin=subprocess.DEVNULL,
+                # The program's prints are not the check's output: they go to its stderr.
+                stdout=sys.stderr.fileno(),
+                pass_fds=(control_read, events_write),
+                start_new_session=True,
+            )
+        except OSError as err:
+            os.close(control_write)
+            os.close(events_read)
+            raise RunnerError(f"cannot start {self.python} ({self.why}): {err.strerror}") from None
+        finally:
+            os.close(control_read)
+            os.close(events_write)
+        self._control = os.fdopen(control_write, "wb")
+        self._events = os.fdopen(events_read, "rb")
+        first = self._next_event()
+        if first is not None and first.get("t") == "ready":
+            return
+        self.close()
+        if first is not None and first.get("t") == "fatal":
+            raise RunnerError(
+                f"the program's Python {self.python} ({self.why}) {first.get('why')}: install "
+                f"the program's requirements into it (for example: {self.python} -m pip install "
+                "-r requirements.txt)"
+            )
+        raise RunnerError(f"{self.python} ({self.why}) could not start the program's runtime")
+
+    def _next_event(self) -> dict[str, Any] | None:
+        assert self._events is not None
+        for line in self._events:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line of a killed job
+            if isinstance(event, dict):
+                return event
+        return None
+
+    def run(
+        self,
+        stack: str,
+        config: Mapping[str, str],
+        *,
+        on_register: Callable[[RecordedResource], None],
+        timeout: float,
+        secret_keys: list[str] | None = None,
+    ) -> ProgramRun:
+        """Run the program for ``stack`` in preview mode; ``on_register`` gets each resource as
+        it is registered. Raises :class:`RunnerError` when the program cannot be started."""
+        if self._process is None:
+            self._start()
+        assert self._control is not None
+        job = {
+            "main": str(self.project.main),
+            "project": self.project.name,
+            "stack": stack,
+            "config": dict(config),
+            "secret_keys": secret_keys or [],
+            "preload": self._preload,
+        }
+        try:
+            self._control.write((json.dumps(job) + "\n").encode("utf-8"))
+            self._control.flush()
+        except BrokenPipeError:
+            self.close()
+            raise RunnerError(f"{self.python} ({self.why}) ended before the program ran") from None
+        return self._collect(on_register, timeout)
+
+    def _collect(
+        self, on_register: Callable[[RecordedResource], None], timeout: float
+    ) -> ProgramRun:
+        job = _Job(on_register)
+
+        def on_deadline() -> None:
+            job.timed_out = True
+            job.kill()
+
+        timer = threading.Timer(timeout, on_deadline)
+        timer.daemon = True
+        timer.start()
+        try:
+            while job.code is None and (event := self._next_event()) is not None:
+                job.handle(event)
+        except BaseException:
+            # Interrupted (SIGINT/SIGTERM) or the check failed: nothing of the job may survive.
+            job.kill()
+            self.close()
+            raise
+        finally:
+            timer.cancel()
+        job.kill()  # whatever the program started and left running
+        if job.code is None:  # the interpreter itself went away
+            self.close()
+        if job.run.complete:
+            self._preload = job.modules
+        else:
+            job.run.incomplete = job.why_incomplete(timeout)
+        return job.run
+
+
+class _Job:
+    """One program run as its events arrive."""
+
+    def __init__(self, on_register: Callable[[RecordedResource], None]) -> None:
+        self.on_register = on_register
+        self.run = ProgramRun()
+        self.pid: int | None = None
+        self.code: int | None = None
+        self.timed_out = False
+        self.ended: dict[str, Any] | None = None
+        self.modules: list[str] = []
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            _kill_group(self.pid)
+
+    def handle(self, event: Mapping[str, Any]) -> None:
+        kind = event.get("t")
+        if kind == "resource":
+            self.run.count += 1
+            self.on_register(_resource(event))
+        elif kind == "started":
+            self.pid = int(event["pid"])
+            if self.timed_out:
+                self.kill()
+        elif kind == "done":
+            self.run.complete = True
+            self.run.outputs = event.get("outputs") or {}
+            self.run.invokes = event.get("invokes") or []
+            self.modules = [str(m) for m in event.get("modules") or []]
+        elif kind == "ended":
+            self.ended = dict(event)
+            self.run.detail = event.get("detail")
+        elif kind == "exit":
+            self.code = int(event["code"])
+
+    def why_incomplete(self, timeout: float) -> str:
+        if self.timed_out:
+            return (
+                f"it did not finish within {timeout:g} s and was stopped "
+                "(set the deadline with --timeout SECONDS or CLOVER_TIMEOUT)"
+            )
+        if self.ended is not None:
+            return str(self.ended.get("why"))
+        if self.code is not None and self.code < 0:
+            return f"its process was killed by {_signal_name(-self.code)}"
+        if self.code is not None:
+            return f"its process exited with code {self.code} (os._exit or a crash)"
+        return "the program's interpreter ended unexpectedly"

@@ -1,0 +1,173 @@
+"""The program's side of the offline check: run Pulumi programs and report what they register.
+
+The check starts this module in a process of its own, with the project's own interpreter, as the
+Pulumi language host starts a program (``pulumi-language-python-exec``). The verdict is not made
+here: every registration is written to the check as it happens, one JSON line each, on a pipe the
+check owns, so whatever the program does afterwards (``sys.exit``, ``os._exit``, a hang, a crash)
+can neither take back what it registered nor speak for the check. Only a ``done`` line, written
+after the program returned and every registration completed, tells the check the run was whole.
+
+This process is a small fork server: it imports ``pulumi`` once, then runs each job (one stack)
+in a forked child that leads a process group of its own, so the check can stop a job and all it
+started, and a second stack reuses what the first one imported.
+
+Jobs arrive on the control pipe, one JSON line each: ``{"main", "project", "stack", "config",
+"secret_keys"}``. Events go out on the events pipe, one JSON line each:
+
+- ``{"t": "ready"}`` once ``pulumi`` is imported, or ``{"t": "fatal", "why": ...}`` when it is not
+  importable (the program's interpreter lacks the SDK);
+- per job ``{"t": "started", "pid": N}``, then from the job's process ``{"t": "resource", ...}``
+  per registration (a :class:`RecordedResource`), and ``{"t": "done", "outputs", "invokes"}`` or
+  ``{"t": "ended", "why", "detail"}`` when the program stopped itself or raised; finally, from
+  this process, ``{"t": "exit", "code": N}`` (negative: killed by that signal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import os
+import runpy
+import sys
+import sysconfig
+import threading
+import traceback
+from typing import Any
+
+
+class _Events:
+    """Writes one line per event, unbuffered, so nothing is lost if the process is killed."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._lock = threading.Lock()
+
+    def send(self, event: dict[str, Any]) -> None:
+        data = (json.dumps(event, separators=(",", ":"), default=str) + "\n").encode("utf-8")
+        with self._lock:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+
+
+def _how_it_ended(err: BaseException) -> str:
+    """The program's own way of stopping, said as the program said it."""
+    if isinstance(err, SystemExit):
+        return f"it called sys.exit({err.code!r})"
+    if isinstance(err, KeyboardInterrupt):
+        return "it raised KeyboardInterrupt"
+    # pulumi.RunError is the SDK's clean error: its message is the whole story.
+    if type(err).__name__ in {"RunError", "ConfigError", "InputPropertyError"}:
+        return f"it failed: {err}" if str(err) else f"it failed: {type(err).__name__}"
+    return f"it raised {type(err).__name__}: {err}"
+
+
+def _installed_modules() -> list[str]:
+    """Top-level modules the run imported from the interpreter's site-packages: worth keeping
+    loaded for the next job (the program's own modules are not: they may differ per stack)."""
+    roots = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    found = set()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if "." not in name and any(path.startswith(root) for root in roots):
+            found.add(name)
+    return sorted(found)
+
+
+def _run_job(job: dict[str, Any], events: _Events) -> int:
+    """In the forked job process: run one program, report it; the return value is the exit code."""
+    from . import engine  # noqa: PLC0415 - imported in the server before any fork
+
+    main_file = job["main"]
+    program_dir = os.path.dirname(main_file)
+    # As the language host runs a program: from its directory, which is also its import root.
+    os.chdir(program_dir)
+    sys.path.insert(0, program_dir)
+    sys.argv = [main_file]
+
+    def on_register(resource: engine.RecordedResource) -> None:
+        events.send({"t": "resource", **dataclasses.asdict(resource)})
+
+    def program() -> None:
+        runpy.run_path(main_file, run_name="__main__")
+
+    recording = engine.Recording(project=job["project"], stack=job["stack"])
+    try:
+        engine.run_program(
+            program,
+            project=job["project"],
+            stack=job["stack"],
+            config=job["config"],
+            secret_keys=job.get("secret_keys") or [],
+            preview=True,
+            into=recording,
+            on_register=on_register,
+        )
+    except BaseException as err:  # noqa: BLE001 - every way of stopping is reported
+        events.send({"t": "ended", "why": _how_it_ended(err), "detail": traceback.format_exc()})
+        return 0
+    events.send(
+        {
+            "t": "done",
+            "outputs": recording.outputs,
+            "invokes": list(getattr(recording, "invokes", None) or []),
+            "modules": _installed_modules(),
+        }
+    )
+    return 0
+
+
+def _exit_code(status: int) -> int:
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+
+
+def _fork_job(job: dict[str, Any], events: _Events) -> int:
+    """Run one job in a forked process; return its exit code (negative: the killing signal)."""
+    pid = os.fork()
+    if pid == 0:  # the job's process
+        code = 70
+        try:
+            os.setsid()  # a process group of its own, which the check kills as a whole
+            sys.stdin = open(os.devnull)  # noqa: SIM115 - the program reads no input
+            code = _run_job(job, events)
+        except BaseException:  # noqa: BLE001 - nothing may escape into the server's loop
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    events.send({"t": "started", "pid": pid})
+    _, status = os.waitpid(pid, 0)
+    return _exit_code(status)
+
+
+def main(argv: list[str]) -> int:
+    control_fd, events_fd = int(argv[0]), int(argv[1])
+    # The program's own subprocesses must not inherit the check's pipes.
+    os.set_inheritable(control_fd, False)
+    os.set_inheritable(events_fd, False)
+    events = _Events(events_fd)
+    try:
+        import pulumi  # noqa: F401, PLC0415 - the one package the program's Python must have
+
+        from . import engine  # noqa: F401, PLC0415 - needs pulumi
+    except ImportError as err:
+        events.send({"t": "fatal", "why": f"cannot import pulumi ({err})"})
+        return 3
+    events.send({"t": "ready"})
+    with os.fdopen(control_fd, "rb") as control:
+        for line in control:
+            job = json.loads(line)
+            for name in job.get("preload") or ():
+                # What an earlier job imported from site-packages, so this fork starts warm.
+                try:
+                    importlib.import_module(name)
+                except Exception:  # noqa: BLE001, S112 - a module that fails here fails in the job
+                    continue
+            code = _fork_job(job, events)
+            events.send({"t": "exit", "code": code})
+    return 0
