@@ -35,6 +35,8 @@ from pulumi.runtime.proto import engine_pb2, resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from .transforms import EngineTransforms
+
 UNKNOWN = rpc.UNKNOWN
 """The engine's sentinel for a value that is not known until the resource is created."""
 
@@ -156,6 +158,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
         self.provider_inputs: dict[str, Mapping[str, Any]] = {}
         """Provider reference (``urn::id``) and provider URN to that provider's inputs."""
+        self.transforms = EngineTransforms()
+        """Stack and resource transforms, run at each registration as the engine runs them."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine qualifies a type with its parent's type only below the root stack:
@@ -173,7 +177,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             # (pulumi/runtime/invoke.py), so whatever depends on it fails closed.
             return resource_pb2.ResourceInvokeResponse(unknown=True)
 
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.transforms.register_stack(request)
+        return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        # The engine runs transforms before anything else sees the registration (transforms.py).
+        request = self.transforms.apply(request, self.make_urn)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
