@@ -31,7 +31,6 @@ import argparse
 import ast
 import re
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
