@@ -47,11 +47,11 @@ class BareMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return args.name + "_id", args.inputs
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        # The guide returns a bare ``{}``; the SDK reads that as ({}, no failures).
-        return {}, None
+    # The guide returns a bare ``{}``, which MockMonitor.Invoke reads as "no failures". The
+    # annotated form ``({}, None)`` (the base class's own default) fails there with "'NoneType'
+    # object is not iterable" (pulumi 3.272, runtime/mocks.py, Invoke), so the dict it is.
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        return {}
 
 
 def first_line(error: BaseException) -> str:
