@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pulumi.output import Unknown
+from pulumi.runtime.rpc import _special_resource_sig as RESOURCE_SIG  # noqa: N812
+from pulumi.runtime.rpc import _special_sig_key as SIG_KEY  # noqa: N812
 from pulumi.runtime.rpc import contains_unknowns as sdk_contains_unknowns
 
 from clover.standin.engine import (
@@ -18,6 +26,7 @@ from clover.standin.engine import (
     Recording,
     _contains_unknowns,
     run_program,
+    to_engine_value,
 )
 
 
@@ -172,3 +181,120 @@ def test_zones_of_a_computed_region_are_unknown_not_garbage() -> None:
         pulumi.export("zones", zones.names)
 
     assert _run(program).outputs["zones"] == UNKNOWN
+
+
+# A Resource passed where an input expects its id hung the SDK's worker threads, so the programs
+# run in a child process with a deadline: a regression fails the test instead of hanging it.
+_RESOURCE_AS_INPUT = """
+import json, sys
+import pulumi
+import pulumi_aws as aws
+from clover.standin.engine import run_program
+
+def program():
+    eu = aws.Provider("eu", region="eu-west-1")
+    opts = pulumi.ResourceOptions(provider=eu)
+    role = aws.iam.Role("role", assume_role_policy="{}", opts=opts)
+    aws.iam.RolePolicyAttachment(
+        "attach", role=role, policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess", opts=opts
+    )
+    fn = aws.lambda_.Function(
+        "fn",
+        role=role.arn,
+        runtime="python3.12",
+        handler="index.handler",
+        code=pulumi.AssetArchive({"index.py": pulumi.StringAsset("def handler(e, c): pass")}),
+        opts=opts,
+    )
+    aws.lambda_.Permission(
+        "permission",
+        action="lambda:InvokeFunction",
+        function=fn,
+        principal="s3.amazonaws.com",
+        opts=opts,
+    )
+
+recording = run_program(program, project="p", stack="s", preview=sys.argv[1] == "preview")
+json.dump(
+    {
+        r.name: {
+            "urn": r.urn,
+            "inputs": dict(r.inputs),
+            "dependencies": list(r.dependencies),
+            "property_dependencies": {k: list(v) for k, v in r.property_dependencies.items()},
+        }
+        for r in recording.resources
+    },
+    sys.stdout,
+)
+"""
+
+
+def _run_in_child(source: str, *argv: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", source, *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the program did not finish within 120 s under the stand-in")
+    assert done.returncode == 0, done.stderr
+    return cast(dict[str, Any], json.loads(done.stdout))
+
+
+@pytest.mark.parametrize(
+    ("mode", "role_id", "function_id"), [("preview", UNKNOWN, UNKNOWN), ("up", "role-id", "fn-id")]
+)
+def test_a_resource_passed_as_an_input_is_sent_as_its_id(
+    mode: str, role_id: str, function_id: str
+) -> None:
+    recorded = _run_in_child(_RESOURCE_AS_INPUT, mode)
+    attach, permission = recorded["attach"], recorded["permission"]
+    # What the analyzer receives for a resource reference is the resource's id, unknown at
+    # preview for a new resource, never its URN.
+    assert attach["inputs"]["role"] == role_id, attach
+    assert permission["inputs"]["function"] == function_id, permission
+    role_urn, fn_urn = recorded["role"]["urn"], recorded["fn"]["urn"]
+    assert role_urn in attach["dependencies"]
+    assert attach["property_dependencies"]["role"] == [role_urn]
+    assert fn_urn in permission["dependencies"]
+    assert permission["property_dependencies"]["function"] == [fn_urn]
+
+
+def test_a_component_passed_as_an_input_is_sent_as_its_urn() -> None:
+    def program() -> None:
+        component = pulumi.ComponentResource("test:index:Thing", "thing")
+        pulumi.CustomResource(
+            "test:index:Part", "part", {}, pulumi.ResourceOptions(parent=component)
+        )
+        pulumi.CustomResource("test:index:Holder", "holder", {"owner": component})
+
+    recording = _run(program)
+    thing, part, holder = (recording.named(n) for n in ("thing", "part", "holder"))
+    assert holder.inputs["owner"] == thing.urn
+    # The SDK expands a component dependency to the custom resources under it
+    # (pulumi/runtime/resource.py, _expand_dependencies), as the engine records it.
+    assert holder.property_dependencies["owner"] == (part.urn,)
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ({"urn": "urn:pulumi:s::p::t::r", "id": "r-id"}, "r-id"),
+        ({"urn": "urn:pulumi:s::p::t::r", "id": UNKNOWN}, UNKNOWN),
+        # An engine sends the id of a resource not yet created as "" (rpc.deserialize_resource).
+        ({"urn": "urn:pulumi:s::p::t::r", "id": ""}, UNKNOWN),
+        ({"urn": "urn:pulumi:s::p::c::r"}, "urn:pulumi:s::p::c::r"),
+    ],
+)
+def test_engine_form_of_a_resource_reference(reference: dict[str, str], expected: str) -> None:
+    wrapped = {SIG_KEY: RESOURCE_SIG, **reference}
+    assert to_engine_value({"ref": wrapped, "refs": [wrapped]}) == {
+        "ref": expected,
+        "refs": [expected],
+    }

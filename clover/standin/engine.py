@@ -122,12 +122,66 @@ def to_engine_value(value: Any) -> Any:
         if sig == _SECRET_SIG:
             return to_engine_value(value.get("value"))
         if sig == _RESOURCE_SIG:
-            ref = value.get("id") or value.get("urn")
-            return ref if ref else UNKNOWN
+            return _resource_reference_value(value)
         return {k: to_engine_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_engine_value(v) for v in value]
     return value
+
+
+def _resource_reference_value(ref: Mapping[str, Any]) -> Any:
+    """The value the engine puts in place of a resource reference for a plugin that takes none.
+
+    The analyzer is sent properties without resource references (``MarshalOptions`` without
+    ``KeepResources`` in pkg/resource/plugin/analyzer_plugin.go), and so is a provider that does
+    not accept them: a reference becomes the resource's id when it has one, and only a component
+    (no id) becomes its URN (pkg/resource/plugin/rpc.go, ``MarshalPropertyValue``). The SDK sends
+    a new custom resource's id at preview as the unknown sentinel (pulumi/runtime/rpc.py,
+    ``serialize_property``, the ``is_resource`` branch), and an engine sends an unknown id as ``""``
+    (read back as unknown by ``deserialize_resource``): the id stays unknown, never the URN.
+    """
+    if "id" in ref:
+        return ref["id"] or UNKNOWN
+    return ref.get("urn") or UNKNOWN
+
+
+def _references_as_ids(value: Any) -> Any:
+    """``value`` (decoded from protobuf) with resource references replaced as the engine does."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return _resource_reference_value(value)
+        return {k: _references_as_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_references_as_ids(v) for v in value]
+    return value
+
+
+_RESOURCE_SIG_BYTES = _RESOURCE_SIG.encode()
+
+
+def _without_resource_references(request: Any, inputs: Mapping[str, Any]) -> Any:
+    """``request`` with resource references in its inputs replaced by ids, as the engine sends them.
+
+    The engine supports resource references (``SupportsFeature("resourceReferences")``), so the
+    SDK sends a Resource passed as an input (``role=role``) as a reference. The SDK's
+    ``MockMonitor.RegisterResource`` would turn that reference back into a live Resource
+    (pulumi/runtime/rpc.py ``deserialize_resource`` -> ``ResourceModule.construct`` -> a new
+    Resource with ``opts.urn`` -> ``get_resource`` in pulumi/runtime/resource.py), whose
+    ``pulumi:pulumi:getResource`` invoke reads ``resp["id"]`` (resource.py ``do_get``); at preview
+    the mock's registered id is None, left out of the answer, so that read raises after the URN
+    is resolved and the id Output never resolves. ``MockMonitor.RegisterResource`` then waits on
+    it forever while serializing the mock's state (mocks.py, ``_sync_await(serialize_properties(
+    state))``), holding the SDK's worker thread: the run hangs. The engine never rebuilds
+    Resources: it passes the provider (and the analyzer) the referenced id, so that is what the
+    mocks get here.
+    """
+    if _RESOURCE_SIG_BYTES not in request.object.SerializeToString():
+        return request
+    downgraded = resource_pb2.RegisterResourceRequest()
+    downgraded.CopyFrom(request)
+    downgraded.object.Clear()
+    downgraded.object.update(_references_as_ids(inputs))
+    return downgraded
 
 
 def _struct_to_engine(struct: struct_pb2.Struct) -> dict[str, Any]:
@@ -184,10 +238,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         # The engine runs transforms before anything else sees the registration (transforms.py).
         request = self.transforms.apply(request, self.make_urn)
+        decoded = json_format.MessageToDict(request.object)
+        request = _without_resource_references(request, decoded)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
-        inputs = _struct_to_engine(request.object)
+        inputs = cast(dict[str, Any], to_engine_value(decoded))
         resource = RecordedResource(
             urn=response.urn,
             type=request.type,
