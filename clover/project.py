@@ -80,7 +80,7 @@ class _Decoder:
         self.seen: set[int] = set()
         self.open: set[int] = set()
 
-    def walk(self, node: yaml.Node, *, alias: bool = False) -> None:
+    def _count(self, *, alias: bool) -> None:
         self.decodes += 1
         if alias:
             self.aliased += 1
@@ -90,10 +90,18 @@ class _Decoder:
             and self.aliased / self.decodes > _allowed_alias_ratio(self.decodes)
         ):
             raise _RefusedError("document contains excessive aliasing")
+
+    def walk(self, node: yaml.Node, *, alias: bool = False) -> None:
         key = id(node)
-        if key in self.open:
-            raise _RefusedError(f"anchor at line {node.start_mark.line + 1} value contains itself")
-        alias = alias or key in self.seen
+        if key in self.seen:
+            # An alias: yaml.v3 decodes the alias node itself, then its anchor's node again
+            # with aliasDepth > 0, so every node under it counts as alias-driven.
+            self._count(alias=alias)
+            if key in self.open:
+                line = node.start_mark.line + 1
+                raise _RefusedError(f"anchor at line {line} value contains itself")
+            alias = True
+        self._count(alias=alias)
         self.seen.add(key)
         if isinstance(node, yaml.ScalarNode):
             return
@@ -148,7 +156,9 @@ def _read_yaml(path: Path) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _Decoder().walk(node)
+        decoder = _Decoder()
+        decoder._count(alias=False)  # the document node, as yaml.v3 counts it
+        decoder.walk(node)
         return loader.construct_document(node)
     except _RefusedError as err:
         raise ProjectError(f"{path}: not valid YAML: {err}") from None
