@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import _special_resource_sig as RESOURCE_SIG  # noqa: N812
@@ -298,3 +299,130 @@ def test_engine_form_of_a_resource_reference(reference: dict[str, str], expected
         "ref": expected,
         "refs": [expected],
     }
+
+
+@pytest.mark.parametrize("form", ["dict", "args"])
+def test_a_cloudtrail_field_called_values_serializes(form: str) -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        resources: Any
+        if form == "dict":
+            resources = [{"type": "AWS::S3::Object", "values": ["arn:aws:s3"]}]
+        else:
+            resources = [
+                aws.cloudtrail.TrailEventSelectorDataResourceArgs(
+                    type="AWS::S3::Object", values=["arn:aws:s3"]
+                )
+            ]
+        aws.cloudtrail.Trail(
+            "trail",
+            s3_bucket_name="logs",
+            event_selectors=[{"data_resources": resources}],
+            opts=pulumi.ResourceOptions(provider=eu),
+        )
+
+    trail = _run(program).named("trail")
+    assert trail.inputs["eventSelectors"] == [
+        {"dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3"]}]}
+    ], trail.urn
+
+
+@pytest.mark.parametrize("form", ["dict", "args"])
+def test_listener_rule_condition_values_serialize(form: str) -> None:
+    def program() -> None:
+        eu = aws.Provider("eu", region="eu-west-1")
+        condition: Any
+        if form == "dict":
+            condition = {"path_pattern": {"values": ["/api/*"]}}
+        else:
+            condition = aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/api/*"])
+            )
+        aws.lb.ListenerRule(
+            "rule",
+            listener_arn="arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/x",
+            actions=[{"type": "fixed-response", "fixed_response": {"content_type": "text/plain"}}],
+            conditions=[condition],
+            opts=pulumi.ResourceOptions(provider=eu),
+        )
+
+    rule = _run(program, preview=False).named("rule")
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/api/*"]}}], rule.urn
+
+
+@pulumi.input_type
+class _DictLookalikeArgs:
+    """An input type whose fields shadow every ``dict`` method a serializer might call."""
+
+    def __init__(
+        self,
+        *,
+        values: pulumi.Input[Sequence[str]],
+        items: pulumi.Input[Sequence[pulumi.Input[str]]],
+        keys: pulumi.Input[str],
+        get: pulumi.Input[str],
+    ) -> None:
+        pulumi.set(self, "values", values)
+        pulumi.set(self, "items", items)
+        pulumi.set(self, "keys", keys)
+        pulumi.set(self, "get", get)
+
+    @property
+    @pulumi.getter
+    def values(self) -> pulumi.Input[Sequence[str]]:
+        return cast("pulumi.Input[Sequence[str]]", pulumi.get(self, "values"))
+
+    @property
+    @pulumi.getter
+    def items(self) -> pulumi.Input[Sequence[pulumi.Input[str]]]:
+        return cast("pulumi.Input[Sequence[pulumi.Input[str]]]", pulumi.get(self, "items"))
+
+    @property
+    @pulumi.getter
+    def keys(self) -> pulumi.Input[str]:
+        return cast("pulumi.Input[str]", pulumi.get(self, "keys"))
+
+    @property
+    @pulumi.getter
+    def get(self) -> pulumi.Input[str]:
+        return cast("pulumi.Input[str]", pulumi.get(self, "get"))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_input_type_fields_may_be_named_like_dict_methods(preview: bool) -> None:
+    def program() -> None:
+        value = _DictLookalikeArgs(
+            values=["v"], items=[pulumi.Output.from_input("i")], keys="k", get="g"
+        )
+        pulumi.CustomResource("test:index:Thing", "thing", {"spec": value, "specs": [value]})
+
+    thing = _run(program, preview=preview).named("thing")
+    expected = {"values": ["v"], "items": ["i"], "keys": "k", "get": "g"}
+    assert thing.inputs == {"spec": expected, "specs": [expected]}, thing.urn
+
+
+_DICT_METHOD_NAMES = st.sampled_from(["values", "items", "keys", "get", "pop", "copy", "update"])
+_JSON_LIKE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(_DICT_METHOD_NAMES | st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_JSON_LIKE, st.booleans())
+def test_any_json_like_input_bag_is_recorded_unchanged(bag: object, as_output: bool) -> None:
+    def program() -> None:
+        value = pulumi.Output.from_input(bag) if as_output else bag
+        pulumi.CustomResource("test:index:Bag", "bag", {"bag": value})
+
+    recorded = _run(program).named("bag").inputs
+    # A top-level None is no input at all (rpc.serialize_properties drops it); nested ones stay.
+    assert recorded == ({} if bag is None else {"bag": bag})

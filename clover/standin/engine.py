@@ -35,6 +35,7 @@ from pulumi.runtime.proto import engine_pb2, resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from . import invokes
 from .transforms import EngineTransforms
 
 UNKNOWN = rpc.UNKNOWN
@@ -94,6 +95,8 @@ class Recording:
     stack: str
     resources: list[RecordedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    invokes: list[dict[str, Any]] = field(default_factory=list)
+    """Every data source answered, in order: ``{token, how, caller, unknown}`` (invokes.py)."""
 
     def by_urn(self) -> dict[str, RecordedResource]:
         return {r.urn: r for r in self.resources}
@@ -188,15 +191,6 @@ def _struct_to_engine(struct: struct_pb2.Struct) -> dict[str, Any]:
     return cast(dict[str, Any], to_engine_value(json_format.MessageToDict(struct)))
 
 
-_REGIONAL_CALLS = frozenset(
-    {"aws:index/getRegion:getRegion", "aws:index/getAvailabilityZones:getAvailabilityZones"}
-)
-
-
-class _UnansweredCallError(Exception):
-    """A data source the stand-in does not answer: the monitor reports its result unknown."""
-
-
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A ``MockMonitor`` that also keeps every registration's options for the policy packs."""
 
@@ -223,13 +217,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return str(super().make_urn(parent, type_, name))
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        try:
-            return super().Invoke(request)  # type: ignore[no-untyped-call]
-        except _UnansweredCallError:
-            # Offline there is no cloud to read, so any other data source is unknown, never
-            # invented. `unknown` is how the engine says an invoke's result is wholly unknown
-            # (pulumi/runtime/invoke.py), so whatever depends on it fails closed.
-            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        # A real preview has the provider execute every data source; offline the mocks' `call`
+        # answers it (invokes.py): computed where the provider computes it locally, else shaped
+        # from the SDK's result type with every placement unknown. A lookup that cannot be
+        # answered raises `UnanswerableInvokeError`, a RunError, into the calling program.
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         self.transforms.register_stack(request)
@@ -339,46 +331,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
-        region = self._aws_region(args.provider, args.args)
-        answers: dict[str, Callable[[], dict[str, Any]]] = {
-            "aws:index/getRegion:getRegion": lambda: {
-                "name": region,
-                "region": region,
-                "id": region,
-                "endpoint": f"ec2.{region}.amazonaws.com",
-                "description": region,
-            },
-            "aws:index/getCallerIdentity:getCallerIdentity": lambda: {
-                "accountId": FAKE_AWS_ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{FAKE_AWS_ACCOUNT_ID}:user/clover-offline",
-                "id": FAKE_AWS_ACCOUNT_ID,
-                "userId": "AIDACLOVEROFFLINE",
-            },
-            "aws:index/getPartition:getPartition": lambda: {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "reverseDnsPrefix": "com.amazonaws",
-                "id": "aws",
-            },
-            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda: {
-                "names": [f"{region}{z}" for z in "abc"],
-                "zoneIds": [f"{region}-az{i}" for i in (1, 2, 3)],
-                "groupNames": [region] * 3,
-                "id": region,
-                "region": region,
-            },
-            "azure-native:authorization:getClientConfig": lambda: {
-                "clientId": FAKE_AZURE_OBJECT_ID,
-                "objectId": FAKE_AZURE_OBJECT_ID,
-                "subscriptionId": FAKE_AZURE_SUBSCRIPTION_ID,
-                "tenantId": FAKE_AZURE_TENANT_ID,
-            },
-        }
-        answer = answers.get(args.token)
-        if answer is None or (args.token in _REGIONAL_CALLS and region == UNKNOWN):
-            # A provider region that is itself unknown (computed) makes its zones unknown too.
-            raise _UnansweredCallError(args.token)
-        return (answer(), [])
+        known = self.monitor.provider_inputs if self.monitor is not None else {}
+        provider = invokes.Provider.from_ref(args.provider, known)
+        record = self.monitor.recording.invokes if self.monitor is not None else None
+        return (invokes.answer(args.token, args.args, provider, record), [])
 
 
 # Types whose own name is not the ``<type>Name`` input (from the azure-native v3 SDK signatures).
@@ -573,7 +529,7 @@ def run_program(
             mocks, project=project, stack=stack, preview=preview, monitor=monitor
         )
         settings.SETTINGS.engine = _QuietEngine()
-        with _faster_sdk():
+        with _faster_sdk(), invokes.capturing_invokes():
             _sync_await(run_pulumi_func(program))  # type: ignore[arg-type]
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}
