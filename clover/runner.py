@@ -155,6 +155,14 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def _stderr_fd() -> int:
+    """The file descriptor behind ``sys.stderr``; the process's fd 2 when it has none (captured)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return 2
+
+
 def _signal_name(code: int) -> str:
     try:
         return signal.Signals(code).name
@@ -214,14 +222,16 @@ class ProgramHost:
                 cwd=self.project.main.parent,
                 stdin=subprocess.DEVNULL,
                 # The program's prints are not the check's output: they go to its stderr.
-                stdout=sys.stderr.fileno(),
+                stdout=_stderr_fd(),
                 pass_fds=(control_read, events_write),
                 start_new_session=True,
             )
         except OSError as err:
             os.close(control_write)
             os.close(events_read)
-            raise RunnerError(f"cannot start {self.python} ({self.why}): {err.strerror}") from None
+            raise RunnerError(
+                f"cannot start {self.python} ({self.why}): {err.strerror or err}"
+            ) from None
         finally:
             os.close(control_read)
             os.close(events_write)

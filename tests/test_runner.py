@@ -1,0 +1,339 @@
+"""The program runs in a process of its own; the verdict is made outside it.
+
+Whatever the program does (exit early in any way, print, hang, get killed), the check's exit code
+and output stay the check's: never 0 for a run that did not finish, never the program's own code.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import signal
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from clover.__main__ import main
+from clover.check import check, check_stacks
+from clover.project import load_project
+from clover.runner import STANDIN_DIR, ProgramHost, RunnerError
+from clover.standin.engine import RecordedResource
+
+REPO = Path(__file__).resolve().parents[1]
+RESIDENCY = REPO / "policy_packs" / "eu_residency"
+# Only the residency pack: the data-protection pack's defaults rightly block a bare bucket.
+ONLY_RESIDENCY = ["--policy-pack", str(RESIDENCY)]
+
+EU_BUCKET = 'eu = aws.s3.Bucket("eu", bucket="eu-data", region="eu-west-1")\n'
+US_BUCKET = 'aws.s3.Bucket("us", region="us-east-1")\n'
+
+
+def _project(tmp_path: Path, body: str, *, runtime: str = "python", stacks: int = 1) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text(f"name: prog\nruntime: {runtime}\n")
+    for i in range(stacks):
+        name = "test" if i == 0 else f"test{i + 1}"
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    header = "import os, signal, sys, time\nimport pulumi\nimport pulumi_aws as aws\n"
+    (tmp_path / "__main__.py").write_text(header + textwrap.dedent(body))
+    return tmp_path
+
+
+def _run(directory: Path, timeout: float = 60) -> tuple[list[RecordedResource], object]:
+    seen: list[RecordedResource] = []
+    with ProgramHost(load_project(directory)) as host:
+        result = host.run(
+            "test", {"aws:region": "eu-west-1"}, on_register=seen.append, timeout=timeout
+        )
+    return seen, result
+
+
+ENDINGS = {
+    "sys.exit(0)": ("sys.exit(0)", "it called sys.exit(0)"),
+    "sys.exit(3)": ("sys.exit(3)", "it called sys.exit(3)"),
+    "sys.exit(str)": ('sys.exit("bye")', "it called sys.exit('bye')"),
+    "raise SystemExit": ("raise SystemExit", "it called sys.exit(None)"),
+    "raise KeyboardInterrupt": ("raise KeyboardInterrupt", "it raised KeyboardInterrupt"),
+    "os._exit(0)": ("os._exit(0)", "its process exited with code 0"),
+    "os._exit(7)": ("os._exit(7)", "its process exited with code 7"),
+    "SIGKILL": ("os.kill(os.getpid(), signal.SIGKILL)", "its process was killed by SIGKILL"),
+    "exception": ('raise ValueError("nope")', "it raised ValueError: nope"),
+}
+
+
+@pytest.mark.parametrize("ending", sorted(ENDINGS))
+def test_a_program_that_ends_early_is_incomplete_with_the_reason(
+    tmp_path: Path, ending: str
+) -> None:
+    statement, reason = ENDINGS[ending]
+    # The program stops once the engine has answered the first registration (the bucket's name
+    # is known at preview), as a program that ends while its resources register; what it would
+    # have registered after that is cut short.
+    body = EU_BUCKET + f"def stop(_):\n    {statement}\n    {US_BUCKET}eu.bucket.apply(stop)\n"
+    seen, result = _run(_project(tmp_path, body))
+    assert getattr(result, "complete", None) is False
+    assert reason in str(getattr(result, "incomplete", ""))
+    assert [r.name for r in seen] == ["eu"], "resources registered before the end are kept"
+
+
+@pytest.mark.parametrize("ending", ["sys.exit(0)", "os._exit(0)", "SIGKILL"])
+def test_cli_never_exits_0_for_a_run_that_did_not_finish(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ending: str
+) -> None:
+    statement, _ = ENDINGS[ending]
+    directory = _project(
+        tmp_path, EU_BUCKET + f"def stop(_):\n    {statement}\neu.bucket.apply(stop)\n"
+    )
+    code = main(
+        ["check", "--cwd", str(directory), "--stack", "test", "--format", "json", *ONLY_RESIDENCY]
+    )
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert "the program ended before it finished" in err
+    assert json.loads(out)["complete"] is False
+
+
+def test_a_violation_found_before_the_early_end_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = _project(tmp_path, US_BUCKET + "sys.exit(0)\n")
+    code = main(
+        ["check", "--cwd", str(directory), "--stack", "test", "--format", "json", *ONLY_RESIDENCY]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    document = json.loads(out)
+    assert document["complete"] is False
+    assert any(d["urn"].endswith("::us") for d in document["diagnostics"])
+
+
+def test_what_the_program_prints_never_reaches_stdout(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    body = 'print("{not json")\nsys.stdout.write("more")\nos.write(1, b"raw fd 1")\n' + EU_BUCKET
+    directory = _project(tmp_path, body)
+    code = main(
+        ["check", "--cwd", str(directory), "--stack", "test", "--format", "json", *ONLY_RESIDENCY]
+    )
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["complete"] is True
+    assert "{not json" in err
+    assert "raw fd 1" in err
+
+
+def test_a_program_that_never_returns_is_stopped_at_the_deadline(tmp_path: Path) -> None:
+    directory = _project(tmp_path, EU_BUCKET + "eu.bucket.apply(lambda _: time.sleep(3600))\n")
+    started = time.monotonic()
+    result = check(cwd=directory, stack="test", timeout=2)
+    assert time.monotonic() - started < 30
+    assert result.incomplete is not None
+    assert "did not finish within 2 s" in result.incomplete
+    assert [p.resource.name for p in result.placed] == ["eu"]
+
+
+def test_nothing_the_program_started_survives_the_run(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    body = (
+        EU_BUCKET
+        + "import subprocess\n"
+        + "p = subprocess.Popen(['sleep', '600'])\n"
+        + f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+    )
+    _, result = _run(_project(tmp_path, body))
+    assert getattr(result, "complete", None) is True
+    assert not _alive(int(pid_file.read_text()))
+
+
+def _alive(pid: int) -> bool:
+    """Running (not merely a zombie waiting to be reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    state = next(line for line in status.splitlines() if line.startswith("State:"))
+    return "Z" not in state.split()[1]
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            children = (task / "children").read_text().split()
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_check_stops_the_program_and_every_pack(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    marker = tmp_path / "running"
+    body = EU_BUCKET + f"open({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(3600)\n"
+    directory = _project(tmp_path, body)
+    check_process = subprocess.Popen(
+        [sys.executable, "-m", "clover", "check", "--cwd", str(directory), "--stack", "test"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), "the program never started"
+        time.sleep(0.5)
+        family = _descendants(check_process.pid)
+        program_pid = int(marker.read_text())
+        assert program_pid in family
+        assert len(family) >= 4, f"interpreter, job and two packs expected, found {family}"
+        check_process.send_signal(signum)
+        _, err = check_process.communicate(timeout=60)
+    finally:
+        if check_process.poll() is None:
+            check_process.kill()
+    assert check_process.returncode == 2, err
+    time.sleep(0.5)
+    survivors = {pid for pid in family if _alive(pid)}
+    assert not survivors, f"left running after {signum.name}: {survivors}"
+
+
+def _venv(path: Path, *, with_pulumi: bool) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    if with_pulumi:
+        # The test's own site-packages stand in for the project's installed requirements.
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        site = path / "lib" / version / "site-packages"
+        (site / "project-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return path
+
+
+def test_the_program_runs_with_the_virtualenv_of_pulumi_yaml(tmp_path: Path) -> None:
+    body = """
+        try:
+            import clover
+            name = "clover-is-visible"
+        except ImportError:
+            name = os.path.basename(sys.prefix)
+        aws.s3.Bucket(name, region="eu-west-1")
+    """
+    directory = _project(tmp_path, body)
+    _venv(tmp_path / "projvenv", with_pulumi=True)
+    (directory / "Pulumi.yaml").write_text(
+        "name: prog\nruntime:\n  name: python\n  options:\n    virtualenv: projvenv\n"
+    )
+    seen, result = _run(directory)
+    assert getattr(result, "complete", None) is True
+    assert [r.name for r in seen] == ["projvenv"]
+
+
+def test_without_a_virtualenv_the_program_runs_with_clovers_python(tmp_path: Path) -> None:
+    directory = _project(
+        tmp_path, 'aws.s3.Bucket(sys.executable.replace("/", "_"), region="eu-west-1")\n'
+    )
+    seen, _ = _run(directory)
+    assert [r.name for r in seen] == [sys.executable.replace("/", "_")]
+
+
+def test_a_virtualenv_without_pulumi_gets_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = _project(tmp_path, EU_BUCKET)
+    _venv(tmp_path / "bare", with_pulumi=False)
+    (directory / "Pulumi.yaml").write_text(
+        "name: prog\nruntime:\n  name: python\n  options:\n    virtualenv: bare\n"
+    )
+    code = main(["check", "--cwd", str(directory), "--stack", "test"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "cannot import pulumi" in lines[0]
+    assert str(tmp_path / "bare") in lines[0]
+
+
+def test_a_missing_virtualenv_is_named(tmp_path: Path) -> None:
+    directory = _project(tmp_path, EU_BUCKET)
+    (directory / "Pulumi.yaml").write_text(
+        "name: prog\nruntime:\n  name: python\n  options:\n    virtualenv: nowhere\n"
+    )
+    with pytest.raises(RunnerError, match=r"virtualenv = 'nowhere'.*is not a virtualenv"):
+        ProgramHost(load_project(directory))
+
+
+def test_uv_toolchain_defaults_to_dot_venv(tmp_path: Path) -> None:
+    directory = _project(tmp_path, EU_BUCKET)
+    (directory / "Pulumi.yaml").write_text(
+        "name: prog\nruntime:\n  name: python\n  options:\n    toolchain: uv\n"
+    )
+    with pytest.raises(RunnerError, match=r"'\.venv'"):
+        ProgramHost(load_project(directory))
+    _venv(directory / ".venv", with_pulumi=True)
+    assert ProgramHost(load_project(directory)).python == str(
+        directory / ".venv" / "bin" / "python"
+    )
+
+
+def test_the_program_does_not_see_clovers_modules(tmp_path: Path) -> None:
+    # A program module named like one of Clover's (config, check, engine) is the program's own.
+    (tmp_path / "config.py").write_text("NAME = 'the-programs-own'\n")
+    directory = _project(
+        tmp_path, 'import config\naws.s3.Bucket(config.NAME, region="eu-west-1")\n'
+    )
+    seen, _ = _run(directory)
+    assert [r.name for r in seen] == ["the-programs-own"]
+
+
+def test_a_second_stack_reuses_what_the_first_imported(tmp_path: Path) -> None:
+    directory = _project(tmp_path, EU_BUCKET, stacks=2)
+    with ProgramHost(load_project(directory)) as host:
+        first = host.run("test", {}, on_register=lambda _: None, timeout=60)
+        assert first.complete
+        assert "pulumi_aws" in host._preload
+        second = host.run("test2", {}, on_register=lambda _: None, timeout=60)
+        assert second.complete
+
+
+def test_check_stacks_checks_each_stack(tmp_path: Path) -> None:
+    directory = _project(
+        tmp_path,
+        'aws.s3.Bucket("b", region=pulumi.get_stack() == "test" and "eu-west-1" or "us-east-1")\n',
+        stacks=2,
+    )
+    results = check_stacks(cwd=directory, stacks=["test", "test2"], packs=[RESIDENCY])
+    assert [r.stack for r in results] == ["test", "test2"]
+    assert not results[0].mandatory
+    assert results[1].mandatory
+    assert results[1].mandatory[0].urn == "urn:pulumi:test2::prog::aws:s3/bucket:Bucket::b"
+
+
+STANDIN_ALLOWED = {"pulumi", "grpc", "google"}
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in STANDIN_DIR.glob("*.py")))
+def test_the_stand_in_needs_only_the_pulumi_sdk(module: str) -> None:
+    """The stand-in is loaded into the project's interpreter, which has Clover's dependencies
+    only if the project installed them: stdlib, pulumi (with grpc, protobuf) and siblings."""
+    tree = ast.parse((STANDIN_DIR / module).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots = [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level > 0:
+                continue
+            roots = [(node.module or "").split(".")[0]]
+        else:
+            continue
+        for root in roots:
+            assert root in sys.stdlib_module_names or root in STANDIN_ALLOWED, (
+                f"clover/standin/{module}:{node.lineno} imports {root}"
+            )
