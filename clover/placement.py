@@ -17,16 +17,13 @@ Values the engine would not know at preview stay ``UNKNOWN``, so the residency r
 
 from __future__ import annotations
 
-import functools
-import importlib
-import inspect
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from clover.catalog import AWS_REGIONS, AZURE_REGIONS, normalise_azure_location
 from clover.standin.engine import UNKNOWN, RecordedResource, Recording
+from clover.standin.provider_defaults import takes_argument
 
 AWS_PACKAGE = "aws"
 AZURE_PACKAGE = "azure-native"
@@ -58,33 +55,6 @@ def package_of(type_: str) -> str:
     if type_.startswith("pulumi:providers:"):
         return "pulumi"
     return type_.split(":", 1)[0]
-
-
-_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
-
-
-@functools.cache
-def takes_argument(type_: str, argument: str) -> bool:
-    """Whether the SDK class for ``type_`` accepts ``argument`` (``region``, ``location``).
-
-    Read from the installed provider SDK, so that a global-service type (no ``region`` argument in
-    pulumi-aws v7) or an Azure sub-resource (no ``location``) is never given one.
-    """
-    package, module, name = [*type_.split(":"), "", ""][:3]
-    root = {AWS_PACKAGE: "pulumi_aws", AZURE_PACKAGE: "pulumi_azure_native"}.get(package)
-    if root is None or not name:
-        return False
-    first = module.split("/")[0]
-    parts = [root] if first == "index" else [root, *module.split("/")[:1]]
-    if package == AZURE_PACKAGE and "/" in module:
-        parts.append(module.split("/")[1])
-    try:
-        cls = getattr(importlib.import_module(".".join(parts)), name)
-        init = cls._internal_init
-    except (ImportError, AttributeError):
-        return False
-    snake = _CAMEL.sub("_", argument).lower()
-    return snake in inspect.signature(init).parameters
 
 
 def _text(value: Any) -> str | None:

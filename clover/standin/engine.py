@@ -36,6 +36,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from . import invokes
+from .provider_defaults import aws_region, azure_location, takes_argument
 from .transforms import EngineTransforms
 
 UNKNOWN = rpc.UNKNOWN
@@ -282,6 +283,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, preview: bool) -> None:
         self.preview = preview
         self.monitor: RecordingMonitor | None = None
+        self._group_locations: dict[str, str] = {}
+        """Resource group name to location, as the groups were registered (provider_defaults.py)."""
 
     def _provider_inputs(self, provider_ref: str | None) -> Mapping[str, Any]:
         if not provider_ref or self.monitor is None:
@@ -303,19 +306,40 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return (f"{args.name}-provider-id", inputs)
         package = args.typ.split(":", 1)[0]
         state = _azure_output_shape(inputs) if package == "azure-native" else dict(inputs)
+        self._fill_check_defaults(args, state)
         if self.preview:
             # The engine does not know a new resource's id or computed outputs during preview.
             return (None, state)
         resource_id = f"{args.name}-id"
         if package == "aws":
             state.setdefault("arn", self._fake_aws_arn(args, resource_id))
-            state.setdefault("region", self._aws_region(args.provider, inputs))
         elif package == "azure-native":
             state.setdefault("name", inputs.get(_azure_name_key(args.typ)) or args.name)
             resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
             _fake_azure_outputs(args.typ, args.name, state)
         state.setdefault("id", resource_id)
         return (resource_id, state)
+
+    def _fill_check_defaults(
+        self, args: pulumi.runtime.MockResourceArgs, state: dict[str, Any]
+    ) -> None:
+        """Outputs the provider's ``Check`` fills in, known at preview (provider_defaults.py)."""
+        # An explicit provider's inputs; None for the default provider, configured by the stack.
+        provider = self._provider_inputs(args.provider) if args.provider else None
+        config = {
+            key: pulumi.runtime.get_config(key) for key in ("aws:region", "azure-native:location")
+        }
+        if args.typ.startswith("aws:") and takes_argument(args.typ, "region"):
+            region = aws_region(args.inputs, provider, config)
+            if region != UNKNOWN:
+                state["region"] = region
+        elif args.typ.startswith("azure-native:") and takes_argument(args.typ, "location"):
+            location = azure_location(args.inputs, provider, config, self._group_locations)
+            if location != UNKNOWN:
+                state["location"] = location
+            group = args.inputs.get("resourceGroupName")
+            if args.typ == _RESOURCE_GROUP and isinstance(group, str) and group != UNKNOWN:
+                self._group_locations[group] = location
 
     def _fake_aws_arn(self, args: pulumi.runtime.MockResourceArgs, resource_id: str) -> str:
         _, module, _ = [*args.typ.split(":"), "", ""][:3]
@@ -336,6 +360,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         record = self.monitor.recording.invokes if self.monitor is not None else None
         return (invokes.answer(args.token, args.args, provider, record), [])
 
+
+_RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 
 # Types whose own name is not the ``<type>Name`` input (from the azure-native v3 SDK signatures).
 _AZURE_NAME_KEYS = {

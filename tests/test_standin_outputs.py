@@ -1,0 +1,118 @@
+"""Outputs a provider fills in during Check are known to the program at preview."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_azure_native as azure_native
+
+from clover.standin.engine import UNKNOWN, Recording, run_program
+from clover.standin.provider_defaults import takes_argument
+
+SKU = azure_native.storage.SkuArgs(name="Standard_LRS")
+
+
+def _run(program: object, config: dict[str, str] | None = None) -> Recording:
+    assert callable(program)
+    return run_program(program, project="p", stack="s", config=config or {}, preview=True)
+
+
+def _group(location: str | None = "westeurope") -> azure_native.resources.ResourceGroup:
+    return azure_native.resources.ResourceGroup(
+        "rg", resource_group_name="rg-eu", location=location
+    )
+
+
+def _account(
+    name: str,
+    group: pulumi.Input[str],
+    opts: pulumi.ResourceOptions | None = None,
+    location: pulumi.Input[str] | None = None,
+) -> azure_native.storage.StorageAccount:
+    return azure_native.storage.StorageAccount(
+        name, resource_group_name=group, kind="StorageV2", sku=SKU, location=location, opts=opts
+    )
+
+
+def test_location_inherited_from_the_resource_group_is_known() -> None:
+    def program() -> None:
+        group = _group()
+        account = _account("sa", "rg-eu", pulumi.ResourceOptions(depends_on=[group]))
+        _account("copy", "rg-eu", location=account.location)
+        pulumi.export("location", account.location)
+
+    recording = _run(program)
+    assert recording.outputs["location"] == "westeurope"
+    copy = recording.named("copy")
+    assert copy.inputs["location"] == "westeurope", copy.urn
+
+
+def test_location_from_the_explicit_provider_wins_over_the_group() -> None:
+    def program() -> None:
+        group = _group()
+        north = azure_native.Provider("north", location="northeurope")
+        account = _account(
+            "sa", "rg-eu", pulumi.ResourceOptions(provider=north, depends_on=[group])
+        )
+        pulumi.export("location", account.location)
+
+    assert _run(program).outputs["location"] == "northeurope"
+
+
+def test_location_from_the_default_provider_config() -> None:
+    def program() -> None:
+        pulumi.export("location", _account("sa", "some-group").location)
+
+    config = {"azure-native:location": "swedencentral"}
+    assert _run(program, config).outputs["location"] == "swedencentral"
+
+
+def test_location_is_unknown_when_the_group_is_unknown() -> None:
+    def program() -> None:
+        # An autonamed group: its name is not known to the stand-in at preview.
+        group = azure_native.resources.ResourceGroup("rg", location="westeurope")
+        account = _account("sa", group.name)
+        _account("copy", "rg-eu", location=account.location)
+        pulumi.export("location", account.location)
+
+    recording = _run(program)
+    assert recording.outputs["location"] == UNKNOWN
+    assert recording.named("copy").inputs["location"] == UNKNOWN
+
+
+def test_location_is_unknown_when_the_group_is_not_in_the_stack() -> None:
+    def program() -> None:
+        pulumi.export("location", _account("sa", "elsewhere").location)
+
+    assert _run(program).outputs["location"] == UNKNOWN
+
+
+def test_sub_resources_get_no_location() -> None:
+    assert takes_argument("azure-native:storage:StorageAccount", "location")
+    assert not takes_argument("azure-native:storage:BlobContainer", "location")
+    assert takes_argument("aws:s3/bucket:Bucket", "region")
+    assert not takes_argument("aws:iam/role:Role", "region")
+
+
+def test_aws_region_from_an_explicit_provider_is_known() -> None:
+    def program() -> None:
+        us = aws.Provider("us", region="us-east-1")
+        bucket = aws.s3.Bucket("b", opts=pulumi.ResourceOptions(provider=us))
+        aws.s3.Bucket("follower", region=bucket.region)
+        pulumi.export("region", bucket.region)
+        own = aws.s3.Bucket("own", region="eu-central-1", opts=pulumi.ResourceOptions(provider=us))
+        pulumi.export("own", own.region)
+
+    recording = _run(program, {"aws:region": "eu-west-1"})
+    assert recording.outputs["region"] == "us-east-1"
+    assert recording.outputs["own"] == "eu-central-1"
+    assert recording.named("follower").inputs["region"] == "us-east-1"
+
+
+def test_aws_region_from_the_stack_config_for_the_default_provider() -> None:
+    def program() -> None:
+        pulumi.export("region", aws.s3.Bucket("b").region)
+
+    assert _run(program, {"aws:region": "eu-west-1"}).outputs["region"] == "eu-west-1"
+    # Without aws:region (for example only AWS_REGION in the environment) it stays unknown.
+    assert _run(program).outputs["region"] == UNKNOWN
