@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -369,32 +370,17 @@ def check(
     """
     try:
         project = load_project(cwd)
-        stack_name = resolve_stack(project, stack)
-        config = stack_config(project, stack_name)
     except ProjectError as err:
         raise CheckError(str(err)) from None
-    runs = resolve_packs(project, stack_name, packs, pack_configs)
-    for run in runs:
-        if not run.directory.is_dir():
-            raise CheckError(f"--policy-pack {run.directory}: no such directory")
-    deadline = DEFAULT_TIMEOUT if timeout is None else timeout
-    with _signals_interrupt(), started(runs) as running:
-        streamer = Streamer(project, stack_name, config, running)
-        try:
-            with ProgramHost(project) as host:
-                program = host.run(stack_name, config, on_register=streamer.add, timeout=deadline)
-        except RunnerError as err:
-            raise CheckError(str(err)) from None
-        diagnostics = streamer.finish(progress)
-    return CheckResult(
-        project=project,
-        stack=stack_name,
-        placed=streamer.placed,
-        diagnostics=diagnostics,
-        packs=runs,
-        incomplete=program.incomplete,
-        detail=program.detail,
-    )
+    stack_name = resolve_stack(project, stack)
+    return check_stacks(
+        cwd=cwd,
+        stacks=[stack_name],
+        packs=packs,
+        pack_configs=pack_configs,
+        progress=progress,
+        timeout=timeout,
+    )[0]
 
 
 @contextlib.contextmanager
@@ -425,15 +411,73 @@ def check_stacks(
     progress: Callable[[str, int, int], None] | None = None,
     timeout: float | None = None,
 ) -> list[CheckResult]:
-    """Check several stacks of one project in one invocation, in the order given."""
-    return [
-        check(
-            cwd=cwd,
-            stack=stack,
-            packs=packs,
-            pack_configs=pack_configs,
-            progress=progress,
-            timeout=timeout,
-        )
-        for stack in stacks
-    ]
+    """Check several stacks of one project in one invocation, in the order given.
+
+    Every stack's files and pack configs are read before anything runs, so a bad one changes
+    nothing. The packs start once and are configured again for each stack; the program's
+    interpreter starts once and forks a job per stack, so a second stack reuses what the first
+    imported (see :class:`clover.runner.ProgramHost`).
+    """
+    try:
+        project = load_project(cwd)
+        if not stacks:
+            resolve_stack(project, None)
+        configs = [stack_config(project, stack) for stack in stacks]
+    except ProjectError as err:
+        raise CheckError(str(err)) from None
+    plans = [resolve_packs(project, stack, packs, pack_configs) for stack in stacks]
+    pack_settings = [[_pack_config(run) for run in plan] for plan in plans]
+    for run in plans[0]:
+        if not run.directory.is_dir():
+            raise CheckError(f"--policy-pack {run.directory}: no such directory")
+    deadline = DEFAULT_TIMEOUT if timeout is None else timeout
+    try:
+        host = ProgramHost(project)
+    except RunnerError as err:
+        raise CheckError(str(err)) from None
+    results: list[CheckResult] = []
+    with _signals_interrupt(), host, started(plans[0]) as running:
+        for stack, config, plan, settings in zip(
+            stacks, configs, plans, pack_settings, strict=True
+        ):
+            if results:
+                _configure(running, plan, settings)
+            streamer = Streamer(project, stack, config, running)
+            try:
+                program = host.run(stack, config, on_register=streamer.add, timeout=deadline)
+            except RunnerError as err:
+                raise CheckError(str(err)) from None
+            diagnostics = streamer.finish(progress)
+            results.append(
+                CheckResult(
+                    project=project,
+                    stack=stack,
+                    placed=streamer.placed,
+                    diagnostics=diagnostics,
+                    packs=plan,
+                    incomplete=program.incomplete,
+                    detail=program.detail,
+                )
+            )
+    return results
+
+
+def _pack_config(run: PackRun) -> dict[str, Any] | None:
+    try:
+        return load_pack_config(run.config_file) if run.config_file is not None else None
+    except PolicyConfigError as err:
+        raise CheckError(f"--policy-pack-config {run.config_file}: {err}") from None
+
+
+def _configure(
+    running: Sequence[PolicyPack], plan: Sequence[PackRun], settings: Sequence[Any]
+) -> None:
+    """Configure the running packs for the next stack, as a new preview would."""
+    for pack, run, config in zip(running, plan, settings, strict=True):
+        try:
+            pack.configure(config)
+        except PolicyConfigError as err:
+            where = f" ({run.config_file})" if run.config_file else ""
+            raise CheckError(f"policy pack config{where}: {err}") from None
+        except PolicyPackError as err:
+            raise CheckError(f"policy pack failed: {err}") from None
