@@ -160,17 +160,22 @@ def _module_files(package: Path) -> Iterator[Path]:
         yield path
 
 
+def examples_in_file(package: Path, path: Path) -> Iterator[Example]:
+    """The examples of one module file of an SDK, in source order."""
+    text = path.read_text(encoding="utf-8")
+    if "```python" not in text:
+        return
+    module = ".".join(path.relative_to(package).parts[:-1]) or "index"
+    for name, doc in _docstrings(ast.parse(text, filename=str(path))):
+        blocks = python_examples(doc)
+        for index, source in enumerate(blocks, start=1):
+            yield Example(package.name, module, name, index, len(blocks), source)
+
+
 def examples(package: Path) -> Iterator[Example]:
     """Every example of one SDK, in a deterministic order (file path, then source order)."""
     for path in _module_files(package):
-        text = path.read_text(encoding="utf-8")
-        if "```python" not in text:
-            continue
-        module = ".".join(path.relative_to(package).parts[:-1]) or "index"
-        for name, doc in _docstrings(ast.parse(text, filename=str(path))):
-            blocks = python_examples(doc)
-            for index, source in enumerate(blocks, start=1):
-                yield Example(package.name, module, name, index, len(blocks), source)
+        yield from examples_in_file(package, path)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
