@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from rich.console import Console
 
-from clover.check import CheckError, CheckResult, check
-from clover.formats import FORMATS, render
+from clover.check import DEFAULT_TIMEOUT, CheckError, CheckResult, check, check_stacks
+from clover.formats import FORMATS, json_error, render_all
+from clover.project import ProjectError, load_project, stack_name
 from clover.report import build, render_json, to_html
 
 EXIT_OK = 0
@@ -20,9 +25,59 @@ EXIT_VIOLATIONS = 1
 EXIT_USAGE = 2
 
 
+TIMEOUT_ENV = "CLOVER_TIMEOUT"
+STACK_ENV = "PULUMI_STACK"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _add_common(cmd: argparse.ArgumentParser, *, stacks_help: str) -> None:
+    """The flags ``check`` and ``report`` share, spelled as the Pulumi CLI spells them."""
+    cmd.add_argument(
+        "-C",
+        "--cwd",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="the Pulumi project directory (default: the current directory)",
+    )
+    cmd.add_argument(
+        "-s",
+        "--stack",
+        dest="stacks",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"{stacks_help}; `stack`, `org/stack` or `org/project/stack` (default: ${STACK_ENV})",
+    )
+    cmd.add_argument(
+        "--policy-pack",
+        dest="packs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="policy pack directory; repeatable (default: Clover's two packs)",
+    )
+    cmd.add_argument(
+        "--policy-pack-config",
+        dest="pack_configs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="JSON config for the policy pack in the same position; repeatable",
+    )
+    cmd.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help=f"stop the program after this many seconds (default: ${TIMEOUT_ENV}, "
+        f"else {DEFAULT_TIMEOUT:g})",
+    )
+    cmd.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,29 +88,22 @@ def _parser() -> argparse.ArgumentParser:
         help="preview a Pulumi Python project against the policy packs, offline",
         description="Run a Pulumi Python program with the SDK's engine stand-in and send every "
         "resource to the policy packs as `pulumi preview --policy-pack` would. Exit 0: no "
-        "mandatory violation; 1: at least one; 2: usage error, bad input or a failing program.",
+        "mandatory violation; 1: at least one; 2: no verdict (usage error, bad input, a program "
+        "that failed or ended before it finished).",
     )
-    cmd.add_argument("--cwd", type=Path, default=Path.cwd(), help="the Pulumi project directory")
-    cmd.add_argument("--stack", help="stack name (default: $PULUMI_STACK)")
+    _add_common(cmd, stacks_help="stack to check; repeatable")
     cmd.add_argument(
-        "--policy-pack",
-        dest="packs",
-        type=Path,
-        action="append",
-        default=[],
-        help="policy pack directory; repeatable (default: Clover's two packs)",
+        "--all-stacks",
+        action="store_true",
+        help="check every stack that has a stack file",
+    )
+    cmd.add_argument("--format", choices=FORMATS, help="output format (default: text)")
+    cmd.add_argument(
+        "--json", dest="json_format", action="store_true", help="the same as --format json"
     )
     cmd.add_argument(
-        "--policy-pack-config",
-        dest="pack_configs",
-        type=Path,
-        action="append",
-        default=[],
-        help="JSON config for the policy pack in the same position; repeatable",
+        "--output", type=Path, metavar="FILE", help="write the output to FILE instead of stdout"
     )
-    cmd.add_argument("--format", choices=FORMATS, default="text", help="output format")
-    cmd.add_argument("--output", type=Path, help="write the output to FILE instead of stdout")
-    cmd.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
 
     rep = commands.add_parser(
         "report",
@@ -64,49 +112,164 @@ def _parser() -> argparse.ArgumentParser:
         "auditors: every resource's site, region, country, encryption key and data flows, the "
         "policy verdicts and a map. Exit codes as for `check`.",
     )
-    rep.add_argument("--cwd", type=Path, default=Path.cwd(), help="the Pulumi project directory")
-    rep.add_argument("--stack", help="stack name (default: $PULUMI_STACK)")
+    _add_common(rep, stacks_help="stack to report on")
     rep.add_argument(
-        "--policy-pack",
-        dest="packs",
-        type=Path,
-        action="append",
-        default=[],
-        help="policy pack directory; repeatable (default: Clover's two packs)",
+        "--output", type=Path, metavar="FILE", help="write the HTML to FILE instead of stdout"
     )
     rep.add_argument(
-        "--policy-pack-config",
-        dest="pack_configs",
+        "--json",
+        dest="json_output",
         type=Path,
-        action="append",
-        default=[],
-        help="JSON config for the policy pack in the same position; repeatable",
+        metavar="FILE",
+        help="also write the facts as JSON to FILE",
     )
-    rep.add_argument("--output", type=Path, help="write the HTML to FILE.html instead of stdout")
-    rep.add_argument("--json", dest="json_output", type=Path, help="also write the facts as JSON")
-    rep.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
     return parser
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.command != "check":
+        return "html"
+    if args.json_format and args.format not in (None, "json"):
+        raise CheckError(f"--json and --format {args.format} ask for two formats; give one")
+    return "json" if args.json_format else (args.format or "text")
+
+
+def _timeout(args: argparse.Namespace) -> float | None:
+    """``--timeout`` wins over ``CLOVER_TIMEOUT``; either must be a positive number of seconds."""
+    if args.timeout is not None:
+        raw, source = args.timeout, "--timeout"
+    elif os.environ.get(TIMEOUT_ENV):
+        raw, source = os.environ[TIMEOUT_ENV], TIMEOUT_ENV
+    else:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise CheckError(f"{source} {raw!r}: not a positive number of seconds")
+    return seconds
+
+
+def _stack_names(args: argparse.Namespace) -> list[str]:
+    """The stacks asked for, as plain names, in order and without repeats.
+
+    Empty when none was asked: :func:`clover.check.check` then names the stacks there are."""
+    all_stacks = getattr(args, "all_stacks", False)
+    if all_stacks and args.stacks:
+        raise CheckError("--all-stacks and --stack exclude each other; give one")
+    refs = [("--stack", ref) for ref in args.stacks]
+    if not refs and not all_stacks and os.environ.get(STACK_ENV):
+        refs = [(STACK_ENV, os.environ[STACK_ENV])]
+    if not refs and not all_stacks:
+        return []
+    try:
+        project = load_project(args.cwd)
+        if all_stacks:
+            names = project.stacks()
+            if not names:
+                raise CheckError(
+                    f"--all-stacks: project {project.name} has no stack file "
+                    f"(Pulumi.<stack>.yaml) in {project.stack_config_dir}"
+                )
+            return names
+        names = [stack_name(project, ref, source) for source, ref in refs]
+    except ProjectError as err:
+        raise CheckError(str(err)) from None
+    return list(dict.fromkeys(names))
+
+
+def _umask() -> int:
+    # Linux reports the umask without changing it; elsewhere set and restore it (nothing else in
+    # this process creates files meanwhile).
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        status = Path("/proc/self/status").read_text(encoding="ascii").splitlines()
+        return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_through(output: Path) -> bool:
+    """True for an existing output that is not a regular file (``/dev/null``, ``/dev/stdout``, a
+    FIFO): it is opened and written, never replaced by a new file."""
+    try:
+        mode = output.stat().st_mode  # follows symlinks, also /dev/stdout's magic link
+    except FileNotFoundError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
+        sys.stdout.flush()
         return
-    # Write beside the target and rename, so a failure never leaves a partial file.
-    directory = output.resolve().parent
-    if not directory.is_dir():
-        raise CheckError(f"--output {output}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.")
+    if _write_through(output):
+        with output.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    # A regular file is replaced atomically: written beside it, then renamed over it, so a reader
+    # never sees half a document and a failure leaves the old file. For a symlink the file replaced
+    # is its target, so the link stays a link.
+    target = Path(os.path.realpath(output))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()  # what open(..., "w") would create; mkstemp creates 0600
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        Path(tmp).replace(output)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def run_check(args: argparse.Namespace) -> int:
+def _writable(flag: str, output: Path) -> None:
+    """Refuse an output path before the run, so a bad one costs nothing and writes nothing."""
+    if _write_through(output):
+        if not os.access(output, os.W_OK):
+            raise CheckError(f"{flag} {output}: not writable")
+        return
+    target = Path(os.path.realpath(output))
+    if target.is_dir():
+        raise CheckError(f"{flag} {output}: is a directory")
+    directory = target.parent
+    if not directory.is_dir():
+        raise CheckError(f"{flag} {output}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CheckError(f"{flag} {output}: directory {directory} is not writable")
+
+
+def _exit_code(results: Sequence[CheckResult]) -> int:
+    """1 when any stack has a mandatory violation, even one whose program ended early; else 2
+    when any run is incomplete, since what was not registered was not checked; else 0."""
+    if any(r.mandatory for r in results):
+        return EXIT_VIOLATIONS
+    if any(r.incomplete is not None for r in results):
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _say_incomplete(command: str, results: Sequence[CheckResult], verbose: bool) -> None:
+    for result in results:
+        if result.incomplete is None:
+            continue
+        if verbose and result.detail:
+            sys.stderr.write(result.detail)
+        which = f" (stack {result.stack})" if len(results) > 1 else ""
+        sys.stderr.write(
+            f"clover {command}: the program ended before it finished: {result.incomplete}{which}\n"
+        )
+
+
+@contextlib.contextmanager
+def _status() -> Iterator[Callable[[str, int, int], None]]:
     # rich animates only on a terminal; in a CI log the status line stays silent.
     status = Console(stderr=True).status("running the program offline", spinner="dots")
     status.start()
@@ -115,26 +278,41 @@ def run_check(args: argparse.Namespace) -> int:
         status.update(f"{pack}: analyzed {done}/{total} resources")
 
     try:
-        result: CheckResult = check(
-            cwd=args.cwd,
-            stack=args.stack,
-            packs=args.packs,
-            pack_configs=args.pack_configs,
-            progress=progress,
-        )
+        yield progress
     finally:
         status.stop()
-    _write(render(result, args.format), args.output)
-    return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
 
 
-def _writable(flag: str, output: Path) -> None:
-    """Refuse an output path before the run, so a bad one costs nothing and writes nothing."""
-    directory = output.resolve().parent
-    if not directory.is_dir():
-        raise CheckError(f"{flag} {output}: directory {directory} does not exist")
-    if output.is_dir():
-        raise CheckError(f"{flag} {output}: is a directory")
+def run_check(args: argparse.Namespace) -> int:
+    fmt = _format(args)
+    if args.output is not None:
+        _writable("--output", args.output)
+    timeout = _timeout(args)
+    names = _stack_names(args)
+    with _status() as progress:
+        if len(names) > 1:
+            results = check_stacks(
+                cwd=args.cwd,
+                stacks=names,
+                packs=args.packs,
+                pack_configs=args.pack_configs,
+                progress=progress,
+                timeout=timeout,
+            )
+        else:
+            results = [
+                check(
+                    cwd=args.cwd,
+                    stack=names[0] if names else None,
+                    packs=args.packs,
+                    pack_configs=args.pack_configs,
+                    progress=progress,
+                    timeout=timeout,
+                )
+            ]
+    _say_incomplete("check", results, args.verbose)
+    _write(render_all(results, fmt), args.output)
+    return _exit_code(results)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -143,32 +321,50 @@ def run_report(args: argparse.Namespace) -> int:
         if output is not None:
             _writable(flag, output)
     both = args.output is not None and args.json_output is not None
-    if both and args.output.resolve() == args.json_output.resolve():
+    if both and Path(os.path.realpath(args.output)) == Path(os.path.realpath(args.json_output)):
         raise CheckError(f"--json {args.json_output}: the same file as --output")
-    status = Console(stderr=True).status("running the program offline", spinner="dots")
-    status.start()
-
-    def progress(pack: str, done: int, total: int) -> None:
-        status.update(f"{pack}: analyzed {done}/{total} resources")
-
-    try:
+    timeout = _timeout(args)
+    names = _stack_names(args)
+    if len(names) > 1:
+        raise CheckError(f"--stack given {len(names)} stacks; a report covers one stack")
+    with _status() as progress:
         result: CheckResult = check(
             # Resolved: the program runs with the project as working directory.
             cwd=args.cwd.resolve(),
-            stack=args.stack,
+            stack=names[0] if names else None,
             packs=args.packs,
             pack_configs=args.pack_configs,
             progress=progress,
+            timeout=timeout,
         )
-    finally:
-        status.stop()
+    _say_incomplete("report", [result], args.verbose)
     report = build(result)
     page = to_html(report)
     facts = render_json(report) if args.json_output is not None else None
     if facts is not None:
         _write(facts, args.json_output)
     _write(page, args.output)
-    return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
+    return _exit_code([result])
+
+
+def _fail(args: argparse.Namespace, message: str, hint: str = "") -> None:
+    """One line on stderr; for ``--format json`` on stdout, the error document too.
+
+    An empty stdout would not be JSON: ``jq`` reads it as no input and exits 0, so a pipeline
+    without ``pipefail`` would pass. The error document has no ``summary`` and says
+    ``"complete": false``, so a filter on the verdict fails instead (see README, the offline
+    check). SARIF gets nothing: an empty SARIF log uploaded to code scanning would close every
+    open alert."""
+    sys.stderr.write(f"clover {args.command}: {message}{hint}\n")
+    json_on_stdout = (
+        args.command == "check"
+        and args.output is None
+        and (args.json_format or args.format == "json")
+    )
+    if json_on_stdout:
+        with contextlib.suppress(OSError):
+            sys.stdout.write(json_error(message))
+            sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,8 +376,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CheckError as err:
         if args.verbose and err.detail:
             sys.stderr.write(err.detail)
-        sys.stderr.write(f"clover {args.command}: {err}\n")
-        return EXIT_USAGE
+        _fail(args, str(err))
+    except KeyboardInterrupt:
+        _fail(args, "interrupted")
+    except Exception as err:  # noqa: BLE001 - Clover's own failure still gets one line and exit 2
+        if args.verbose:
+            sys.stderr.write(traceback.format_exc())
+        hint = "" if args.verbose else " (run with --verbose for the traceback)"
+        _fail(args, f"internal error: {type(err).__name__}: {err}", hint)
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -92,6 +92,9 @@ def to_json(result: CheckResult) -> dict[str, Any]:
     ]
     return {
         "stack": result.stack,
+        # Always present, so a pipeline can insist on `.complete` before trusting the summary.
+        "complete": result.incomplete is None,
+        "incomplete": result.incomplete,
         "resources": resources,
         "diagnostics": diagnostics,
         "summary": {
@@ -163,20 +166,36 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [
+        "runs": [_sarif_run(result, rules, results)],
+    }
+
+
+def _sarif_run(
+    result: CheckResult, rules: dict[str, dict[str, Any]], results: list[dict[str, Any]]
+) -> dict[str, Any]:
+    # SARIF 2.1.0 §3.20.14: executionSuccessful is false when the tool did not finish its work;
+    # the reason goes in a toolExecutionNotification (§3.20.21), so a partial run is never read as
+    # a clean one.
+    invocation: dict[str, Any] = {"executionSuccessful": result.incomplete is None}
+    if result.incomplete is not None:
+        invocation["toolExecutionNotifications"] = [
             {
-                "tool": {
-                    "driver": {
-                        "name": "clover",
-                        "version": __version__,
-                        "informationUri": "https://github.com/clover/clover",
-                        "rules": list(rules.values()),
-                    }
-                },
-                "automationDetails": {"id": f"clover-check/{result.stack}/"},
-                "results": results,
+                "level": "error",
+                "message": {"text": f"the program ended before it finished: {result.incomplete}"},
             }
-        ],
+        ]
+    return {
+        "tool": {
+            "driver": {
+                "name": "clover",
+                "version": __version__,
+                "informationUri": "https://github.com/clover/clover",
+                "rules": list(rules.values()),
+            }
+        },
+        "automationDetails": {"id": f"clover-check/{result.stack}/"},
+        "invocations": [invocation],
+        "results": results,
     }
 
 
@@ -211,16 +230,43 @@ def to_text(result: CheckResult, width: int = 120) -> str:
             console.print(f"    {d.urn}")
             console.print(f"    {d.message}")
     verdict = "FAILED" if result.mandatory else "passed"
+    if result.incomplete is not None and not result.mandatory:
+        verdict = "INCOMPLETE"
     console.print(
         f"\nResidency check {verdict}: {len(result.placed)} resources, "
         f"{len(result.mandatory)} mandatory and {len(result.advisory)} advisory violation(s)."
     )
+    if result.incomplete is not None:
+        console.print(
+            f"The program ended before it finished ({result.incomplete}): resources it did not "
+            "register were not checked, so this is no clean verdict.",
+            soft_wrap=True,  # one line, so a log search finds it whole
+        )
     return buffer.getvalue()
 
 
 def render(result: CheckResult, fmt: str) -> str:
+    return render_all([result], fmt)
+
+
+def render_all(results: Sequence[CheckResult], fmt: str) -> str:
+    """One document for the stacks asked: JSON wraps them in ``{"stacks": [...]}`` only when
+    there is more than one, SARIF gives each stack its own run, text one section per stack."""
     if fmt == "json":
-        return json.dumps(to_json(result), indent=2) + "\n"
+        documents = [to_json(r) for r in results]
+        document = documents[0] if len(documents) == 1 else {"stacks": documents}
+        return json.dumps(document, indent=2) + "\n"
     if fmt == "sarif":
-        return json.dumps(to_sarif(result), indent=2) + "\n"
-    return to_text(result)
+        logs = [to_sarif(r) for r in results]
+        merged = {**logs[0], "runs": [run for log in logs for run in log["runs"]]}
+        return json.dumps(merged, indent=2) + "\n"
+    return "\n".join(to_text(r) for r in results)
+
+
+def json_error(message: str) -> str:
+    """The JSON document for a check that could not run.
+
+    Deliberately no ``summary`` and no ``resources``: a pipeline such as
+    ``jq -e '.summary.mandatory == 0'`` then fails instead of reading an empty result as clean,
+    and ``.complete`` is false as for an incomplete run."""
+    return json.dumps({"error": message, "complete": False}, indent=2) + "\n"

@@ -105,8 +105,10 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "--policy-pack",
         str(RESIDENCY),
     )
-    assert set(report) == {"stack", "resources", "diagnostics", "summary"}
+    assert set(report) == {"stack", "complete", "incomplete", "resources", "diagnostics", "summary"}
     assert report["stack"] == "test"
+    assert report["complete"] is True
+    assert report["incomplete"] is None
     for resource in report["resources"]:
         assert set(resource) == {"urn", "type", "name", "provider", "region", "location", "country"}
     bucket = next(r for r in report["resources"] if r["name"] == "customer-exports")
@@ -256,20 +258,39 @@ def test_yaml_that_does_not_parse(
     assert "not valid YAML" in err
 
 
+def _incomplete(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str
+) -> tuple[str, dict[str, Any]]:
+    """A program that fails is an incomplete run: exit 2, one line saying why, and the output
+    still written with what was found, marked incomplete."""
+    output = tmp_path / "out.json"
+    code = main(["check", *args, "--format", "json", "--output", str(output)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("clover check: the program ended before it finished: "), err
+    document = json.loads(output.read_text())
+    assert document["complete"] is False
+    assert document["incomplete"] in err
+    return err, document
+
+
 def test_program_with_syntax_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
 ) -> None:
     (project / "__main__.py").write_text("import pulumi\ndef broken(:\n")
-    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
+    err, document = _incomplete(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
     assert "SyntaxError" in err
     assert "__main__.py" in err
+    assert document["summary"]["resources"] == 0
 
 
 def test_program_that_raises(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, project: Path
 ) -> None:
     (project / "__main__.py").write_text("raise RuntimeError('no credentials for the vault')\n")
-    err, _ = _bad(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
+    err, _ = _incomplete(capsys, tmp_path, "--cwd", str(project), "--stack", "test")
     assert "RuntimeError: no credentials for the vault" in err
 
 
