@@ -402,6 +402,16 @@ def _signals_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@dataclass(frozen=True, kw_only=True)
+class _StackPlan:
+    """One stack's inputs, all read before anything runs."""
+
+    stack: str
+    config: Mapping[str, str]
+    packs: Sequence[PackRun]
+    pack_settings: Sequence[Any]
+
+
 def check_stacks(
     *,
     cwd: Path,
@@ -415,8 +425,8 @@ def check_stacks(
 
     Every stack's files and pack configs are read before anything runs, so a bad one changes
     nothing. The packs start once and are configured again for each stack; the program's
-    interpreter starts once and forks a job per stack, so a second stack reuses what the first
-    imported (see :class:`clover.runner.ProgramHost`).
+    interpreter starts once, alongside the packs, and forks a job per stack, so a second stack
+    reuses what the first imported (see :class:`clover.runner.ProgramHost`).
     """
     try:
         project = load_project(cwd)
@@ -425,9 +435,12 @@ def check_stacks(
         configs = [stack_config(project, stack) for stack in stacks]
     except ProjectError as err:
         raise CheckError(str(err)) from None
-    plans = [resolve_packs(project, stack, packs, pack_configs) for stack in stacks]
-    pack_settings = [[_pack_config(run) for run in plan] for plan in plans]
-    for run in plans[0]:
+    plans = []
+    for stack, config in zip(stacks, configs, strict=True):
+        runs = resolve_packs(project, stack, packs, pack_configs)
+        settings = [_pack_config(run) for run in runs]
+        plans.append(_StackPlan(stack=stack, config=config, packs=runs, pack_settings=settings))
+    for run in plans[0].packs:
         if not run.directory.is_dir():
             raise CheckError(f"--policy-pack {run.directory}: no such directory")
     deadline = DEFAULT_TIMEOUT if timeout is None else timeout
@@ -436,30 +449,49 @@ def check_stacks(
     except RunnerError as err:
         raise CheckError(str(err)) from None
     results: list[CheckResult] = []
-    with _signals_interrupt(), host, started(plans[0]) as running:
-        for stack, config, plan, settings in zip(
-            stacks, configs, plans, pack_settings, strict=True
-        ):
-            if results:
-                _configure(running, plan, settings)
-            streamer = Streamer(project, stack, config, running)
-            try:
-                program = host.run(stack, config, on_register=streamer.add, timeout=deadline)
-            except RunnerError as err:
-                raise CheckError(str(err)) from None
-            diagnostics = streamer.finish(progress)
-            results.append(
-                CheckResult(
-                    project=project,
-                    stack=stack,
-                    placed=streamer.placed,
-                    diagnostics=diagnostics,
-                    packs=plan,
-                    incomplete=program.incomplete,
-                    detail=program.detail,
+    with _signals_interrupt(), host:
+        host.start()  # gets ready while the packs start
+        with started(plans[0].packs) as running:
+            for plan in plans:
+                if results:
+                    _configure(running, plan.packs, plan.pack_settings)
+                results.append(
+                    _check_one(
+                        project,
+                        host,
+                        plan=plan,
+                        running=running,
+                        progress=progress,
+                        deadline=deadline,
+                    )
                 )
-            )
     return results
+
+
+def _check_one(
+    project: Project,
+    host: ProgramHost,
+    *,
+    plan: _StackPlan,
+    running: Sequence[PolicyPack],
+    progress: Callable[[str, int, int], None] | None,
+    deadline: float,
+) -> CheckResult:
+    streamer = Streamer(project, plan.stack, plan.config, running)
+    try:
+        program = host.run(plan.stack, plan.config, on_register=streamer.add, timeout=deadline)
+    except RunnerError as err:
+        raise CheckError(str(err)) from None
+    diagnostics = streamer.finish(progress)
+    return CheckResult(
+        project=project,
+        stack=plan.stack,
+        placed=streamer.placed,
+        diagnostics=diagnostics,
+        packs=plan.packs,
+        incomplete=program.incomplete,
+        detail=program.detail,
+    )
 
 
 def _pack_config(run: PackRun) -> dict[str, Any] | None:

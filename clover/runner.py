@@ -15,6 +15,7 @@ whole group is killed, so nothing the program started outlives the check.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -128,6 +129,38 @@ def _poetry_python(project: Project) -> tuple[str, str]:
     return python, "the poetry environment of the project"
 
 
+_SKIP_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "build", "dist"})
+_SCAN_LIMIT = 500
+
+
+def program_imports(project: Project) -> list[str]:
+    """Top-level names the project's Python files import (a cheap scan, at most a few hundred
+    files, virtualenvs and hidden folders skipped). The interpreter imports the installed ones
+    ahead of the first job; naming too many or too few costs only time, never correctness."""
+    names: set[str] = set()
+    scanned = 0
+    for path in sorted(project.directory.rglob("*.py")):
+        relative = path.relative_to(project.directory).parts[:-1]
+        if any(
+            p.startswith(".") or p in _SKIP_DIRS or (project.directory / p / "pyvenv.cfg").exists()
+            for p in relative[:1]
+        ) or any(p in _SKIP_DIRS for p in relative):
+            continue
+        scanned += 1
+        if scanned > _SCAN_LIMIT:
+            break
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return sorted(names)
+
+
 def _resource(event: Mapping[str, Any]) -> RecordedResource:
     source = event.get("source")
     return RecordedResource(
@@ -184,7 +217,20 @@ class ProgramHost:
         self._process: subprocess.Popen[bytes] | None = None
         self._control: IO[bytes] | None = None
         self._events: IO[bytes] | None = None
+        self._ready = False
         self._preload: list[str] = []
+
+    def start(self) -> None:
+        """Start the interpreter and let it import what the program will import, without
+        waiting: it gets ready while the policy packs start."""
+        if self._process is not None:
+            return
+        self._spawn()
+        assert self._control is not None
+        preload = {"preload": program_imports(self.project)}
+        with contextlib.suppress(BrokenPipeError):
+            self._control.write((json.dumps(preload) + "\n").encode("utf-8"))
+            self._control.flush()
 
     def __enter__(self) -> ProgramHost:
         return self
@@ -195,6 +241,7 @@ class ProgramHost:
     def close(self) -> None:
         """Stop the interpreter and anything still running in it."""
         process, self._process = self._process, None
+        self._ready = False
         for handle in (self._control, self._events):
             if handle is not None:
                 with contextlib.suppress(OSError):
@@ -205,7 +252,7 @@ class ProgramHost:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=10)
 
-    def _start(self) -> None:
+    def _spawn(self) -> None:
         control_read, control_write = os.pipe()
         events_read, events_write = os.pipe()
         try:
@@ -237,8 +284,13 @@ class ProgramHost:
             os.close(events_write)
         self._control = os.fdopen(control_write, "wb")
         self._events = os.fdopen(events_read, "rb")
+
+    def _wait_ready(self) -> None:
+        if self._ready:
+            return
         first = self._next_event()
         if first is not None and first.get("t") == "ready":
+            self._ready = True
             return
         self.close()
         if first is not None and first.get("t") == "fatal":
@@ -271,8 +323,8 @@ class ProgramHost:
     ) -> ProgramRun:
         """Run the program for ``stack`` in preview mode; ``on_register`` gets each resource as
         it is registered. Raises :class:`RunnerError` when the program cannot be started."""
-        if self._process is None:
-            self._start()
+        self.start()
+        self._wait_ready()
         assert self._control is not None
         job = {
             "main": str(self.project.main),

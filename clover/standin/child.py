@@ -14,6 +14,8 @@ started, and a second stack reuses what the first one imported.
 Jobs arrive on the control pipe, one JSON line each: ``{"main", "project", "stack", "config",
 "secret_keys"}``. Events go out on the events pipe, one JSON line each:
 
+A control line without ``main`` only names installed packages to import ahead of the jobs.
+
 - ``{"t": "ready"}`` once ``pulumi`` is imported, or ``{"t": "fatal", "why": ...}`` when it is not
   importable (the program's interpreter lacks the SDK);
 - per job ``{"t": "started", "pid": N}``, then from the job's process ``{"t": "resource", ...}``
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import json
 import os
 import runpy
@@ -162,12 +165,28 @@ def main(argv: list[str]) -> int:
     with os.fdopen(control_fd, "rb") as control:
         for line in control:
             job = json.loads(line)
-            for name in job.get("preload") or ():
-                # What an earlier job imported from site-packages, so this fork starts warm.
-                try:
-                    importlib.import_module(name)
-                except Exception:  # noqa: BLE001, S112 - a module that fails here fails in the job
-                    continue
-            code = _fork_job(job, events)
-            events.send({"t": "exit", "code": code})
+            _preload(list(job.get("preload") or ()))
+            if "main" in job:
+                code = _fork_job(job, events)
+                events.send({"t": "exit", "code": code})
     return 0
+
+
+def _preload(names: list[str]) -> None:
+    """Import installed packages the program will import, so each forked job starts warm.
+
+    Only modules found in the interpreter's site-packages: the program's own modules run only in
+    its job, where they may differ per stack. A module that fails to import here is left for the
+    job, which reports the failure as the program's.
+    """
+    roots = tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+            if spec is None or not (spec.origin or "").startswith(roots):
+                continue
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - the job imports it again and reports it
+            continue
