@@ -350,8 +350,9 @@ def run_report(args: argparse.Namespace) -> int:
 def _fail(args: argparse.Namespace, message: str, hint: str = "") -> None:
     """One line on stderr; for ``--format json`` on stdout, the error document too.
 
-    An empty stdout would not be JSON: ``jq`` reads it as no input and exits 0, so a pipeline
-    without ``pipefail`` would pass. The error document has no ``summary`` and says
+    An empty stdout would not be JSON: ``jq`` reads it as no input and exits 0, even with
+    ``-e`` (jq 1.6/1.7), so a gate such as ``check --json | jq -e '.summary.mandatory == 0'``
+    would pass without ``pipefail``. The error document has no ``summary`` and says
     ``"complete": false``, so a filter on the verdict fails instead (see README, the offline
     check). SARIF gets nothing: an empty SARIF log uploaded to code scanning would close every
     open alert."""
