@@ -448,7 +448,10 @@ def _contains_unknowns(value: Any) -> bool:
             return True
         if isinstance(item, dict | list) and id(item) not in seen:
             seen.add(id(item))
-            stack.extend(item.values() if isinstance(item, dict) else item)
+            # ``dict.values``, not ``item.values()``: input types are dict subclasses whose fields
+            # are properties, and a field called ``values`` (CloudTrail data resources, ALB rule
+            # conditions) shadows the method; the SDK's own walk indexes by key for the same reason.
+            stack.extend(dict.values(item) if isinstance(item, dict) else item)
     return False
 
 
