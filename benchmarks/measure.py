@@ -3,10 +3,11 @@
     python benchmarks/measure.py floor-mocks DIR   # the program under the SDK's default mocks
     python benchmarks/measure.py stand-in DIR      # Clover's engine stand-in, recording, no packs
     python benchmarks/measure.py check DIR         # the whole offline check (both packs)
+    python benchmarks/measure.py check-2 DIR       # one check of stacks bench and bench2
     python benchmarks/measure.py rules DIR         # the packs' rule functions in-process
 
 Prints one JSON line: seconds (wall), peak_mb (this process), children_peak_mb (largest child
-process, i.e. a policy pack), resources.
+process: the program's interpreter or a policy pack), resources.
 """
 
 from __future__ import annotations
@@ -96,10 +97,23 @@ def check(directory: Path) -> int:
     from clover.check import check as run_check
 
     result = run_check(cwd=directory, stack="bench")
+    if result.incomplete:
+        raise SystemExit(f"benchmark program did not finish: {result.incomplete}")
     misplaced = [d for d in result.mandatory if d.policy_pack == "eu-residency"]
     if misplaced:
         raise SystemExit(f"benchmark program is misplaced: {misplaced[0].message}")
     return len(result.placed)
+
+
+def check_two(directory: Path) -> int:
+    """Two stacks in one invocation: the packs and the program's interpreter start once."""
+    from clover.check import check_stacks
+
+    results = check_stacks(cwd=directory, stacks=["bench", "bench2"])
+    for result in results:
+        if result.incomplete or any(d.policy_pack == "eu-residency" for d in result.mandatory):
+            raise SystemExit(f"benchmark stack {result.stack} did not check cleanly")
+    return sum(len(r.placed) for r in results)
 
 
 def _pack_policies(pack_dir: Path) -> list[Any]:
@@ -199,6 +213,8 @@ def main() -> None:
         count, seconds = stand_in(directory), None
     elif mode == "check":
         count, seconds = check(directory), None
+    elif mode == "check-2":
+        count, seconds = check_two(directory), None
     elif mode == "rules":
         count, seconds = rules(directory)
     else:
