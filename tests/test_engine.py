@@ -68,6 +68,30 @@ def test_top_level_urns_match_the_engine() -> None:
     assert recording.named("b").urn == "urn:pulumi:s::p::aws:s3/bucket:Bucket::b"
 
 
+def test_nested_urns_carry_the_whole_type_chain() -> None:
+    def program() -> None:
+        site = pulumi.ComponentResource("clover:site:AwsSite", "site")
+        storage = pulumi.ComponentResource(
+            "clover:storage:AwsSiteStorage", "storage", None, pulumi.ResourceOptions(parent=site)
+        )
+        eu = aws.Provider("eu", region="eu-west-1", opts=pulumi.ResourceOptions(parent=storage))
+        aws.s3.Bucket("bucket", opts=pulumi.ResourceOptions(parent=storage, provider=eu))
+        aws.kms.Key("key", opts=pulumi.ResourceOptions(parent=site, provider=eu))
+
+    recording = _run(program)
+    chain = "clover:site:AwsSite$clover:storage:AwsSiteStorage"
+    # The engine's form, with every component parent from the root down (the SDK's mocks would
+    # give `clover:storage:AwsSiteStorage$aws:s3/bucket:Bucket`).
+    assert recording.named("site").urn == "urn:pulumi:s::p::clover:site:AwsSite::site"
+    assert recording.named("storage").urn == f"urn:pulumi:s::p::{chain}::storage"
+    assert recording.named("bucket").urn == f"urn:pulumi:s::p::{chain}$aws:s3/bucket:Bucket::bucket"
+    assert recording.named("eu").urn == f"urn:pulumi:s::p::{chain}$pulumi:providers:aws::eu"
+    assert recording.named("key").urn == "urn:pulumi:s::p::clover:site:AwsSite$aws:kms/key:Key::key"
+    bucket = recording.named("bucket")
+    assert bucket.parent == recording.named("storage").urn
+    assert recording.provider_of(bucket) == recording.named("eu")
+
+
 def test_preview_leaves_computed_outputs_unknown() -> None:
     def program() -> None:
         eu = aws.Provider("eu", region="eu-west-1")

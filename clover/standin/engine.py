@@ -211,11 +211,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         """Stack and resource transforms, run at each registration as the engine runs them."""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The engine qualifies a type with its parent's type only below the root stack:
-        # top-level resources are urn:pulumi:<stack>::<project>::<type>::<name>.
-        if parent and parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
-            parent = ""
-        return str(super().make_urn(parent, type_, name))
+        # The engine qualifies a child's type with its parent's qualified type, which the parent
+        # URN's type field already holds: every component parent from the root down, joined by
+        # `$`, the root stack excluded (the engine passes the parent URN's QualifiedType to NewURN,
+        # sdk/go/common/resource/urn.go: `if parentType != "" && parentType != RootStackType`,
+        # `typ = string(parentType) + "$" + typ`). The SDK's MockMonitor keeps only the immediate
+        # parent's type (pulumi/runtime/mocks.py, make_urn: `qualifiedType.split("$").pop()`).
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                qualified = f"{parent_type}${type_}"
+        return str(super().make_urn("", qualified, name))
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         # A real preview has the provider execute every data source; offline the mocks' `call`
