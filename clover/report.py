@@ -232,6 +232,8 @@ class Report:
     flows: tuple[Flow, ...]
     findings: tuple[Finding, ...]
     sites: tuple[SiteSummary, ...] = field(default=())
+    incomplete: str | None = None
+    """Why the program ended before it finished; the report then certifies nothing clean."""
 
     @property
     def mandatory(self) -> int:
@@ -997,6 +999,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         resources=tuple(resources),
         flows=tuple(flows),
         findings=findings,
+        incomplete=result.incomplete,
     )
     return Report(**{**report.__dict__, "sites": _site_summaries(report)})
 
@@ -1039,8 +1042,15 @@ def to_json(report: Report) -> dict[str, Any]:
         "revision": report.revision,
         "policyPacks": [{"pack": pack, "config": config} for pack, config in report.packs],
         "allowList": {cloud: list(codes) for cloud, codes in report.allow_list.items()},
+        "complete": report.incomplete is None,
+        "incomplete": report.incomplete,
         "summary": {
-            "verdict": "failed" if report.mandatory else "passed",
+            # A run that ended early is never "passed": what it did not register was not seen.
+            "verdict": "failed"
+            if report.mandatory
+            else "incomplete"
+            if report.incomplete
+            else "passed",
             "resources": len(report.cloud_resources),
             "providersAndComponents": len(report.resources) - len(report.cloud_resources),
             "flows": len(report.flows),
@@ -1665,7 +1675,13 @@ def _flows_cell(
 
 def _summary_html(report: Report) -> str:
     data = to_json(report)["summary"]
-    failed = data["verdict"] == "failed"
+    word = {"failed": "FAILED", "incomplete": "INCOMPLETE"}.get(data["verdict"], "PASSED")
+    why = (
+        f'<div class="why">The program ended before it finished: {_e(report.incomplete)}. '
+        "Only what it registered until then was checked.</div>"
+        if report.incomplete
+        else ""
+    )
 
     def figure(n: int, label: str, bad: bool = False) -> str:
         cls = "n bad" if bad and n else "n"
@@ -1676,14 +1692,16 @@ def _summary_html(report: Report) -> str:
 
     return (
         f'<div class="verdict {data["verdict"]}" data-verdict="{data["verdict"]}">'
-        f'<div class="word">{"FAILED" if failed else "PASSED"}</div><div class="figures">'
+        f'<div class="word">{word}</div><div class="figures">'
         + figure(data["resources"], "cloud resources")
         + figure(data["resourcesOutsideAllowList"], "resources outside allow-list", bad=True)
         + figure(data["flows"], "data flows")
         + figure(data["flowsOutsideAllowList"], "flows outside allow-list", bad=True)
         + figure(data["mandatory"], "mandatory violations", bad=True)
         + figure(data["advisory"], "advisory findings")
-        + "</div></div>"
+        + "</div>"
+        + why
+        + "</div>"
     )
 
 

@@ -479,3 +479,28 @@ def test_stack_names_the_key_of_every_data_store(
     accounts = [r for r in stores if r["type"].endswith("StorageAccount")]
     for account in accounts:
         assert account["encryptionKey"].startswith("Key Vault key "), account
+
+
+def test_a_program_that_ended_early_is_never_certified(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: early\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text(
+        textwrap.dedent(
+            """
+            import sys
+            import pulumi_aws as aws
+            b = aws.s3.Bucket("b", bucket="early-data", region="eu-west-1")
+            b.bucket.apply(lambda _: sys.exit(0))
+            """
+        )
+    )
+    code, page, facts = _report(
+        tmp_path, "--cwd", str(tmp_path), "--stack", "test", "--policy-pack", str(RESIDENCY)
+    )
+    assert code == 2
+    assert facts["complete"] is False
+    assert facts["incomplete"] == "it called sys.exit(0)"
+    assert facts["summary"]["verdict"] == "incomplete"
+    assert 'data-verdict="incomplete"' in page
+    assert "PASSED" not in page
+    assert "The program ended before it finished: it called sys.exit(0)" in page
