@@ -62,9 +62,10 @@ def select(
     if only:
         pattern = only if any(c in only for c in "*?[") else f"*{only}*"
         chosen = [p for p in chosen if fnmatch.fnmatch(str(p.relative_to(corpus)), pattern)]
-    if sample is not None and sample < len(chosen):
-        # A deterministic sample: the same seed and corpus give the same programs, in path order.
-        chosen = sorted(random.Random(seed).sample(chosen, sample))
+    if sample is not None:
+        # A deterministic sample: the same seed and corpus give the same programs in the same
+        # (shuffled) order, so a run stopped early has still measured a random sample.
+        chosen = random.Random(seed).sample(chosen, min(sample, len(chosen)))
     if limit is not None:
         chosen = chosen[:limit]
     return chosen
@@ -202,17 +203,15 @@ def summary(results: list[dict[str, Any]], corpus: Path) -> tuple[str, str]:
     checked = [r for r in results if r.get("check")]
     verdicts = Counter(r["check"]["status"] for r in checked)
     got = verdicts["clean"] + verdicts["violation"]
+    others = [f"{s} {n}" for s, n in sorted(verdicts.items()) if s not in ("clean", "violation")]
     out = [
         f"corpus: {corpus}",
         f"programs run: {len(results)} ("
         + ", ".join(f"{p}: {n}" for p, n in sorted(per_package.items()))
         + ")",
         "bare mocks: " + ", ".join(f"{s} {n}" for s, n in sorted(mocks.items())),
-        f"check (of {len(checked)} that ran): verdict {got} ("
-        f"clean {verdicts['clean']}, violation {verdicts['violation']}), "
-        + ", ".join(
-            f"{s} {n}" for s, n in sorted(verdicts.items()) if s not in ("clean", "violation")
-        )
+        f"check (of {len(checked)} that ran): verdict {got} (clean {verdicts['clean']}, "
+        f"violation {verdicts['violation']})" + "".join(f", {o}" for o in others)
         if checked
         else "check: not run",
     ]
@@ -228,7 +227,7 @@ def summary(results: list[dict[str, Any]], corpus: Path) -> tuple[str, str]:
 
 
 def _runner(
-    args: argparse.Namespace, corpus: Path, total: int
+    args: argparse.Namespace, corpus: Path, total: int, progress: Path
 ) -> tuple[Callable[[Path], dict[str, Any]], list[BareMocksWorker]]:
     """The per-program job (a bare-mocks worker per thread) and the list of workers it starts."""
     local = threading.local()
@@ -249,6 +248,8 @@ def _runner(
             result["check"] = run_check(directory, args.check_timeout)
         with lock:
             done += 1
+            with progress.open("a", encoding="utf-8") as stream:
+                stream.write(json.dumps(result) + "\n")
             check = result.get("check") or {}
             print(
                 f"[{done}/{total}] {result['program']}: {result['mocks']['status']}"
@@ -274,8 +275,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-check", action="store_true", help="bare mocks only")
     parser.add_argument("--results", type=Path, metavar="FILE")
     parser.add_argument("--no-verdict", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--summarise", type=Path, metavar="JSONL", help="summarise a (running) run's progress file"
+    )
     args = parser.parse_args(argv)
     corpus = args.corpus.resolve()
+    if args.summarise:
+        lines = args.summarise.read_text(encoding="utf-8").splitlines()
+        text, no_verdict = summary([json.loads(line) for line in lines if line], corpus)
+        if args.no_verdict:
+            args.no_verdict.write_text(no_verdict, encoding="utf-8")
+        print(text)
+        return
     chosen = select(
         programs(corpus),
         corpus,
@@ -287,7 +298,12 @@ def main(argv: list[str] | None = None) -> None:
     if not chosen:
         raise SystemExit(f"no program selected under {corpus} (run benchmarks.corpus.extract)")
 
-    one, workers = _runner(args, corpus, len(chosen))
+    results_file = args.results or corpus / "results.json"
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    # Each result is also appended here as it arrives, so a long run can be summarised early.
+    progress = results_file.with_suffix(".jsonl")
+    progress.write_text("", encoding="utf-8")
+    one, workers = _runner(args, corpus, len(chosen), progress)
     start = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -297,8 +313,7 @@ def main(argv: list[str] | None = None) -> None:
             worker.close()
     seconds = time.perf_counter() - start
     text, no_verdict = summary(results, corpus)
-    results_file = args.results or corpus / "results.json"
-    results_file.parent.mkdir(parents=True, exist_ok=True)
+    results.sort(key=lambda r: str(r["program"]))
     results_file.write_text(
         json.dumps(
             {
