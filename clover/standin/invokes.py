@@ -302,14 +302,13 @@ def _placeholder(typ: Any, placement: bool, depth: int) -> Any:
         return {}
     if inspect.isclass(typ) and _types.is_output_type(typ):
         return shape(typ, depth=depth + 1) if depth < _MAX_DEPTH else None
-    if typ is None or typ is Any:
-        # An undeclared shape (`Any` is often a map or a list): nothing that fits can be known.
-        return None
-    if placement and typ not in (bool, int, float):
-        return UNKNOWN
     if inspect.isclass(typ) and issubclass(typ, enum.Enum):
-        return next(iter(typ)).value
-    return _SCALARS.get(typ)
+        return UNKNOWN if placement else next(iter(typ)).value
+    # An undeclared shape (`Any` is often a map or a list) gets None: nothing that fits is known.
+    declared = typ is not None and typ is not Any
+    return (
+        UNKNOWN if placement and declared and typ not in (bool, int, float) else _SCALARS.get(typ)
+    )
 
 
 def shape(
