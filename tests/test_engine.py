@@ -450,3 +450,14 @@ def test_any_json_like_input_bag_is_recorded_unchanged(bag: object, as_output: b
     recorded = _run(program).named("bag").inputs
     # A top-level None is no input at all (rpc.serialize_properties drops it); nested ones stay.
     assert recorded == ({} if bag is None else {"bag": bag})
+
+
+def test_a_read_resource_keeps_its_id_at_preview() -> None:
+    def program() -> None:
+        found = aws.s3.Bucket.get("existing", "my-existing-bucket")
+        pulumi.export("id", found.id)
+
+    recording = run_program(
+        program, project="p", stack="s", config={"aws:region": "eu-west-1"}, preview=True
+    )
+    assert recording.outputs["id"] == "my-existing-bucket"

@@ -235,6 +235,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.transforms.register_stack(request)
         return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
 
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        # The engine answers a read with the id the provider's Read returned (the request's for
+        # an existing resource); the SDK's mock leaves it empty, which at preview reads as
+        # unknown (pulumi/runtime/resource.py, read_resource).
+        if not response.id and request.id:
+            response.id = request.id
+        return response
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         # The engine runs transforms before anything else sees the registration (transforms.py).
         request = self.transforms.apply(request, self.make_urn)
@@ -315,8 +324,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         state = _azure_output_shape(inputs) if package == "azure-native" else dict(inputs)
         self._fill_check_defaults(args, state)
         if self.preview:
-            # The engine does not know a new resource's id or computed outputs during preview.
-            return (None, state)
+            # The engine does not know a new resource's id or computed outputs during preview; a
+            # resource read with `Resource.get(name, id)` keeps the id the program gave (the
+            # engine's read step is keyed by it), its state unknown offline.
+            return (args.resource_id or None, state)
         resource_id = f"{args.name}-id"
         if package == "aws":
             state.setdefault("arn", self._fake_aws_arn(args, resource_id))
