@@ -69,6 +69,10 @@ class CheckResult:
     exits 1 when a mandatory violation was found anyway, else 2, never 0."""
     detail: str | None = None
     """The program's traceback when it raised, shown only with ``--verbose``."""
+    data_sources: Sequence[Mapping[str, Any]] = ()
+    """Each data source the program called and how it was answered offline: ``token``, ``how``
+    (``computed`` as the provider computes it, or ``shaped``: a result of the right shape whose
+    placement values are unproven), ``caller`` (file:line) and the ``unknown`` fields."""
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -491,6 +495,7 @@ def _check_one(
         packs=plan.packs,
         incomplete=program.incomplete,
         detail=program.detail,
+        data_sources=tuple(i for i in program.invokes if isinstance(i, Mapping)),
     )
 
 

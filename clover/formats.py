@@ -97,6 +97,7 @@ def to_json(result: CheckResult) -> dict[str, Any]:
         "incomplete": result.incomplete,
         "resources": resources,
         "diagnostics": diagnostics,
+        "dataSources": [dict(d) for d in result.data_sources],
         "summary": {
             "resources": len(resources),
             "mandatory": len(result.mandatory),
@@ -236,6 +237,14 @@ def to_text(result: CheckResult, width: int = 120) -> str:
         f"\nResidency check {verdict}: {len(result.placed)} resources, "
         f"{len(result.mandatory)} mandatory and {len(result.advisory)} advisory violation(s)."
     )
+    if result.data_sources:
+        shaped = sum(1 for d in result.data_sources if d.get("how") == "shaped")
+        console.print(
+            f"{len(result.data_sources)} data source call(s) answered offline: "
+            f"{len(result.data_sources) - shaped} computed as the provider does, {shaped} "
+            "looked up in the cloud by a real preview, given placement values that stay unproven.",
+            soft_wrap=True,
+        )
     if result.incomplete is not None:
         console.print(
             f"The program ended before it finished ({result.incomplete}): resources it did not "

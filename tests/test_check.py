@@ -105,7 +105,15 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "--policy-pack",
         str(RESIDENCY),
     )
-    assert set(report) == {"stack", "complete", "incomplete", "resources", "diagnostics", "summary"}
+    assert set(report) == {
+        "stack",
+        "complete",
+        "incomplete",
+        "resources",
+        "diagnostics",
+        "dataSources",
+        "summary",
+    }
     assert report["stack"] == "test"
     assert report["complete"] is True
     assert report["incomplete"] is None

@@ -337,3 +337,26 @@ def test_the_stand_in_needs_only_the_pulumi_sdk(module: str) -> None:
             assert root in sys.stdlib_module_names or root in STANDIN_ALLOWED, (
                 f"clover/standin/{module}:{node.lineno} imports {root}"
             )
+
+
+def test_data_sources_answered_offline_are_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = """
+        ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"])
+        statement = {"actions": ["s3:GetObject"], "resources": ["*"]}
+        doc = aws.iam.get_policy_document(statements=[statement])
+        aws.ec2.Instance("vm", ami=ami.id, instance_type="t3.micro")
+    """
+    directory = _project(tmp_path, body)
+    code = main(
+        ["check", "--cwd", str(directory), "--stack", "test", "--format", "json", *ONLY_RESIDENCY]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    sources = json.loads(out)["dataSources"]
+    assert [(s["token"], s["how"]) for s in sources] == [
+        ("aws:ec2/getAmi:getAmi", "shaped"),
+        ("aws:iam/getPolicyDocument:getPolicyDocument", "computed"),
+    ]
+    assert sources[0]["caller"].endswith("__main__.py:5")
