@@ -129,36 +129,45 @@ def _poetry_python(project: Project) -> tuple[str, str]:
     return python, "the poetry environment of the project"
 
 
-_SKIP_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "build", "dist"})
-_SCAN_LIMIT = 500
+_SCAN_LIMIT = 300
+
+
+def _local_module(root: Path, dotted: str) -> Path | None:
+    base = root.joinpath(*dotted.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def program_imports(project: Project) -> list[str]:
-    """Top-level names the project's Python files import (a cheap scan, at most a few hundred
-    files, virtualenvs and hidden folders skipped). The interpreter imports the installed ones
-    ahead of the first job; naming too many or too few costs only time, never correctness."""
-    names: set[str] = set()
-    scanned = 0
-    for path in sorted(project.directory.rglob("*.py")):
-        relative = path.relative_to(project.directory).parts[:-1]
-        if any(
-            p.startswith(".") or p in _SKIP_DIRS or (project.directory / p / "pyvenv.cfg").exists()
-            for p in relative[:1]
-        ) or any(p in _SKIP_DIRS for p in relative):
-            continue
-        scanned += 1
-        if scanned > _SCAN_LIMIT:
-            break
+    """Installed packages the program imports: the entry point's imports and, transitively, those
+    of the project's own modules it imports (at most a few hundred files). The interpreter
+    imports them ahead of the first job; naming too many or too few costs only time, never
+    correctness: the job imports whatever it needs itself."""
+    root = project.main.parent
+    todo, seen, names = [project.main], {project.main}, set()
+    while todo and len(seen) <= _SCAN_LIMIT:
+        path = todo.pop()
         try:
             tree = ast.parse(path.read_bytes())
         except (SyntaxError, ValueError, OSError):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
+                dotted = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
-    return sorted(names)
+                dotted = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in dotted:
+                local = _local_module(root, name)
+                if local is None and "." not in name:
+                    names.add(name)
+                elif local is not None and local not in seen:
+                    seen.add(local)
+                    todo.append(local)
+    return sorted(n for n in names if _local_module(root, n) is None)
 
 
 def _resource(event: Mapping[str, Any]) -> RecordedResource:

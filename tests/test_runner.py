@@ -21,7 +21,7 @@ import pytest
 from clover.__main__ import main
 from clover.check import check, check_stacks
 from clover.project import load_project
-from clover.runner import STANDIN_DIR, ProgramHost, RunnerError
+from clover.runner import STANDIN_DIR, ProgramHost, RunnerError, program_imports
 from clover.standin.engine import RecordedResource
 
 REPO = Path(__file__).resolve().parents[1]
@@ -360,3 +360,16 @@ def test_data_sources_answered_offline_are_listed(
         ("aws:iam/getPolicyDocument:getPolicyDocument", "computed"),
     ]
     assert sources[0]["caller"].endswith("__main__.py:5")
+
+
+def test_the_interpreter_preloads_what_the_program_imports(tmp_path: Path) -> None:
+    directory = _project(tmp_path, "from lib import net\nimport helpers\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "net.py").write_text("import pulumi_azure_native\nimport ipaddress\n")
+    (tmp_path / "helpers.py").write_text("from lib.net import x\n")
+    (tmp_path / "unused.py").write_text("import hypothesis\n")
+    names = program_imports(load_project(directory))
+    assert {"pulumi", "pulumi_aws", "pulumi_azure_native", "ipaddress"} <= set(names)
+    assert "hypothesis" not in names, "only what the entry point reaches"
+    assert not {"lib", "helpers", "net"} & set(names), "the program's own modules run in the job"
