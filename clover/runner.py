@@ -294,10 +294,20 @@ class ProgramHost:
         self._control = os.fdopen(control_write, "wb")
         self._events = os.fdopen(events_read, "rb")
 
-    def _wait_ready(self) -> None:
+    def _kill_interpreter(self) -> None:
+        if self._process is not None:
+            _kill_group(self._process.pid)
+
+    def _wait_ready(self, timeout: float) -> None:
         if self._ready:
             return
-        first = self._next_event()
+        timer = threading.Timer(timeout, self._kill_interpreter)
+        timer.daemon = True
+        timer.start()
+        try:
+            first = self._next_event()
+        finally:
+            timer.cancel()
         if first is not None and first.get("t") == "ready":
             self._ready = True
             return
@@ -333,7 +343,7 @@ class ProgramHost:
         """Run the program for ``stack`` in preview mode; ``on_register`` gets each resource as
         it is registered. Raises :class:`RunnerError` when the program cannot be started."""
         self.start()
-        self._wait_ready()
+        self._wait_ready(timeout)
         assert self._control is not None
         job = {
             "main": str(self.project.main),
@@ -358,6 +368,10 @@ class ProgramHost:
 
         def on_deadline() -> None:
             job.timed_out = True
+            if job.pid is None:
+                # Still importing ahead of the job (an installed package that hangs on import):
+                # stopping the interpreter ends the run as well.
+                self._kill_interpreter()
             job.kill()
 
         timer = threading.Timer(timeout, on_deadline)

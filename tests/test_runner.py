@@ -373,3 +373,21 @@ def test_the_interpreter_preloads_what_the_program_imports(tmp_path: Path) -> No
     assert {"pulumi", "pulumi_aws", "pulumi_azure_native", "ipaddress"} <= set(names)
     assert "hypothesis" not in names, "only what the entry point reaches"
     assert not {"lib", "helpers", "net"} & set(names), "the program's own modules run in the job"
+
+
+def test_an_installed_package_that_hangs_on_import_is_stopped_at_the_deadline(
+    tmp_path: Path,
+) -> None:
+    venv = _venv(tmp_path / "projvenv", with_pulumi=True)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    (venv / "lib" / version / "site-packages" / "hangs_on_import.py").write_text(
+        "import time\ntime.sleep(3600)\n"
+    )
+    directory = _project(tmp_path, "import hangs_on_import\n" + EU_BUCKET)
+    (directory / "Pulumi.yaml").write_text(
+        "name: prog\nruntime:\n  name: python\n  options:\n    virtualenv: projvenv\n"
+    )
+    started = time.monotonic()
+    _, result = _run(directory, timeout=3)
+    assert time.monotonic() - started < 30
+    assert "did not finish within 3 s" in str(getattr(result, "incomplete", ""))
