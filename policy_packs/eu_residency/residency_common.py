@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import regions
+from google.protobuf import json_format
 from pulumi_policy import PolicyConfigSchema, ReportViolation, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
@@ -108,14 +109,98 @@ def config_bool(config: Mapping[str, Any], key: str, default: bool) -> bool:
     return value if isinstance(value, bool) else default
 
 
-def allowed_aws_regions(config: Mapping[str, Any]) -> frozenset[str]:
+@dataclass(frozen=True)
+class PackAllowLists:
+    """The pack-wide allow-lists: the intersection of every policy's own list, per cloud."""
+
+    aws_regions: frozenset[str] | None
+    azure_locations: frozenset[str] | None
+
+
+_pack_allow_lists = PackAllowLists(aws_regions=None, azure_locations=None)
+"""None until ``Configure`` arrives; each ``Configure`` replaces it whole, in one assignment."""
+
+
+def _own_aws_regions(config: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(config_strings(config, "allowedRegions", regions.EEA_AWS_REGIONS))
 
 
-def allowed_azure_locations(config: Mapping[str, Any]) -> frozenset[str]:
+def _own_azure_locations(config: Mapping[str, Any]) -> frozenset[str]:
     return regions.normalise_azure_locations(
         config_strings(config, "allowedLocations", regions.EEA_AZURE_LOCATIONS)
     )
+
+
+def pack_allow_lists(policy_config: Mapping[str, Any]) -> PackAllowLists:
+    """Intersect the allow-lists of every policy in one ``Configure`` request's config.
+
+    The pack has ONE allow-list per cloud, yet the engine can only carry it per policy: a
+    ``--policy-pack-config`` document (and a Pulumi Cloud policy group, which sends the same
+    ``Configure`` RPC) has policy names or ``all`` as its top-level keys, and ``all`` takes only an
+    enforcement level. The engine reconciles the document per policy (schema defaults filled in,
+    one ``PolicyConfig`` per policy), and ``pulumi_policy/policy.py``
+    ``_PolicyAnalyzerServicer.Configure`` stores one dict per policy and hands each validator only
+    its own. A pack-level key therefore has nowhere to live. Intersecting every list the operator
+    gave makes narrowing any one of them narrow them all, and makes widening one widen none (the
+    others keep the EEA default from their schemas). A policy whose config has no such key
+    contributes nothing; a disabled policy's narrowed list still counts, since narrowing is the
+    safe direction.
+    """
+    aws: frozenset[str] | None = None
+    azure: frozenset[str] | None = None
+    for value in policy_config.values():
+        if not isinstance(value, Mapping):
+            continue
+        if "allowedRegions" in value:
+            own = _own_aws_regions(value)
+            aws = own if aws is None else aws & own
+        if "allowedLocations" in value:
+            own = _own_azure_locations(value)
+            azure = own if azure is None else azure & own
+    return PackAllowLists(aws_regions=aws, azure_locations=azure)
+
+
+def set_pack_allow_lists(allow_lists: PackAllowLists) -> None:
+    global _pack_allow_lists  # noqa: PLW0603 - the engine configures a pack process, not a call
+    _pack_allow_lists = allow_lists
+
+
+def wrap_configure(configure: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
+    """Wrap the SDK servicer's ``Configure`` so the pack-wide allow-lists follow every request.
+
+    The SDK keeps the request's config private and gives each validator only its own policy's
+    entry, so the request is read here, decoded as the SDK decodes it (``MessageToDict`` of each
+    ``PolicyConfig.properties``), before the SDK stores it. If the request cannot be decoded the
+    pack-wide lists become empty: every residency rule then blocks, naming no allowed region.
+    """
+
+    def run(servicer: Any, request: Any, context: Any) -> Any:
+        try:
+            decoded = {
+                str(name): json_format.MessageToDict(entry.properties)
+                for name, entry in request.policyConfig.items()
+            }
+            allow_lists = pack_allow_lists(decoded)
+        except Exception:  # noqa: BLE001 - fail closed, see docstring
+            allow_lists = PackAllowLists(aws_regions=frozenset(), azure_locations=frozenset())
+        set_pack_allow_lists(allow_lists)
+        return configure(servicer, request, context)
+
+    return run
+
+
+def allowed_aws_regions(config: Mapping[str, Any]) -> frozenset[str]:
+    """The rule's own ``allowedRegions`` intersected with the pack-wide list (see above)."""
+    own = _own_aws_regions(config)
+    pack = _pack_allow_lists.aws_regions
+    return own if pack is None else own & pack
+
+
+def allowed_azure_locations(config: Mapping[str, Any]) -> frozenset[str]:
+    """The rule's own ``allowedLocations`` intersected with the pack-wide list (see above)."""
+    own = _own_azure_locations(config)
+    pack = _pack_allow_lists.azure_locations
+    return own if pack is None else own & pack
 
 
 def azure_pairs(config: Mapping[str, Any]) -> Mapping[str, str]:
