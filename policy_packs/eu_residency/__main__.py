@@ -8,7 +8,17 @@ import data_movement_aws
 import data_movement_azure
 import placement_aws
 import placement_azure
+import residency_common
 from pulumi_policy import EnforcementLevel, PolicyPack
+from pulumi_policy import policy as sdk_policy
+
+# One allow-list per cloud for the whole pack: every ``Configure`` (from `pulumi preview
+# --policy-pack-config` or a Pulumi Cloud policy group) also sets the intersection of all the
+# policies' allow-lists, which residency_common.allowed_aws_regions/allowed_azure_locations apply.
+# The SDK offers no public hook (PolicyPack builds its servicer and serves in the constructor), so
+# the servicer class is wrapped before construction; requirements.txt pins the SDK to a minor.
+servicer = sdk_policy._PolicyAnalyzerServicer
+servicer.Configure = residency_common.wrap_configure(servicer.Configure)
 
 PolicyPack(
     name="eu-residency",
