@@ -24,6 +24,7 @@ from benchmarks.corpus.extract import (
     site_packages,
     write,
 )
+from benchmarks.corpus.run import normalise, select
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = [sys.executable, "-m", "clover", "check"]
@@ -202,3 +203,22 @@ def test_written_project_has_a_european_stack(tmp_path: Path) -> None:
 def test_directory_names_number_only_docstrings_with_several_examples(count: int) -> None:
     example = Example("pulumi_aws", "ec2", "get_ami", 1, count, "")
     assert example.relative.name == ("get_ami" if count == 1 else "get_ami-1")
+
+
+def test_sample_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
+    found = [tmp_path / f"p{i}" for i in range(50)]
+    first = select(found, tmp_path, sample=10, seed=3)
+    assert first == select(found, tmp_path, sample=10, seed=3)
+    assert len(set(first)) == 10
+    assert first != select(found, tmp_path, sample=10, seed=4)
+    assert select(found, tmp_path, only="p4*", limit=3) == found[4:5] + found[40:42]
+
+
+def test_error_lines_group_by_cause_not_by_name() -> None:
+    a = normalise("clover check: the program ended: KeyError: 'arn' at /tmp/x/__main__.py:12")
+    b = normalise("clover check: the program ended: KeyError: 'id' at /work/y/__main__.py:3")
+    assert a == b
+    assert "arn" not in a
+    assert normalise("ModuleNotFoundError: No module named 'pulumi_std'") != normalise(
+        "ModuleNotFoundError: No module named 'pulumi_tls'"
+    )

@@ -165,8 +165,17 @@ _NORMALISERS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_MISSING_MODULE = re.compile(r"No module named '[\w.]+'")
+
+
 def normalise(line: str) -> str:
-    """An error line with paths, quoted names, type tokens and numbers replaced by placeholders."""
+    """An error line with paths, quoted names, type tokens and numbers replaced by placeholders.
+
+    A missing module keeps its name: each one is a different dependency the example assumes.
+    """
+    missing = _MISSING_MODULE.search(line)
+    if missing:
+        return line[: missing.end()]
     for pattern, placeholder in _NORMALISERS:
         line = pattern.sub(placeholder, line)
     return line
