@@ -69,6 +69,8 @@ class ProgramRun:
     outputs: dict[str, Any] = field(default_factory=dict)
     invokes: list[Any] = field(default_factory=list)
     count: int = 0
+    preloaded: int = 0
+    """Installed modules the interpreter imported after the previous job, ahead of this one."""
 
 
 def project_python(project: Project) -> tuple[str, str]:
@@ -227,7 +229,6 @@ class ProgramHost:
         self._control: IO[bytes] | None = None
         self._events: IO[bytes] | None = None
         self._ready = False
-        self._preload: list[str] = []
 
     def start(self) -> None:
         """Start the interpreter and let it import what the program will import, without
@@ -351,7 +352,6 @@ class ProgramHost:
             "stack": stack,
             "config": dict(config),
             "secret_keys": secret_keys or [],
-            "preload": self._preload,
         }
         try:
             self._control.write((json.dumps(job) + "\n").encode("utf-8"))
@@ -390,9 +390,7 @@ class ProgramHost:
         job.kill()  # whatever the program started and left running
         if job.code is None:  # the interpreter itself went away
             self.close()
-        if job.run.complete:
-            self._preload = job.modules
-        else:
+        if not job.run.complete:
             job.run.incomplete = job.why_incomplete(timeout)
         return job.run
 
@@ -407,7 +405,6 @@ class _Job:
         self.code: int | None = None
         self.timed_out = False
         self.ended: dict[str, Any] | None = None
-        self.modules: list[str] = []
 
     def kill(self) -> None:
         if self.pid is not None:
@@ -426,7 +423,8 @@ class _Job:
             self.run.complete = True
             self.run.outputs = event.get("outputs") or {}
             self.run.invokes = event.get("invokes") or []
-            self.modules = [str(m) for m in event.get("modules") or []]
+        elif kind == "warm":
+            self.run.preloaded = int(event.get("modules") or 0)
         elif kind == "ended":
             self.ended = dict(event)
             self.run.detail = event.get("detail")

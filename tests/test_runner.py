@@ -294,13 +294,22 @@ def test_the_program_does_not_see_clovers_modules(tmp_path: Path) -> None:
 
 
 def test_a_second_stack_reuses_what_the_first_imported(tmp_path: Path) -> None:
-    directory = _project(tmp_path, EU_BUCKET, stacks=2)
+    body = """
+        import importlib
+        lazy = "pulumi_aws.workspacesweb.session_logger"  # loaded lazily, as SDK modules are
+        state = "warm" if lazy in sys.modules else "cold"
+        importlib.import_module(lazy)
+        aws.s3.Bucket(state, region="eu-west-1")
+    """
+    directory = _project(tmp_path, body, stacks=2)
     with ProgramHost(load_project(directory)) as host:
-        first = host.run("test", {}, on_register=lambda _: None, timeout=60)
-        assert first.complete
-        assert "pulumi_aws" in host._preload
-        second = host.run("test2", {}, on_register=lambda _: None, timeout=60)
-        assert second.complete
+        names: list[str] = []
+        first = host.run("test", {}, on_register=lambda r: names.append(r.name), timeout=60)
+        second = host.run("test2", {}, on_register=lambda r: names.append(r.name), timeout=60)
+    assert first.complete
+    assert second.complete
+    assert names == ["cold", "warm"]
+    assert second.preloaded >= 1
 
 
 def test_check_stacks_checks_each_stack(tmp_path: Path) -> None:

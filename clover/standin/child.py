@@ -34,6 +34,7 @@ import os
 import runpy
 import sys
 import sysconfig
+import tempfile
 import threading
 import traceback
 from typing import Any
@@ -68,19 +69,32 @@ def _how_it_ended(err: BaseException) -> str:
 
 
 def _installed_modules() -> list[str]:
-    """Top-level modules the run imported from the interpreter's site-packages: worth keeping
-    loaded for the next job (the program's own modules are not: they may differ per stack)."""
-    roots = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    found = set()
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None) or ""
-        if "." not in name and any(path.startswith(root) for root in roots):
-            found.add(name)
-    return sorted(found)
+    """Modules (submodules too: provider SDKs load theirs lazily) the run imported from the
+    interpreter's site-packages: worth keeping loaded for the next job. The program's own modules
+    are not: they may differ per stack."""
+    roots = tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    return sorted(
+        name
+        for name, module in list(sys.modules.items())
+        if (getattr(module, "__file__", None) or "").startswith(roots)
+    )
 
 
-def _run_job(job: dict[str, Any], events: _Events) -> int:
-    """In the forked job process: run one program, report it; the return value is the exit code."""
+def _run_job(job: dict[str, Any], events: _Events, warm_file: str) -> int:
+    """In the forked job process: run one program, report it; the return value is the exit code.
+
+    Before it ends, the job leaves in ``warm_file`` what it imported from site-packages (a file,
+    not a pipe: the list can exceed a pipe's buffer, and a process the program forked would
+    hold a pipe open).
+    """
+    try:
+        return _run_program(job, events)
+    finally:
+        with open(warm_file, "w", encoding="utf-8") as warm:
+            json.dump(_installed_modules(), warm)
+
+
+def _run_program(job: dict[str, Any], events: _Events) -> int:
     from . import engine  # noqa: PLC0415 - imported in the server before any fork
 
     main_file = job["main"]
@@ -116,7 +130,6 @@ def _run_job(job: dict[str, Any], events: _Events) -> int:
             "t": "done",
             "outputs": recording.outputs,
             "invokes": list(getattr(recording, "invokes", None) or []),
-            "modules": _installed_modules(),
         }
     )
     return 0
@@ -128,15 +141,18 @@ def _exit_code(status: int) -> int:
     return os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
 
 
-def _fork_job(job: dict[str, Any], events: _Events) -> int:
-    """Run one job in a forked process; return its exit code (negative: the killing signal)."""
+def _fork_job(job: dict[str, Any], events: _Events) -> tuple[int, list[str]]:
+    """Run one job in a forked process; return its exit code (negative: the killing signal) and
+    the installed modules it imported."""
+    handle, warm_file = tempfile.mkstemp(prefix="clover-warm-", suffix=".json")
+    os.close(handle)
     pid = os.fork()
     if pid == 0:  # the job's process
         code = 70
         try:
             os.setsid()  # a process group of its own, which the check kills as a whole
             sys.stdin = open(os.devnull)  # noqa: SIM115 - the program reads no input
-            code = _run_job(job, events)
+            code = _run_job(job, events, warm_file)
         except BaseException:  # noqa: BLE001 - nothing may escape into the server's loop
             traceback.print_exc()
         finally:
@@ -145,7 +161,14 @@ def _fork_job(job: dict[str, Any], events: _Events) -> int:
             os._exit(code)
     events.send({"t": "started", "pid": pid})
     _, status = os.waitpid(pid, 0)
-    return _exit_code(status)
+    try:
+        with open(warm_file, encoding="utf-8") as warm:
+            modules = [str(m) for m in json.load(warm)]
+    except (OSError, ValueError):
+        modules = []  # the job was killed before or while writing it
+    finally:
+        os.unlink(warm_file)
+    return _exit_code(status), modules
 
 
 def main(argv: list[str]) -> int:
@@ -167,12 +190,15 @@ def main(argv: list[str]) -> int:
             job = json.loads(line)
             _preload(list(job.get("preload") or ()))
             if "main" in job:
-                code = _fork_job(job, events)
+                code, modules = _fork_job(job, events)
                 events.send({"t": "exit", "code": code})
+                # While the check finishes this stack's analysis, keep what the job imported,
+                # so the next stack's fork starts warm.
+                events.send({"t": "warm", "modules": _preload(modules)})
     return 0
 
 
-def _preload(names: list[str]) -> None:
+def _preload(names: list[str]) -> int:
     """Import installed packages the program will import, so each forked job starts warm.
 
     Only modules found in the interpreter's site-packages: the program's own modules run only in
@@ -180,7 +206,8 @@ def _preload(names: list[str]) -> None:
     job, which reports the failure as the program's.
     """
     roots = tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    for name in names:
+    loaded = 0
+    for name in sorted(names):  # parents before their submodules
         if name in sys.modules:
             continue
         try:
@@ -188,5 +215,7 @@ def _preload(names: list[str]) -> None:
             if spec is None or not (spec.origin or "").startswith(roots):
                 continue
             importlib.import_module(name)
+            loaded += 1
         except Exception:  # noqa: BLE001, S112 - the job imports it again and reports it
             continue
+    return loaded
