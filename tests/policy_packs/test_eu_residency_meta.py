@@ -14,7 +14,13 @@ import pytest
 
 from clover import catalog
 from clover.analyzer import PolicyPack, load_pack_config
-from tests.policy_packs.conftest import EU_RESIDENCY_DIR, POLICY_PACKS
+from tests.policy_packs.conftest import (
+    EU_RESIDENCY_DIR,
+    POLICY_PACKS,
+    eu_aws_provider,
+    eu_only,
+    eu_resource,
+)
 
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONFIG_FILES = sorted((POLICY_PACKS / "config").glob("eu_residency.*.json"))
@@ -182,17 +188,22 @@ def test_stack_config_files_validate(eu_residency: PolicyPack, path: Path) -> No
     eu_residency.configure(load_pack_config(path))
     for name, config in eu_residency.effective_config.items():
         assert config["enforcementLevel"] == "mandatory", name
-        # A narrowed list must be set on every policy that reads it, or that policy keeps the
-        # wider default.
-        if "allowedRegions" in config:
-            assert config["allowedRegions"] == ["eu-west-1", "eu-north-1"], name
-        if "allowedLocations" in config:
-            assert set(config["allowedLocations"]) == {
-                "northeurope",
-                "westeurope",
-                "norwayeast",
-                "norwaywest",
-            }, name
+    # The pack applies the intersection of every policy's list to all of them, so the files
+    # narrow it once; a copy path (not only placement) must refuse what the narrowed list omits.
+    frankfurt = eu_resource(
+        "aws:dynamodb/table:Table",
+        "table",
+        {"replicas": [{"regionName": "eu-central-1"}]},
+        provider=eu_aws_provider("eu-west-1"),
+    )
+    assert eu_only(eu_residency.preview([frankfurt]), "aws-dynamodb-table-replica-region-allowed")
+    grs = eu_resource(
+        "azure-native:storage:StorageAccount",
+        "account",
+        {"resourceGroupName": "rg", "location": "swedencentral", "sku": {"name": "Standard_GRS"}},
+    )
+    storage = "azure-native-storage-account-geo-replication-pair-allowed"
+    assert eu_only(eu_residency.preview([grs]), storage)
 
 
 def test_both_config_files_exist() -> None:
