@@ -400,3 +400,22 @@ def test_an_installed_package_that_hangs_on_import_is_stopped_at_the_deadline(
     _, result = _run(directory, timeout=3)
     assert time.monotonic() - started < 30
     assert "did not finish within 3 s" in str(getattr(result, "incomplete", ""))
+
+
+def test_a_second_stack_of_a_lazily_loaded_sdk_program_still_runs(tmp_path: Path) -> None:
+    # azure-native loads its modules lazily; a warm fork must find every class the cold one did.
+    body = """
+        from pulumi_azure_native import resources, storage
+        rg = resources.ResourceGroup("rg", resource_group_name="rg", location="northeurope")
+        account = storage.StorageAccount(
+            "sa", resource_group_name=rg.name, kind="StorageV2", sku={"name": "Standard_LRS"}
+        )
+        storage.BlobContainer("c", account_name=account.name, resource_group_name=rg.name)
+    """
+    directory = _project(tmp_path, body, stacks=2)
+    with ProgramHost(load_project(directory)) as host:
+        runs = [
+            host.run(stack, {}, on_register=lambda _: None, timeout=120)
+            for stack in ("test", "test2")
+        ]
+    assert [(r.complete, r.incomplete, r.count) for r in runs] == [(True, None, 3)] * 2

@@ -202,20 +202,26 @@ def _preload(names: list[str]) -> int:
     """Import installed packages the program will import, so each forked job starts warm.
 
     Only modules found in the interpreter's site-packages: the program's own modules run only in
-    its job, where they may differ per stack. A module that fails to import here is left for the
-    job, which reports the failure as the program's.
+    its job, where they may differ per stack. Submodules are reached as the program reaches them,
+    by attribute from their top-level package (``pulumi_azure_native.storage.blob_container``
+    through ``pulumi_azure_native`` then ``storage``): provider SDKs load their modules lazily,
+    and importing a submodule of a lazily loaded package directly runs the package's imports in
+    an order it does not expect (azure-native then lacks classes). A module that fails to load
+    here is left for the job, which reports the failure as the program's.
     """
     roots = tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     loaded = 0
     for name in sorted(names):  # parents before their submodules
-        if name in sys.modules:
-            continue
+        top, *rest = name.split(".")
         try:
-            spec = importlib.util.find_spec(name)
-            if spec is None or not (spec.origin or "").startswith(roots):
-                continue
-            importlib.import_module(name)
+            if top not in sys.modules:
+                spec = importlib.util.find_spec(top)
+                if spec is None or not (spec.origin or "").startswith(roots):
+                    continue
+            module = importlib.import_module(top)
+            for part in rest:
+                module = getattr(module, part)
             loaded += 1
-        except Exception:  # noqa: BLE001, S112 - the job imports it again and reports it
+        except Exception:  # noqa: BLE001, S112 - the job loads it again and reports it
             continue
     return loaded
