@@ -352,6 +352,7 @@ class ProgramHost:
             "stack": stack,
             "config": dict(config),
             "secret_keys": secret_keys or [],
+            "check_pid": os.getpid(),
         }
         try:
             self._control.write((json.dumps(job) + "\n").encode("utf-8"))

@@ -7,7 +7,9 @@ and output stay the check's: never 0 for a run that did not finish, never the pr
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -419,3 +421,34 @@ def test_a_second_stack_of_a_lazily_loaded_sdk_program_still_runs(tmp_path: Path
             for stack in ("test", "test2")
         ]
     assert [(r.complete, r.incomplete, r.count) for r in runs] == [(True, None, 3)] * 2
+
+
+def test_a_program_does_not_outlive_a_killed_check(tmp_path: Path) -> None:
+    marker = tmp_path / "running"
+    body = EU_BUCKET + f"open({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(3600)\n"
+    directory = _project(tmp_path, body)
+    check_process = subprocess.Popen(
+        [sys.executable, "-m", "clover", "check", "--cwd", str(directory), "--stack", "test"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    family: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), "the program never started"
+        time.sleep(0.3)
+        family = _descendants(check_process.pid)
+        program_pid = int(marker.read_text())
+        check_process.kill()  # SIGKILL: no handler of the check runs
+        check_process.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while _alive(program_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(program_pid)
+    finally:
+        for pid in family:  # the packs' servers have no way to notice; clean them up here
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

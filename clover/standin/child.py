@@ -32,10 +32,12 @@ import importlib.util
 import json
 import os
 import runpy
+import signal
 import sys
 import sysconfig
 import tempfile
 import threading
+import time
 import traceback
 from typing import Any
 
@@ -94,8 +96,28 @@ def _run_job(job: dict[str, Any], events: _Events, warm_file: str) -> int:
             json.dump(_installed_modules(), warm)
 
 
+def _outlive_no_check(check_pid: int) -> None:
+    """End the job, and all it started, once the check is gone (killed without a chance to
+    stop it): a program that never returns would otherwise run on with nobody waiting."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(check_pid, 0)
+            except ProcessLookupError:
+                os.killpg(0, signal.SIGKILL)
+            except PermissionError:
+                continue
+
+    threading.Thread(target=watch, name="clover-check-watch", daemon=True).start()
+
+
 def _run_program(job: dict[str, Any], events: _Events) -> int:
     from . import engine  # noqa: PLC0415 - imported in the server before any fork
+
+    if job.get("check_pid"):
+        _outlive_no_check(int(job["check_pid"]))
 
     main_file = job["main"]
     program_dir = os.path.dirname(main_file)
