@@ -4,8 +4,10 @@ Only wiring lives here: constructing ``PolicyPack`` starts the analyzer server, 
 may import this one. Rules live in the domain modules.
 """
 
+import data_flow
 import data_movement_aws
 import data_movement_azure
+import edge_services
 import placement_aws
 import placement_azure
 import residency_common
@@ -29,5 +31,7 @@ PolicyPack(
         *placement_azure.POLICIES,
         *data_movement_aws.POLICIES,
         *data_movement_azure.POLICIES,
+        *edge_services.POLICIES,
+        *data_flow.POLICIES,
     ],
 )

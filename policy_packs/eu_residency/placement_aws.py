@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 import regions
+from global_services import GLOBAL_EDGE_TYPES_AWS, METADATA_ONLY_AWS
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
@@ -31,57 +32,12 @@ from residency_common import (
 )
 
 EXEMPT_TYPES_DEFAULT: Final = (
-    # Global services whose resources take no ``region`` argument in pulumi-aws v7 (checked against
-    # the SDK by tests/policy_packs/test_eu_residency_meta.py) and hold identities, routing or
-    # billing metadata rather than user data. KMS, ACM and S3 Multi-Region Access Points do take a
-    # region and hold or route data, so they are deliberately absent.
-    "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/policy:Policy",
-    "aws:iam/policyAttachment:PolicyAttachment",
-    "aws:iam/user:User",
-    "aws:iam/userPolicy:UserPolicy",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/userGroupMembership:UserGroupMembership",
-    "aws:iam/group:Group",
-    "aws:iam/groupPolicy:GroupPolicy",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-    "aws:iam/groupMembership:GroupMembership",
-    "aws:iam/instanceProfile:InstanceProfile",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
-    "aws:iam/samlProvider:SamlProvider",
-    "aws:iam/serviceLinkedRole:ServiceLinkedRole",
-    "aws:iam/accountPasswordPolicy:AccountPasswordPolicy",
-    "aws:iam/accountAlias:AccountAlias",
-    "aws:route53/zone:Zone",
-    "aws:route53/record:Record",
-    "aws:route53/zoneAssociation:ZoneAssociation",
-    "aws:route53/delegationSet:DelegationSet",
-    "aws:route53/healthCheck:HealthCheck",
-    "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec",
-    "aws:cloudfront/distribution:Distribution",
-    "aws:cloudfront/originAccessControl:OriginAccessControl",
-    "aws:cloudfront/cachePolicy:CachePolicy",
-    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
-    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
-    "aws:organizations/organization:Organization",
-    "aws:organizations/organizationalUnit:OrganizationalUnit",
-    "aws:organizations/account:Account",
-    "aws:organizations/policy:Policy",
-    "aws:organizations/policyAttachment:PolicyAttachment",
-    "aws:organizations/delegatedAdministrator:DelegatedAdministrator",
-    "aws:budgets/budget:Budget",
-    "aws:budgets/budgetAction:BudgetAction",
-    "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
-    "aws:costexplorer/anomalySubscription:AnomalySubscription",
-    "aws:costexplorer/costCategory:CostCategory",
-    "aws:account/alternativeContact:AlternativeContact",
-    "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
-    "aws:shield/protection:Protection",
-    "aws:globalaccelerator/accelerator:Accelerator",
-    "aws:globalaccelerator/listener:Listener",
-    "aws:globalaccelerator/endpointGroup:EndpointGroup",
+    # Types that take no ``region`` argument in pulumi-aws v7, reviewed one by one in
+    # global_services.py: metadata-only global services, and edge services, which the edge rule
+    # (edge_services.py) blocks unless the stack opts in. KMS, ACM and S3 Multi-Region Access
+    # Points do take a region and hold or route data, so they are deliberately absent.
+    *METADATA_ONLY_AWS,
+    *GLOBAL_EDGE_TYPES_AWS,
 )
 """Types the region rule skips by default; a stack may narrow or extend the list."""
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import regions
+from global_services import METADATA_ONLY_AZURE
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
@@ -50,15 +51,10 @@ LOCATION_TYPES: Final = frozenset(
     ]
 )
 
-GLOBAL_TYPES_DEFAULT: Final = (
-    # Name resolution and DNS-based routing: ``global`` by nature, holding names and addresses but
-    # no user data. Front Door and CDN profiles are also ``global`` but serve content from edges
-    # worldwide, so they stay blocked unless a stack opts in.
-    "azure-native:dns:Zone",
-    "azure-native:privatedns:PrivateZone",
-    "azure-native:privatedns:VirtualNetworkLink",
-    "azure-native:trafficmanager:Profile",
-)
+# Name resolution and DNS-based routing: ``global`` by nature, holding names and addresses but no
+# user data (reviewed in global_services.py). Front Door and CDN profiles are also ``global`` but
+# serve content from edges worldwide: they stay blocked here, and edge_services.py names the opt-in.
+GLOBAL_TYPES_DEFAULT: Final = tuple(METADATA_ONLY_AZURE)
 
 
 def is_placement_bearing(resource_type: str, props: Mapping[str, Any]) -> bool:

@@ -21,10 +21,12 @@ EU_RESIDENCY_DIR = POLICY_PACKS / "eu_residency"
 EU_RESIDENCY_MODULES = (
     "regions",
     "residency_common",
+    "global_services",
     "placement_aws",
     "placement_azure",
     "data_movement_aws",
     "data_movement_azure",
+    "edge_services",
 )
 STACK_PREFIX = "urn:pulumi:dev::clover::"
 

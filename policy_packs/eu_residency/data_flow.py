@@ -1,0 +1,536 @@
+"""Every outbound reference of every resource is resolved to a place, or blocks.
+
+The copy paths the other rules know by name are a list; personal data also leaves through a trail
+or flow log delivering to a bucket elsewhere, a log subscription, a Firehose HTTP endpoint, an event
+target, a diagnostic setting, a failover partner. So this stack rule walks every property of every
+resource (lists and nested objects, JSON documents other than IAM policies too) and resolves each
+value that designates somewhere else:
+
+- an ARN: its region field; an ARN without one (S3 buckets) is resolved in the stack by name;
+- an Azure resource id: the in-stack resource it names (type and name, case-insensitive);
+- a URL or host name: an AWS endpoint carries its region, an Azure data-plane host names an
+  account/namespace/server of this stack, any other endpoint is external (not proven);
+- a field whose name says region or location: the value must be allowed;
+- a value not known until apply in a field that holds a destination: the in-stack resources it
+  depends on (the engine's property dependencies), each in an allowed placement.
+
+A plain name (a log group, a function) is resolved by AWS and Azure in the resource's own region or
+parent, which the placement rules check, except an S3 bucket name (one global namespace), which
+must be a bucket of this stack. Which (type, property) pairs hold destinations and which are
+harmless references (an IAM role ARN) is the reviewed table ``flow_table.json`` (generated from the
+provider SDKs by ``tools/generate_flow_table.py``, then reviewed); a property it does not know that
+holds an ARN, id or URL is a flow all the same (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import regions
+from placement_aws import EXEMPT_TYPES_DEFAULT, effective_region, region_problem
+from placement_azure import GLOBAL_TYPES_DEFAULT, RESOURCE_GROUP, location_problem, resolve_location
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from residency_common import (
+    ALLOWED_LOCATIONS_SCHEMA,
+    ALLOWED_REGIONS_SCHEMA,
+    StackResource,
+    allowed_aws_regions,
+    allowed_azure_locations,
+    guarded,
+    is_unknown,
+    report_all_at,
+    stack_resources,
+)
+
+TABLE: Final[Mapping[str, Any]] = json.loads(
+    Path(__file__).with_name("flow_table.json").read_text(encoding="utf-8")
+)
+
+FLOW: Final = "flow"
+"""A destination: its value must resolve to an allowed place."""
+BUCKET: Final = "bucket"
+"""An S3 bucket given by name (one global namespace): it must be a bucket of this stack."""
+REGION: Final = "region"
+"""A region or location: the value itself must be allowed."""
+HARMLESS: Final = "harmless"
+"""A reference that moves no data (an IAM role, a subnet): only a literal foreign region blocks."""
+KINDS: Final = frozenset({FLOW, BUCKET, REGION, HARMLESS})
+
+_BUCKET_TYPES: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+
+# ARNs of these services carry no region because the service is global and holds identities or
+# DNS metadata, not user data (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+_NEUTRAL_ARN_SERVICES: Final = frozenset({"iam", "sts", "organizations", "route53"})
+
+# Azure namespaces whose ids name role definitions, identities and policy: no data stored there.
+_NEUTRAL_AZURE_NAMESPACES: Final = frozenset(
+    {"microsoft.authorization", "microsoft.managedidentity", "microsoft.policyinsights"}
+)
+
+# Azure data-plane host suffixes and the ARM type (singular, lower case) of the resource the first
+# label names (https://learn.microsoft.com/azure/storage/common/storage-account-overview#standard-endpoints).
+_AZURE_HOSTS: Final = (
+    (".blob.core.windows.net", "storageaccount"),
+    (".queue.core.windows.net", "storageaccount"),
+    (".table.core.windows.net", "storageaccount"),
+    (".file.core.windows.net", "storageaccount"),
+    (".dfs.core.windows.net", "storageaccount"),
+    (".web.core.windows.net", "storageaccount"),
+    (".servicebus.windows.net", "namespace"),
+    (".database.windows.net", "server"),
+    (".vault.azure.net", "vault"),
+    (".documents.azure.com", "databaseaccount"),
+    (".azurecr.io", "registry"),
+    (".azurewebsites.net", "webapp"),
+    (".ods.opinsights.azure.com", "workspace"),
+)
+_AZURE_TYPE_ALIASES: Final = {"sites": "webapp"}
+
+_FLOW_WORDS: Final = re.compile(
+    r"arn|destination|target|endpoint|url|uri|bucket|topic|queue|stream|workspace|"
+    r"storageaccount|eventhub|partner|sink|region|location|id$|ids$|host|address",
+    re.I,
+)
+_REGION_KEY_AWS: Final = re.compile(r"(region|regions|regionname|regionnames)$", re.I)
+_REGION_KEY_AZURE: Final = re.compile(
+    r"(location|locations|locationname|region|regions|regionname)$", re.I
+)
+_URL: Final = re.compile(
+    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>[^/:?#\s]*)(?P<rest>.*)$", re.I
+)
+_HOST: Final = re.compile(r"^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$", re.I)
+_MAX_DEPTH: Final = 48
+
+
+def _camel_words(key: str) -> str:
+    return key.replace("-", "").replace("_", "").lower()
+
+
+def _singular(arm_type: str) -> str:
+    lower = arm_type.lower()
+    if lower in _AZURE_TYPE_ALIASES:
+        return _AZURE_TYPE_ALIASES[lower]
+    if lower.endswith("ies"):
+        return lower[:-3] + "y"
+    return lower[:-1] if lower.endswith("s") else lower
+
+
+def _class_of(token: str) -> str:
+    return token.rsplit(":", 1)[-1].lower()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a destination is: a region/location to check, nowhere to check, or why unproven."""
+
+    cloud: str | None = None  # "aws" or "azure"; None with ``neutral`` or ``unproven``
+    value: Any = None
+    via: str = ""
+    neutral: bool = False
+    unproven: str = ""
+    reviewed: bool = False  # neutral because the type is on a reviewed list of metadata-only types
+
+
+class StackIndex:
+    """The stack's resources indexed once per validation (URN, bucket name, Azure type and name)."""
+
+    def __init__(self, stack: Sequence[StackResource]) -> None:
+        self.by_urn = {r.urn: r for r in stack}
+        self.groups = [r for r in stack if r.type == RESOURCE_GROUP]
+        self.buckets: dict[str, StackResource] = {}
+        self.azure: dict[tuple[str, str], list[StackResource]] = {}
+        self.azure_groups: dict[str, list[StackResource]] = {}
+        for resource in stack:
+            if resource.type in _BUCKET_TYPES:
+                name = resource.props.get("bucket")
+                if isinstance(name, str) and not is_unknown(name):
+                    self.buckets[name] = resource
+            elif resource.type.startswith("azure-native:"):
+                self._index_azure(resource)
+
+    def _index_azure(self, resource: StackResource) -> None:
+        names = {resource.name.lower()}
+        for key, value in resource.props.items():
+            if (
+                key.endswith("Name")
+                and key != "resourceGroupName"
+                and isinstance(value, str)
+                and not is_unknown(value)
+            ):
+                names.add(value.lower())
+        kind = _class_of(resource.type)
+        for name in names:
+            self.azure.setdefault((kind, name), []).append(resource)
+        if resource.type == RESOURCE_GROUP:
+            for name in names:
+                self.azure_groups.setdefault(name, []).append(resource)
+
+    def place_of(self, resource: StackResource) -> Place:
+        """The effective placement of an in-stack resource."""
+        via = resource.urn
+        if resource.type.startswith("aws:"):
+            if resource.type in EXEMPT_TYPES_DEFAULT:
+                return Place(neutral=True, via=via, reviewed=True)
+            return Place("aws", effective_region(resource.props, resource.provider_props), via)
+        if resource.type.startswith("azure-native:"):
+            location, why = resolve_location(resource, self.groups)
+            if location is None:
+                return Place(unproven=f"{via} has no location ({why or 'none set'})", via=via)
+            if (
+                isinstance(location, str)
+                and regions.normalise_azure_location(location) == regions.GLOBAL_LOCATION
+                and resource.type in GLOBAL_TYPES_DEFAULT
+            ):
+                # Reviewed: names and routing, no user data (placement_azure.GLOBAL_TYPES_DEFAULT).
+                return Place(neutral=True, via=via, reviewed=True)
+            return Place("azure", location, via)
+        # random strings, TLS keys, components: they hold no data in a region of their own.
+        return Place(neutral=True, via=via)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    path: str
+    key: str
+    value: Any
+    top: str
+    kind: str | None
+
+
+def _table_kind(resource_type: str, path: Sequence[str]) -> str | None:
+    """The reviewed (or generated) kind of a property path; a reviewed prefix covers its subtree."""
+    reviewed = TABLE.get("reviewed", {})
+    for scope in (reviewed.get(resource_type, {}), reviewed.get("*", {})):
+        for end in range(len(path), 0, -1):
+            kind = scope.get(".".join(path[:end]))
+            if kind is not None:
+                return str(kind)
+    if len(path) == 1:
+        generated = TABLE.get("generated", {}).get(resource_type, {}).get(path[0])
+        if generated is not None:
+            return str(generated)
+    return None
+
+
+def _policy_document(value: Any) -> bool:
+    return isinstance(value, Mapping) and ("Statement" in value or "statement" in value)
+
+
+def _parse_json(text: str) -> Any:
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
+
+
+def walk(resource_type: str, props: Mapping[str, Any]) -> Iterator[Leaf]:
+    """Every scalar below ``props`` with its path; list items keep their field's name."""
+    stack: list[tuple[Any, list[str], str, str, int]] = [
+        (value, [key], key, key, 0) for key, value in reversed(list(props.items()))
+    ]
+    while stack:
+        value, path, key, top, depth = stack.pop()
+        kind = _table_kind(resource_type, [p for p in path if not p.startswith("[")])
+        if isinstance(value, str) and not is_unknown(value):
+            parsed = _parse_json(value)
+            if parsed is not None:
+                value = parsed
+                if _policy_document(value):
+                    continue  # IAM/resource policies name principals and resources, not places
+        text_path = ".".join(path).replace(".[", "[")
+        if depth > _MAX_DEPTH:
+            yield Leaf(text_path, key, "<nested too deep>", top, FLOW)
+        elif isinstance(value, Mapping):
+            if _policy_document(value):
+                continue
+            stack.extend(
+                (v, [*path, str(k)], str(k), top, depth + 1)
+                for k, v in reversed(list(value.items()))
+            )
+        elif isinstance(value, list):
+            stack.extend(
+                (v, [*path, f"[{i}]"], key, top, depth + 1)
+                for i, v in reversed(list(enumerate(value)))
+            )
+        else:
+            yield Leaf(text_path, key, value, top, kind)
+
+
+# -- Reading a value -------------------------------------------------------------------------
+
+
+def _aws_host_region(host: str) -> str | None:
+    for label in host.lower().split("."):
+        candidate = label.removeprefix("s3-")
+        if regions.is_aws_region_code(candidate):
+            return candidate
+    return None
+
+
+def _s3_bucket_of_host(host: str, rest: str) -> str | None:
+    """The bucket a virtual-hosted or path-style S3 URL names, if any."""
+    labels = host.lower().split(".")
+    for index, label in enumerate(labels):
+        if label == "s3" or label.startswith("s3-") or label == "s3-website":
+            if index > 0:
+                return ".".join(labels[:index])
+            first = rest.lstrip("/").split("/", 1)[0]
+            return first or None
+    return None
+
+
+class Resolver:
+    """Resolves one value of one resource to a :class:`Place` (or a list of them)."""
+
+    def __init__(self, index: StackIndex) -> None:
+        self.index = index
+
+    def bucket(self, name: str) -> Place:
+        bucket = self.index.buckets.get(name)
+        if bucket is None:
+            return Place(
+                unproven=(
+                    f"bucket {name!r} is not a bucket of this stack; a bucket name or ARN carries "
+                    "no region, so where its data lives cannot be proven"
+                )
+            )
+        return self.index.place_of(bucket)
+
+    def arn(self, arn: str) -> Place:
+        parts = arn.split(":", 5)
+        if len(parts) < 6:
+            return Place(unproven=f"{arn!r} is not a complete ARN")
+        service, region, resource = parts[2], parts[3], parts[5]
+        if region:
+            return Place("aws", region, "the ARN's region field")
+        if service in _NEUTRAL_ARN_SERVICES:
+            return Place(neutral=True)
+        if service == "s3" and resource:
+            return self.bucket(resource.split("/", 1)[0])
+        return Place(unproven=f"the ARN names no region and no resource of this stack ({service})")
+
+    def azure_id(self, value: str) -> Place:
+        segments = [s for s in value.split("/") if s]
+        lower = [s.lower() for s in segments]
+        if "providers" in lower:
+            at = lower.index("providers")
+            namespace = lower[at + 1] if at + 1 < len(lower) else ""
+            if namespace in _NEUTRAL_AZURE_NAMESPACES:
+                return Place(neutral=True)
+            if at + 3 < len(segments):
+                return self.azure_named(_singular(segments[at + 2]), segments[at + 3], value)
+        if "resourcegroups" in lower:
+            at = lower.index("resourcegroups")
+            if at + 1 < len(segments):
+                groups = self.index.azure_groups.get(segments[at + 1].lower(), [])
+                if groups:
+                    return self.index.place_of(groups[0])
+        return Place(unproven="the Azure resource id names no resource of this stack")
+
+    def azure_named(self, kind: str, name: str, shown: str) -> Place:
+        found = self.index.azure.get((kind, name.lower()), [])
+        if not found:
+            return Place(
+                unproven=f"{shown!r} names no {kind} of this stack, so its location is not proven"
+            )
+        # Several same-named candidates (a server of two services): each must be allowed.
+        return self.index.place_of(found[0]) if len(found) == 1 else self._first_bad(found)
+
+    def _first_bad(self, found: Sequence[StackResource]) -> Place:
+        places = [self.index.place_of(r) for r in found]
+        return next((p for p in places if p.unproven), places[0])
+
+    def url(self, value: str, *, scheme: bool) -> Place | None:  # noqa: PLR0911
+        """A URL's or host's place; None for a bare host that names no cloud endpoint."""
+        match = _URL.match(value)
+        host, rest = (match.group("host"), match.group("rest")) if match else (value, "")
+        if match and match.group("scheme").lower() == "s3":
+            return self.bucket(host) if host else Place(unproven="the s3:// URL names no bucket")
+        lowered = host.lower()
+        if lowered.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")):
+            region = _aws_host_region(lowered)
+            if region is not None:
+                return Place("aws", region, "the endpoint's region")
+            bucket = _s3_bucket_of_host(lowered, rest)
+            if bucket is not None and (scheme or "." in lowered.split(".s3", 1)[0]):
+                return self.bucket(bucket)
+            if not scheme:
+                return None  # a service principal such as events.amazonaws.com
+            return Place(unproven=f"the AWS endpoint {host!r} names no region")
+        for suffix, kind in _AZURE_HOSTS:
+            # ``privatelink.<suffix>`` is the private DNS zone Azure reserves, not an account.
+            if (
+                lowered.endswith(suffix)
+                and len(lowered) > len(suffix)
+                and not lowered.startswith("privatelink.")
+            ):
+                return self.azure_named(kind, lowered[: -len(suffix)].split(".")[-1], value)
+        if not scheme:
+            return None
+        return Place(
+            unproven=(
+                f"{host or value!r} is an endpoint outside this stack; where it keeps data cannot "
+                "be proven"
+            )
+        )
+
+    def dependencies(self, resource: StackResource, top: str) -> Place | list[Place]:
+        """The places of the in-stack resources an unknown value depends on."""
+        urns = [u for u in resource.property_dependencies.get(top, ()) if u != resource.urn]
+        deps = [self.index.by_urn[u] for u in urns if u in self.index.by_urn]
+        places = [self.index.place_of(d) for d in deps]
+        # A value computed only from random strings or keys proves no place; a dependency on a
+        # placed resource, or on a reviewed metadata-only one (a DNS zone, an IAM role), does.
+        if not any(p.reviewed or not p.neutral for p in places):
+            return Place(
+                unproven=(
+                    "it is not known until apply and depends on no placed resource of this stack"
+                )
+            )
+        return [p for p in places if not p.neutral]
+
+
+# -- Judging ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allowed:
+    regions: frozenset[str]
+    locations: frozenset[str]
+
+    def problem(self, place: Place) -> str | None:
+        if place.neutral:
+            return None
+        if place.unproven:
+            return place.unproven
+        where = f" ({place.via})" if place.via else ""
+        if place.cloud == "aws":
+            issue = region_problem(place.value, self.regions)
+        else:
+            issue = location_problem(place.value, self.locations, resource_type="", global_types=())
+        return None if issue is None else f"{issue}{where}"
+
+
+def _region_value(resource_type: str, value: Any) -> Place:
+    return Place("azure" if resource_type.startswith("azure-native:") else "aws", value)
+
+
+def _is_region_key(resource_type: str, key: str) -> bool:
+    pattern = _REGION_KEY_AZURE if resource_type.startswith("azure-native:") else _REGION_KEY_AWS
+    return pattern.search(_camel_words(key)) is not None
+
+
+def _classify(  # noqa: PLR0911 - one return per shape of value
+    resource: StackResource, leaf: Leaf, resolver: Resolver
+) -> Place | list[Place] | None:
+    """The place(s) a leaf designates; None when it designates nowhere else."""
+    value, kind = leaf.value, leaf.kind
+    top_level_placement = leaf.path in ("region", "location")
+    if top_level_placement:
+        return None  # the resource's own placement: the placement rules judge it
+    region_key = kind == REGION or (kind is None and _is_region_key(resource.type, leaf.key))
+    if is_unknown(value):
+        named_flow = _FLOW_WORDS.search(_camel_words(leaf.key)) is not None
+        if kind in (FLOW, BUCKET, REGION) or (kind is None and named_flow):
+            return resolver.dependencies(resource, leaf.top)
+        return None
+    if not isinstance(value, str) or not value:
+        return None
+    if value.startswith("arn:"):
+        place = resolver.arn(value)
+        if kind == HARMLESS and place.cloud is None:
+            return None  # a region-less reference that moves no data (an IAM role)
+        return place
+    if value.lower().startswith(("/subscriptions/", "/providers/")):
+        return None if kind == HARMLESS else resolver.azure_id(value)
+    has_scheme = _URL.match(value) is not None
+    if has_scheme or _HOST.match(value):
+        endpoint = resolver.url(value, scheme=has_scheme)
+        if endpoint is not None:
+            return None if kind == HARMLESS and endpoint.cloud is None else endpoint
+    if region_key and kind != HARMLESS:
+        return _region_value(resource.type, value)
+    if kind == BUCKET:
+        return resolver.bucket(value)
+    return None
+
+
+def check_data_flows(
+    stack: Sequence[StackResource], config: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """(urn, message) for every outbound reference that is outside the allow-list or unproven."""
+    index = StackIndex(stack)
+    resolver = Resolver(index)
+    allowed = Allowed(allowed_aws_regions(config), allowed_azure_locations(config))
+    skipped = set(TABLE.get("skippedTypes", ()))
+    findings: list[tuple[str, str]] = []
+    for resource in stack:
+        if resource.type.startswith("pulumi:") or resource.type in skipped:
+            continue
+        for leaf in walk(resource.type, resource.props):
+            found = _classify(resource, leaf, resolver)
+            places = found if isinstance(found, list) else [] if found is None else [found]
+            for place in places:
+                problem = allowed.problem(place)
+                if problem is not None:
+                    findings.append((resource.urn, _message(resource, leaf, problem, allowed)))
+    return findings
+
+
+def _message(resource: StackResource, leaf: Leaf, problem: str, allowed: Allowed) -> str:
+    shown = "a value not known until apply" if is_unknown(leaf.value) else repr(leaf.value)
+    if resource.type.startswith("azure-native:"):
+        hint = f"allowed locations: {', '.join(sorted(allowed.locations))}"
+    else:
+        hint = f"allowed regions: {', '.join(sorted(allowed.regions))}"
+    return (
+        f"{resource.urn}: {leaf.path} = {shown} sends data to a place that is not allowed or not "
+        f"proven: {problem}. Point it at a resource of this stack in an allowed placement "
+        f"({hint}), or remove the flow."
+    )
+
+
+def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    report_all_at(report, check_data_flows(stack_resources(args), args.get_config()))
+
+
+DATA_FLOW = "data-flow-destination-allowed"
+
+POLICIES: Final = [
+    StackValidationPolicy(
+        name=DATA_FLOW,
+        description=(
+            "Every outbound reference of every resource (ARN, Azure id, URL, region or location "
+            "field, or a value depending on another resource) must resolve to an allowed place."
+        ),
+        validate=guarded(DATA_FLOW, _validate),
+        severity=Severity.CRITICAL,
+        remediation_steps=(
+            "Point each destination (log delivery bucket, subscription, event target, endpoint, "
+            "diagnostic workspace, failover partner...) at a resource managed in this stack whose "
+            "region or location is allowed. External endpoints and resources of other stacks "
+            "cannot be proven and block. The message names the property path that designates "
+            "the destination."
+        ),
+        config_schema=PolicyConfigSchema(
+            properties={
+                "allowedRegions": ALLOWED_REGIONS_SCHEMA,
+                "allowedLocations": ALLOWED_LOCATIONS_SCHEMA,
+            }
+        ),
+    ),
+]

@@ -1,0 +1,748 @@
+"""data-flow-destination-allowed: every outbound reference resolves to an allowed place, or blocks.
+
+Each case is one door through which data leaves a resource that itself sits in Dublin: a violating
+stack (destination elsewhere, or outside the stack) and a clean one (the destination is a resource
+of this stack in an allowed placement). All run over the analyzer protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clover.analyzer import UNKNOWN, AnalyzedResource, PolicyPack
+from tests.policy_packs.conftest import eu_aws_provider, eu_azure_provider, eu_only, eu_resource
+
+RULE = "data-flow-destination-allowed"
+DUBLIN = eu_aws_provider("eu-west-1")
+AZURE = eu_azure_provider()
+ACCOUNT = "123456789012"
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/delivery"
+
+BUCKET = "aws:s3/bucket:Bucket"
+TRAIL = "aws:cloudtrail/trail:Trail"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+QUEUE = "aws:sqs/queue:Queue"
+GROUP = "azure-native:resources:ResourceGroup"
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+STORAGE = "azure-native:storage:StorageAccount"
+DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
+SQL_SERVER = "azure-native:sql:Server"
+FAILOVER = "azure-native:sql:FailoverGroup"
+EVENTGRID = "azure-native:eventgrid:EventSubscription"
+
+
+def bucket(name: str, region: str | None = None) -> AnalyzedResource:
+    props: dict[str, Any] = {"bucket": name} | ({"region": region} if region else {})
+    return eu_resource(BUCKET, name, props, provider=DUBLIN)
+
+
+def aws(
+    resource_type: str, name: str, props: dict[str, Any], **deps: tuple[str, ...]
+) -> AnalyzedResource:
+    return eu_resource(resource_type, name, props, provider=DUBLIN, property_dependencies=deps)
+
+
+def azure(
+    resource_type: str, name: str, props: dict[str, Any], **deps: tuple[str, ...]
+) -> AnalyzedResource:
+    return eu_resource(resource_type, name, props, provider=AZURE, property_dependencies=deps)
+
+
+def arm(namespace: str, kind: str, name: str, group: str = "rg") -> str:
+    return f"{SUB}/{group}/providers/{namespace}/{kind}/{name}"
+
+
+RG = azure(GROUP, "rg", {"resourceGroupName": "rg", "location": "northeurope"})
+ACCOUNT_EU = azure(
+    STORAGE, "logs", {"accountName": "logs", "resourceGroupName": "rg", "location": "northeurope"}
+)
+STORAGE_ID = arm("Microsoft.Storage", "storageAccounts", "logs")
+
+
+def workspace(location: str) -> AnalyzedResource:
+    return azure(
+        WORKSPACE,
+        "central",
+        {"workspaceName": "central", "resourceGroupName": "rg", "location": location},
+    )
+
+
+def diagnostic(**props: Any) -> AnalyzedResource:
+    return azure(
+        DIAGNOSTIC,
+        "diag",
+        {"name": "diag", "resourceUri": STORAGE_ID, "logs": [{"enabled": True}], **props},
+    )
+
+
+def sql_server(name: str, location: str) -> AnalyzedResource:
+    return azure(
+        SQL_SERVER, name, {"serverName": name, "resourceGroupName": "rg", "location": location}
+    )
+
+
+def failover(partner: str) -> AnalyzedResource:
+    return azure(
+        FAILOVER,
+        "fog",
+        {
+            "failoverGroupName": "fog",
+            "serverName": "primary",
+            "resourceGroupName": "rg",
+            "partnerServers": [{"id": arm("Microsoft.Sql", "servers", partner)}],
+            "readWriteEndpoint": {"failoverPolicy": "Automatic"},
+        },
+    )
+
+
+def firehose(destination: str, block: dict[str, Any]) -> AnalyzedResource:
+    backup = {"bucketArn": "arn:aws:s3:::fh-backup", "roleArn": ROLE}
+    return aws(
+        FIREHOSE,
+        "stream",
+        {"name": "stream", "destination": destination, **block}
+        | ({} if "extendedS3Configuration" in block else {"s3Configuration": backup}),
+    )
+
+
+@dataclass(frozen=True)
+class Door:
+    """One data path: the flowing resource must be blocked in ``bad`` and pass in ``good``."""
+
+    id: str
+    bad: list[AnalyzedResource]
+    good: list[AnalyzedResource]
+    path: str  # the property path the message must name
+    context: list[AnalyzedResource] = field(default_factory=list)
+
+
+FH_BACKUP = bucket("fh-backup")
+
+DOORS = [
+    Door(
+        "cloudtrail-bucket-not-in-stack",
+        [aws(TRAIL, "trail", {"name": "t", "s3BucketName": "other-stacks-logs"})],
+        [aws(TRAIL, "trail", {"name": "t", "s3BucketName": "trail-logs"}), bucket("trail-logs")],
+        "s3BucketName",
+    ),
+    Door(
+        "cloudtrail-bucket-in-stack-us-east-1",
+        [
+            aws(TRAIL, "trail", {"name": "t", "s3BucketName": "trail-logs"}),
+            bucket("trail-logs", "us-east-1"),
+        ],
+        [aws(TRAIL, "trail", {"name": "t", "s3BucketName": "trail-logs"}), bucket("trail-logs")],
+        "s3BucketName",
+    ),
+    Door(
+        "cloudtrail-log-group-arn-us-east-1",
+        [
+            aws(
+                TRAIL,
+                "trail",
+                {
+                    "name": "t",
+                    "cloudWatchLogsGroupArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:t:*",
+                    "cloudWatchLogsRoleArn": ROLE,
+                },
+            )
+        ],
+        [
+            aws(
+                TRAIL,
+                "trail",
+                {
+                    "name": "t",
+                    "cloudWatchLogsGroupArn": f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:t:*",
+                    "cloudWatchLogsRoleArn": ROLE,
+                },
+            )
+        ],
+        "cloudWatchLogsGroupArn",
+    ),
+    Door(
+        "vpc-flow-log-s3-bucket-in-us-east-1",
+        [
+            aws(FLOW_LOG, "flows", {"logDestination": "arn:aws:s3:::flows/vpc/", "vpcId": "v"}),
+            bucket("flows", "us-east-1"),
+        ],
+        [
+            aws(FLOW_LOG, "flows", {"logDestination": "arn:aws:s3:::flows/vpc/", "vpcId": "v"}),
+            bucket("flows", "eu-west-1"),
+        ],
+        "logDestination",
+    ),
+    Door(
+        "logs-subscription-destination-other-region",
+        [
+            aws(
+                SUBSCRIPTION_FILTER,
+                "sub",
+                {
+                    "logGroup": "app",
+                    "filterPattern": "",
+                    "destinationArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:destination:central",
+                },
+            )
+        ],
+        [
+            aws(
+                SUBSCRIPTION_FILTER,
+                "sub",
+                {
+                    "logGroup": "app",
+                    "filterPattern": "",
+                    "destinationArn": f"arn:aws:logs:eu-north-1:{ACCOUNT}:destination:central",
+                },
+            )
+        ],
+        "destinationArn",
+    ),
+    Door(
+        "firehose-http-endpoint",
+        [
+            firehose(
+                "http_endpoint",
+                {
+                    "httpEndpointConfiguration": {
+                        "url": "https://collector.example.com/ingest",
+                        "roleArn": ROLE,
+                    }
+                },
+            ),
+            FH_BACKUP,
+        ],
+        [
+            firehose(
+                "extended_s3",
+                {
+                    "extendedS3Configuration": {
+                        "bucketArn": "arn:aws:s3:::fh-backup",
+                        "roleArn": ROLE,
+                    }
+                },
+            ),
+            FH_BACKUP,
+        ],
+        "httpEndpointConfiguration.url",
+    ),
+    Door(
+        "firehose-splunk-endpoint",
+        [
+            firehose(
+                "splunk",
+                {"splunkConfiguration": {"hecEndpoint": "https://splunk.example.com:8088"}},
+            ),
+            FH_BACKUP,
+        ],
+        [
+            firehose(
+                "extended_s3",
+                {
+                    "extendedS3Configuration": {
+                        "bucketArn": "arn:aws:s3:::fh-backup",
+                        "roleArn": ROLE,
+                    }
+                },
+            ),
+            FH_BACKUP,
+        ],
+        "splunkConfiguration.hecEndpoint",
+    ),
+    Door(
+        "firehose-backup-bucket-not-in-stack",
+        [
+            firehose(
+                "extended_s3",
+                {
+                    "extendedS3Configuration": {
+                        "bucketArn": "arn:aws:s3:::not-ours",
+                        "roleArn": ROLE,
+                    }
+                },
+            )
+        ],
+        [
+            firehose(
+                "extended_s3",
+                {
+                    "extendedS3Configuration": {
+                        "bucketArn": "arn:aws:s3:::fh-backup",
+                        "roleArn": ROLE,
+                    }
+                },
+            ),
+            FH_BACKUP,
+        ],
+        "extendedS3Configuration.bucketArn",
+    ),
+    Door(
+        "eventbridge-target-bus-us-east-1",
+        [
+            aws(
+                EVENT_TARGET,
+                "target",
+                {"rule": "r", "arn": f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/central"},
+            )
+        ],
+        [
+            aws(
+                EVENT_TARGET,
+                "target",
+                {"rule": "r", "arn": f"arn:aws:events:eu-west-1:{ACCOUNT}:event-bus/central"},
+            )
+        ],
+        "arn",
+    ),
+    Door(
+        "eventbridge-dead-letter-queue-us-east-1",
+        [
+            aws(
+                EVENT_TARGET,
+                "target",
+                {
+                    "rule": "r",
+                    "arn": f"arn:aws:events:eu-west-1:{ACCOUNT}:event-bus/central",
+                    "deadLetterConfig": {"arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq"},
+                },
+            )
+        ],
+        [
+            aws(
+                EVENT_TARGET,
+                "target",
+                {
+                    "rule": "r",
+                    "arn": f"arn:aws:events:eu-west-1:{ACCOUNT}:event-bus/central",
+                    "deadLetterConfig": {"arn": f"arn:aws:sqs:eu-west-1:{ACCOUNT}:dlq"},
+                },
+            )
+        ],
+        "deadLetterConfig.arn",
+    ),
+    Door(
+        "sns-subscription-to-sqs-us-east-1",
+        [
+            aws(
+                SNS_SUBSCRIPTION,
+                "sub",
+                {
+                    "topic": f"arn:aws:sns:eu-west-1:{ACCOUNT}:events",
+                    "protocol": "sqs",
+                    "endpoint": f"arn:aws:sqs:us-east-1:{ACCOUNT}:copy",
+                },
+            )
+        ],
+        [
+            aws(
+                SNS_SUBSCRIPTION,
+                "sub",
+                {
+                    "topic": f"arn:aws:sns:eu-west-1:{ACCOUNT}:events",
+                    "protocol": "sqs",
+                    "endpoint": f"arn:aws:sqs:eu-west-1:{ACCOUNT}:copy",
+                },
+            )
+        ],
+        "endpoint",
+    ),
+    Door(
+        "sns-subscription-to-https-webhook",
+        [
+            aws(
+                SNS_SUBSCRIPTION,
+                "sub",
+                {
+                    "topic": f"arn:aws:sns:eu-west-1:{ACCOUNT}:events",
+                    "protocol": "https",
+                    "endpoint": "https://hooks.example.com/sns",
+                },
+            )
+        ],
+        [
+            aws(
+                SNS_SUBSCRIPTION,
+                "sub",
+                {
+                    "topic": f"arn:aws:sns:eu-west-1:{ACCOUNT}:events",
+                    "protocol": "https",
+                    "endpoint": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/sns",
+                },
+            )
+        ],
+        "endpoint",
+    ),
+    Door(
+        "lambda-event-source-stream-us-west-2",
+        [
+            aws(
+                EVENT_SOURCE_MAPPING,
+                "esm",
+                {
+                    "functionName": "fn",
+                    "eventSourceArn": f"arn:aws:kinesis:us-west-2:{ACCOUNT}:stream/clicks",
+                },
+            )
+        ],
+        [
+            aws(
+                EVENT_SOURCE_MAPPING,
+                "esm",
+                {
+                    "functionName": "fn",
+                    "eventSourceArn": f"arn:aws:kinesis:eu-west-1:{ACCOUNT}:stream/clicks",
+                },
+            )
+        ],
+        "eventSourceArn",
+    ),
+    Door(
+        "sqs-endpoint-url-us-east-1",
+        [aws("aws:pipes/pipe:Pipe", "pipe", {"source": "https://sqs.us-east-1.amazonaws.com/1/q"})],
+        [aws("aws:pipes/pipe:Pipe", "pipe", {"source": "https://sqs.eu-west-1.amazonaws.com/1/q"})],
+        "source",
+    ),
+    Door(
+        "nested-region-field",
+        [
+            aws(
+                "aws:ssm/association:Association",
+                "a",
+                {"targetLocations": [{"regions": ["us-east-1"]}]},
+            )
+        ],
+        [
+            aws(
+                "aws:ssm/association:Association",
+                "a",
+                {"targetLocations": [{"regions": ["eu-west-1"]}]},
+            )
+        ],
+        "targetLocations[0].regions[0]",
+    ),
+    Door(
+        "diagnostic-setting-workspace-outside-stack",
+        [diagnostic(workspaceId=arm("Microsoft.OperationalInsights", "workspaces", "central"))],
+        [
+            diagnostic(workspaceId=arm("Microsoft.OperationalInsights", "workspaces", "central")),
+            workspace("northeurope"),
+        ],
+        "workspaceId",
+        [RG, ACCOUNT_EU],
+    ),
+    Door(
+        "diagnostic-setting-workspace-in-stack-eastus",
+        [
+            diagnostic(workspaceId=arm("Microsoft.OperationalInsights", "workspaces", "central")),
+            workspace("eastus"),
+        ],
+        [
+            diagnostic(workspaceId=arm("Microsoft.OperationalInsights", "workspaces", "CENTRAL")),
+            workspace("westeurope"),
+        ],
+        "workspaceId",
+        [RG, ACCOUNT_EU],
+    ),
+    Door(
+        "diagnostic-setting-storage-outside-stack",
+        [diagnostic(storageAccountId=arm("Microsoft.Storage", "storageAccounts", "archive", "x"))],
+        [diagnostic(storageAccountId=STORAGE_ID)],
+        "storageAccountId",
+        [RG, ACCOUNT_EU],
+    ),
+    Door(
+        "sql-failover-partner-outside-stack",
+        [failover("us-partner"), sql_server("primary", "northeurope")],
+        [
+            failover("eu-partner"),
+            sql_server("primary", "northeurope"),
+            sql_server("eu-partner", "westeurope"),
+        ],
+        "partnerServers[0].id",
+        [RG],
+    ),
+    Door(
+        "sql-failover-partner-in-stack-eastus",
+        [
+            failover("us-partner"),
+            sql_server("primary", "northeurope"),
+            sql_server("us-partner", "eastus"),
+        ],
+        [
+            failover("eu-partner"),
+            sql_server("primary", "northeurope"),
+            sql_server("eu-partner", "westeurope"),
+        ],
+        "partnerServers[0].id",
+        [RG],
+    ),
+    Door(
+        "eventgrid-webhook",
+        [
+            azure(
+                EVENTGRID,
+                "grid",
+                {
+                    "scope": STORAGE_ID,
+                    "eventSubscriptionName": "grid",
+                    "destination": {
+                        "endpointType": "WebHook",
+                        "endpointUrl": "https://hooks.example.com/grid",
+                    },
+                },
+            )
+        ],
+        [
+            azure(
+                EVENTGRID,
+                "grid",
+                {
+                    "scope": STORAGE_ID,
+                    "eventSubscriptionName": "grid",
+                    "destination": {
+                        "endpointType": "StorageQueue",
+                        "resourceId": STORAGE_ID,
+                        "queueName": "events",
+                    },
+                },
+            )
+        ],
+        "destination.endpointUrl",
+        [RG, ACCOUNT_EU],
+    ),
+    Door(
+        "azure-blob-host-not-in-stack",
+        [
+            azure(
+                EVENTGRID,
+                "grid",
+                {"scope": STORAGE_ID, "deadLetterUri": "https://x.blob.core.windows.net/d"},
+            )
+        ],
+        [
+            azure(
+                EVENTGRID,
+                "grid",
+                {"scope": STORAGE_ID, "deadLetterUri": "https://logs.blob.core.windows.net/d"},
+            )
+        ],
+        "deadLetterUri",
+        [RG, ACCOUNT_EU],
+    ),
+]
+
+
+def blocking(pack: PolicyPack, resources: list[AnalyzedResource]) -> list[str]:
+    found = eu_only(pack.preview(resources), RULE)
+    for d in found:
+        assert d.enforcement_level == "mandatory", d.message
+        assert d.urn in d.message, d.message
+    return [f"{d.urn} {d.message}" for d in found]
+
+
+@pytest.mark.parametrize("door", DOORS, ids=[d.id for d in DOORS])
+def test_door_is_blocked(eu_residency: PolicyPack, door: Door) -> None:
+    flowing = door.bad[0]
+    found = [m for m in blocking(eu_residency, [*door.context, *door.bad]) if flowing.urn in m]
+    assert found, f"{flowing.urn}: {door.id} not blocked"
+    assert any(f": {door.path} = " in m for m in found), found
+    assert all("Point it at a resource of this stack" in m for m in found), found
+
+
+@pytest.mark.parametrize("door", DOORS, ids=[d.id for d in DOORS])
+def test_door_to_an_allowed_in_stack_destination_passes(
+    eu_residency: PolicyPack, door: Door
+) -> None:
+    assert blocking(eu_residency, [*door.context, *door.good]) == []
+
+
+# -- Unknown at preview: resolved through the engine's property dependencies ------------------
+
+
+def queue(region: str | None) -> AnalyzedResource:
+    props: dict[str, Any] = {"name": "q"} | ({"region": region} if region else {})
+    return aws(QUEUE, "q", props)
+
+
+def unknown_target(*deps: str) -> AnalyzedResource:
+    return aws(EVENT_TARGET, "target", {"rule": "r", "arn": UNKNOWN}, arn=deps)
+
+
+def test_unknown_destination_of_an_in_stack_queue_in_dublin_passes(
+    eu_residency: PolicyPack,
+) -> None:
+    q = queue(None)
+    assert blocking(eu_residency, [q, unknown_target(q.urn)]) == []
+
+
+def test_unknown_destination_of_an_in_stack_queue_in_us_east_1_blocks(
+    eu_residency: PolicyPack,
+) -> None:
+    q = queue("us-east-1")
+    found = blocking(eu_residency, [q, unknown_target(q.urn)])
+    assert any("arn = a value not known until apply" in m and "us-east-1" in m for m in found)
+
+
+def test_unknown_destination_without_in_stack_dependency_blocks(eu_residency: PolicyPack) -> None:
+    found = blocking(eu_residency, [unknown_target()])
+    assert any("depends on no placed resource of this stack" in m for m in found), found
+
+
+def test_unknown_destination_of_a_random_string_only_blocks(eu_residency: PolicyPack) -> None:
+    suffix = eu_resource("random:index/randomString:RandomString", "sfx", {"length": 6})
+    found = blocking(eu_residency, [suffix, unknown_target(suffix.urn)])
+    assert found
+
+
+def test_unknown_azure_workspace_of_in_stack_workspace(eu_residency: PolicyPack) -> None:
+    ws = workspace("eastus")
+    diag = azure(
+        DIAGNOSTIC,
+        "diag",
+        {"name": "d", "resourceUri": STORAGE_ID, "workspaceId": UNKNOWN},
+        workspaceId=(ws.urn,),
+    )
+    assert blocking(eu_residency, [RG, ACCOUNT_EU, ws, diag])
+    ws_eu = workspace("northeurope")  # the same URN, now in an allowed location
+    assert blocking(eu_residency, [RG, ACCOUNT_EU, ws_eu, diag]) == []
+
+
+def test_workspace_inheriting_its_group_location(eu_residency: PolicyPack) -> None:
+    ws = azure(WORKSPACE, "central", {"workspaceName": "central", "resourceGroupName": "rg"})
+    diag = diagnostic(workspaceId=arm("Microsoft.OperationalInsights", "workspaces", "central"))
+    assert blocking(eu_residency, [RG, ACCOUNT_EU, ws, diag]) == []
+    us_rg = azure(GROUP, "rg", {"resourceGroupName": "rg", "location": "eastus"})
+    assert blocking(eu_residency, [us_rg, ACCOUNT_EU, ws, diag])
+
+
+def test_harmless_references_and_policy_documents_pass(eu_residency: PolicyPack) -> None:
+    policy = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
+        '"Resource":"arn:aws:s3:::elsewhere/*","Condition":{"StringEquals":'
+        '{"aws:SourceArn":"arn:aws:sns:us-east-1:1:t"}}}]}'
+    )
+    resources = [
+        aws("aws:iam/role:Role", "role", {"assumeRolePolicy": policy}),
+        aws(
+            "aws:lambda/permission:Permission",
+            "perm",
+            {
+                "action": "lambda:InvokeFunction",
+                "function": "fn",
+                "principal": "events.amazonaws.com",
+            },
+        ),
+        aws(
+            TRAIL,
+            "trail",
+            {
+                "name": "t",
+                "s3BucketName": "trail-logs",
+                "eventSelectors": [
+                    {"dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::x/"]}]}
+                ],
+            },
+        ),
+        bucket("trail-logs"),
+    ]
+    assert blocking(eu_residency, resources) == []
+
+
+def test_kms_key_in_another_region_blocks_by_its_arn(eu_residency: PolicyPack) -> None:
+    found = blocking(
+        eu_residency,
+        [aws(QUEUE, "q", {"kmsMasterKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k"})],
+    )
+    assert any("kmsMasterKeyId" in m for m in found), found
+
+
+def test_narrowed_allow_list(eu_residency: PolicyPack) -> None:
+    eu_residency.configure(
+        {RULE: {"allowedRegions": ["eu-west-1"], "allowedLocations": ["northeurope"]}}
+    )
+    found = blocking(eu_residency, [DOORS[4].good[0]])  # a destination in eu-north-1
+    assert any("eu-north-1" in m for m in found), found
+
+
+# -- Property-based: hidden anywhere, a foreign place is found; in-stack places never block ----
+
+FOREIGN = st.sampled_from(
+    [
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:q",
+        f"arn:aws:logs:ap-southeast-1:{ACCOUNT}:destination:d",
+        "arn:aws:s3:::someone-elses-bucket",
+        "https://collector.example.com/ingest",
+        "https://firehose.us-east-1.amazonaws.com",
+        "abc.execute-api.us-west-2.amazonaws.com",
+        "search-x.us-east-1.es.amazonaws.com",
+        arm("Microsoft.OperationalInsights", "workspaces", "elsewhere", "other"),
+        "https://elsewhere.blob.core.windows.net/c",
+    ]
+)
+KEYS = st.sampled_from(["config", "settings", "rules", "spec", "block", "items", "options"])
+LEAF_KEYS = st.sampled_from(["value", "thing", "ref", "x", "setting"])
+FILLER = st.one_of(st.integers(), st.booleans(), st.sampled_from(["a", "plain text", "ENABLED"]))
+
+
+def hide(value: Any) -> st.SearchStrategy[Any]:
+    """A property tree with ``value`` at a random depth among filler values."""
+    leaf_name = LEAF_KEYS
+    return st.recursive(
+        st.builds(lambda k: {k: value}, leaf_name),
+        lambda inner: st.one_of(
+            st.builds(lambda k, v, f: {k: v, "other": f}, KEYS, inner, FILLER),
+            st.builds(lambda v, f: [f, v], inner, FILLER),
+        ),
+        max_leaves=6,
+    )
+
+
+FOREIGN_REGION = st.sampled_from(["us-east-1", "ap-south-1", "eu-west-2", "eu-central-2"])
+_SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@_SETTINGS
+@given(tree=FOREIGN.flatmap(hide))
+def test_hidden_foreign_reference_always_blocks(eu_residency: PolicyPack, tree: Any) -> None:
+    resource = aws("aws:newservice/thing:Thing", "thing", {"spec": tree})
+    assert blocking(eu_residency, [resource]), tree
+
+
+@_SETTINGS
+@given(tree=FOREIGN_REGION.flatmap(lambda r: hide({"destinationRegion": r})))
+def test_hidden_foreign_region_field_always_blocks(eu_residency: PolicyPack, tree: Any) -> None:
+    resource = aws("aws:newservice/thing:Thing", "thing", {"spec": tree})
+    assert blocking(eu_residency, [resource]), tree
+
+
+IN_STACK = st.sampled_from(
+    [
+        "arn:aws:s3:::ours",
+        f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q",
+        f"arn:aws:iam::{ACCOUNT}:role/r",
+        "https://sqs.eu-north-1.amazonaws.com/1/q",
+        "ours.s3.eu-west-1.amazonaws.com",
+        STORAGE_ID,
+        "https://logs.blob.core.windows.net/c",
+    ]
+)
+
+
+@_SETTINGS
+@given(tree=IN_STACK.flatmap(hide))
+def test_hidden_in_stack_reference_never_blocks(eu_residency: PolicyPack, tree: Any) -> None:
+    resource = aws("aws:newservice/thing:Thing", "thing", {"spec": tree})
+    assert blocking(eu_residency, [bucket("ours"), RG, ACCOUNT_EU, resource]) == [], tree
