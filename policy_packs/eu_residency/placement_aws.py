@@ -8,6 +8,7 @@ only comes from the ``AWS_REGION`` environment variable is invisible here: it is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from typing import Any, Final
 
@@ -41,13 +42,82 @@ EXEMPT_TYPES_DEFAULT: Final = (
 )
 """Types the region rule skips by default; a stack may narrow or extend the list."""
 
-ZONE_FIELDS: Final = (
-    "availabilityZone",
-    "availabilityZones",
-    "availabilityZoneId",
-    "preferredAvailabilityZones",
+ZONE_FIELD: Final = re.compile(r"(?i)(?:availabilityzone(?:s|id|ids|name|names)?|azs)\Z")
+"""Property names that hold zones at any depth (``availabilityZone``,
+``preferredAvailabilityZones``, a launch template's ``placement.availabilityZone``,
+``replicaAvailabilityZones``, ``preferredCacheClusterAzs``...). Their string values must be zones
+this pack can place. Siblings such as ``availabilityZoneRebalancing`` ("ENABLED"),
+``availabilityZoneCount`` or ``multiAz`` do not end with these words and hold settings."""
+
+ZONE_LIKE: Final = re.compile(
+    r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn|eusc)(?:-[a-z]{2,4})?"
+    r"-(?:north|south|east|west|central|northeast|northwest|southeast|southwest)-[0-9]+"
+    r"(?:-[a-z]{3}-[0-9][a-z]|-wl[0-9]-[a-z]{3}-wlz-[0-9]|[a-z])"
+    r"|(?:us|eu|ap|sa|ca|me|af|il|mx|cn|usg)[a-z]{0,3}[0-9]-(?:[a-z]{3}[0-9]-)?az[0-9]+"
 )
-"""Top-level inputs that pin a resource to zones (subnets, volumes, instances, clusters)."""
+"""A string that reads as a zone name, Local or Wavelength Zone, or zone ID, whatever field holds
+it (``zone``, ``subnetMapping``, a fleet's ``launchSpecifications``...). The region part must
+start with a real AWS region prefix and direction, so that names like ``app-1a`` are not zones."""
+
+NOT_PLACEMENT: Final = frozenset({"tags", "tagsAll"})
+"""Subtrees whose strings are labels, not placements: a tag ``az=us-east-1a`` moves nothing."""
+
+
+def _zone_problem(path: str, zone: Any, allowed: Collection[str]) -> str | None:
+    if is_unknown(zone) or not isinstance(zone, str):
+        # Fail closed even when the resource's own region is allowed: most AWS APIs require the
+        # zone to lie in the resource's region, but a Local Zone carries its parent region's code
+        # (eu-central-1-ist-1a is an eu-central-1 zone in Istanbul), so a zone not known at
+        # preview is not proven to be in the EEA.
+        return f"{path} is {describe(zone)}, so its country cannot be proven"
+    placed = regions.aws_zone_placement(zone)
+    if placed is None:
+        return f"{path} {zone!r} is not a zone in a known region or Local Zone"
+    parent, country = placed
+    if parent not in allowed:
+        return f"{path} {zone!r} is in region {parent!r}, which is not allowed"
+    if country is not None and country not in regions.EEA_COUNTRIES:
+        return (
+            f"{path} {zone!r} is a Local Zone in {country}, outside the EEA "
+            "(Local Zones carry their parent region's code)"
+        )
+    return None
+
+
+def zone_problems(props: Mapping[str, Any], allowed: Collection[str]) -> list[str]:
+    """Every zone in the (plain) property tree, at any depth, that is not in an allowed place.
+
+    Iterative, over dicts, lists and strings only, so no property shape can raise (``plain``
+    already bounds the depth). A value under a zone-named field must be a placeable zone; anywhere
+    else only strings that read as zones are checked.
+    """
+    problems: list[str] = []
+    # (path, value, under a zone-named field)
+    pending: list[tuple[str, Any, bool]] = [
+        (str(key), value, ZONE_FIELD.search(str(key)) is not None)
+        for key, value in props.items()
+        if key not in NOT_PLACEMENT
+    ]
+    pending.reverse()
+    while pending:
+        path, value, zone_field = pending.pop()
+        if isinstance(value, Mapping):
+            children = [
+                (f"{path}.{key}", item, ZONE_FIELD.search(str(key)) is not None)
+                for key, item in value.items()
+                if key not in NOT_PLACEMENT
+            ]
+        elif isinstance(value, list):
+            children = [(f"{path}[{i}]", item, zone_field) for i, item in enumerate(value)]
+        else:
+            # Numbers and booleans under a zone-named field are settings, not zones.
+            if isinstance(value, str) and (zone_field or ZONE_LIKE.fullmatch(value) is not None):
+                problem = _zone_problem(path, value, allowed)
+                if problem is not None:
+                    problems.append(problem)
+            continue
+        pending.extend(reversed(children))
+    return problems
 
 
 def effective_region(props: Mapping[str, Any], provider_props: Mapping[str, Any]) -> Any:
@@ -73,31 +143,6 @@ def region_problem(region: Any, allowed: Collection[str]) -> str | None:
     if region not in allowed:
         return f"region {region!r} is not allowed"
     return None
-
-
-def zone_problems(props: Mapping[str, Any], allowed: Collection[str]) -> list[str]:
-    problems: list[str] = []
-    for field in ZONE_FIELDS:
-        value = props.get(field)
-        if value is None:
-            continue
-        for zone in value if isinstance(value, list) else [value]:
-            if is_unknown(zone) or not isinstance(zone, str):
-                problems.append(f"{field} is {describe(zone)}, so its country cannot be proven")
-                continue
-            placed = regions.aws_zone_placement(zone)
-            if placed is None:
-                problems.append(f"{field} {zone!r} is not a zone in a known region or Local Zone")
-                continue
-            parent, country = placed
-            if parent not in allowed:
-                problems.append(f"{field} {zone!r} is in region {parent!r}, which is not allowed")
-            elif country is not None and country not in regions.EEA_COUNTRIES:
-                problems.append(
-                    f"{field} {zone!r} is a Local Zone in {country}, outside the EEA "
-                    "(Local Zones carry their parent region's code)"
-                )
-    return problems
 
 
 def check_resource_region(
