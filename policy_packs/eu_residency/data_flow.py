@@ -434,14 +434,20 @@ def _is_region_key(resource_type: str, key: str) -> bool:
     return pattern.search(_camel_words(key)) is not None
 
 
+def _is_own_name(resource_type: str, prop: str) -> bool:
+    own = _class_of(resource_type)
+    return prop.lower() in (own, f"{own}name", "name")
+
+
 def _classify(  # noqa: PLR0911 - one return per shape of value
     resource: StackResource, leaf: Leaf, resolver: Resolver
 ) -> Place | list[Place] | None:
     """The place(s) a leaf designates; None when it designates nowhere else."""
     value, kind = leaf.value, leaf.kind
-    top_level_placement = leaf.path in ("region", "location")
-    if top_level_placement:
+    if leaf.path in ("region", "location"):
         return None  # the resource's own placement: the placement rules judge it
+    if leaf.path == leaf.top and _is_own_name(resource.type, leaf.top):
+        return None  # ``bucket`` of a Bucket, ``workspaceName`` of a Workspace: itself
     region_key = kind == REGION or (kind is None and _is_region_key(resource.type, leaf.key))
     if is_unknown(value):
         named_flow = _FLOW_WORDS.search(_camel_words(leaf.key)) is not None
