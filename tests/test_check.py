@@ -33,6 +33,7 @@ MISPLACED = {
     "azure-resource-group-inheritance": "inherits",
     "azure-cosmos-us-replica": "profiles",
     "azure-grs-without-approved-pair": "geo",
+    "edge-cloudfront-bucket": "downloads",
 }
 
 
