@@ -33,6 +33,10 @@ MISPLACED = {
     "azure-resource-group-inheritance": "inherits",
     "azure-cosmos-us-replica": "profiles",
     "azure-grs-without-approved-pair": "geo",
+    "flow-cloudtrail-foreign-bucket": "audit",
+    "flow-diagnostic-eastus-workspace": "records-to-central",
+    "flow-eventbridge-us-east-1": "forward-orders",
+    "flow-firehose-http-endpoint": "clickstream",
     "edge-cloudfront-bucket": "downloads",
 }
 
