@@ -234,6 +234,8 @@ class Report:
     sites: tuple[SiteSummary, ...] = field(default=())
     incomplete: str | None = None
     """Why the program ended before it finished; the report then certifies nothing clean."""
+    edge_services: tuple[str, ...] = ()
+    """Edge-service kinds the residency pack's config opted into (``allowEdgeServices``)."""
 
     @property
     def mandatory(self) -> int:
@@ -929,6 +931,27 @@ def allow_list(result: CheckResult) -> dict[str, tuple[str, ...]]:
     }
 
 
+def edge_services(result: CheckResult) -> tuple[str, ...]:
+    """The edge-service kinds the residency pack was configured to allow for this run.
+
+    Each kind is a loosening of residency (copies at edge locations worldwide), so the report
+    names every one the config lists, from whichever rule lists it.
+    """
+    kinds: set[str] = set()
+    for run in result.packs:
+        if run.directory.name != RESIDENCY_PACK or run.config_file is None:
+            continue
+        try:
+            config = json.loads(run.config_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # the check itself has already refused an unreadable config
+        for policy in config.values() if isinstance(config, dict) else ():
+            allowed = policy.get("allowEdgeServices") if isinstance(policy, Mapping) else None
+            if isinstance(allowed, list):
+                kinds.update(str(kind) for kind in allowed)
+    return tuple(sorted(kinds))
+
+
 def _kind(item: Placed) -> str:
     if item.resource.is_provider:
         return "provider"
@@ -1000,6 +1023,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         flows=tuple(flows),
         findings=findings,
         incomplete=result.incomplete,
+        edge_services=edge_services(result),
     )
     return Report(**{**report.__dict__, "sites": _site_summaries(report)})
 
@@ -1042,6 +1066,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "revision": report.revision,
         "policyPacks": [{"pack": pack, "config": config} for pack, config in report.packs],
         "allowList": {cloud: list(codes) for cloud, codes in report.allow_list.items()},
+        "edgeServicesAllowed": list(report.edge_services),
         "complete": report.incomplete is None,
         "incomplete": report.incomplete,
         "summary": {
@@ -1875,7 +1900,9 @@ def to_html(report: Report) -> str:
         "packs decided.</p>"
         f'<div class="meta"><span>generated <b>{_e(report.generated_at)}</b></span>'
         f"<span>by <b>clover {_e(__version__)}</b> (offline preview)</span>{revision}"
-        f"<span>policy packs <b>{packs or 'none'}</b></span></div>"
+        f"<span>policy packs <b>{packs or 'none'}</b></span>"
+        f'<span data-edge-services="{_e(" ".join(report.edge_services))}">edge services opted '
+        f"in <b>{_e(', '.join(report.edge_services)) or 'none'}</b></span></div>"
         f"{_summary_html(report)}"
         "<h2>Map</h2>"
         f'<div class="map-wrap">{map_svg(report)}</div>'
