@@ -156,12 +156,13 @@ def run_check(directory: Path, timeout: float) -> dict[str, Any]:
 
 
 _NORMALISERS: list[tuple[re.Pattern[str], str]] = [
+    # Type tokens first: ``aws:apigateway/getResource:getResource`` holds a slash.
+    (re.compile(r"\b[a-z][a-z0-9_-]*:[A-Za-z0-9_/.-]+:[A-Za-z0-9]+\b"), "<token>"),
     (re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+-]+)+/?"), "<path>"),
     (re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`"), "<name>"),
     (re.compile(r"\burn:pulumi:\S+"), "<urn>"),
     (re.compile(r"\b0x[0-9a-f]+\b"), "<n>"),
     (re.compile(r"\b\d+(?:\.\d+)?\b"), "<n>"),
-    (re.compile(r"\b[a-z][a-z0-9_-]*:[a-z0-9_/]+:[A-Za-z0-9]+\b"), "<token>"),
 ]
 
 
