@@ -8,6 +8,7 @@ only comes from the ``AWS_REGION`` environment variable is invisible here: it is
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Mapping
 from typing import Any, Final
@@ -84,39 +85,48 @@ def _zone_problem(path: str, zone: Any, allowed: Collection[str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_zone_field(key: str) -> bool:
+    return key not in NOT_PLACEMENT and ZONE_FIELD.search(key) is not None
+
+
+def _render(path: Any) -> str:
+    """A path kept as nested (parent, segment) pairs, rendered only for a message."""
+    segments: list[str] = []
+    while path is not None:
+        path, segment = path
+        segments.append(segment)
+    return "".join(reversed(segments)).removeprefix(".")
+
+
 def zone_problems(props: Mapping[str, Any], allowed: Collection[str]) -> list[str]:
     """Every zone in the (plain) property tree, at any depth, that is not in an allowed place.
 
     Iterative, over dicts, lists and strings only, so no property shape can raise (``plain``
     already bounds the depth). A value under a zone-named field must be a placeable zone; anywhere
-    else only strings that read as zones are checked.
+    else only strings that read as zones are checked. Paths are built only for a problem: this
+    runs on every property of every AWS resource.
     """
     problems: list[str] = []
-    # (path, value, under a zone-named field)
-    pending: list[tuple[str, Any, bool]] = [
-        (str(key), value, ZONE_FIELD.search(str(key)) is not None)
-        for key, value in props.items()
-        if key not in NOT_PLACEMENT
-    ]
-    pending.reverse()
+    # (path, value, under a zone-named field); a path is (parent path, segment) or None.
+    pending: list[tuple[Any, Any, bool]] = [(None, dict(props), False)]
     while pending:
         path, value, zone_field = pending.pop()
-        if isinstance(value, Mapping):
-            children = [
-                (f"{path}.{key}", item, ZONE_FIELD.search(str(key)) is not None)
-                for key, item in value.items()
-                if key not in NOT_PLACEMENT
-            ]
+        # ``plain`` made every object a dict and every array a list (exact types are cheap to test).
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = str(key)
+                if name not in NOT_PLACEMENT:
+                    pending.append(((path, "." + name), item, _is_zone_field(name)))
         elif isinstance(value, list):
-            children = [(f"{path}[{i}]", item, zone_field) for i, item in enumerate(value)]
-        else:
-            # Numbers and booleans under a zone-named field are settings, not zones.
-            if isinstance(value, str) and (zone_field or ZONE_LIKE.fullmatch(value) is not None):
-                problem = _zone_problem(path, value, allowed)
-                if problem is not None:
-                    problems.append(problem)
-            continue
-        pending.extend(reversed(children))
+            for index, item in enumerate(value):
+                pending.append(((path, f"[{index}]"), item, zone_field))
+        # Numbers and booleans under a zone-named field are settings, not zones.
+        elif isinstance(value, str) and (zone_field or ZONE_LIKE.fullmatch(value) is not None):
+            problem = _zone_problem(_render(path), value, allowed)
+            if problem is not None:
+                problems.append(problem)
+    problems.reverse()  # the stack visits the last property first
     return problems
 
 
