@@ -621,3 +621,24 @@ def test_cloudfront_opted_in_passes(capsys: pytest.CaptureFixture[str]) -> None:
     code, result = _check(capsys, "edge-cloudfront-bucket", "--policy-pack-config", str(config))
     assert [d for d in result["diagnostics"] if d["policy"] == AWS_RULE] == []
     assert code == 0, result["diagnostics"]
+
+
+def test_opting_into_lambda_at_edge_leaves_the_function_s_placement_to_the_region_rule(
+    eu_residency: PolicyPack,
+) -> None:
+    # Lambda@Edge functions must be created in us-east-1; the opt-in covers the association on
+    # the distribution, not the function's own placement, which stays the region rule's call.
+    eu_residency.configure({AWS_RULE: {"allowEdgeServices": ["cloudfront", "lambda-at-edge"]}})
+    virginia = eu_aws_provider("us-east-1", name="virginia")
+    function = eu_resource("aws:lambda/function:Function", "rewrite", {}, provider=virginia)
+    props = distribution(
+        defaultCacheBehavior=behavior(
+            lambdaFunctionAssociations=[{"eventType": "viewer-request", "lambdaArn": EDGE_ARN}]
+        )
+    )
+    edge = eu_resource(DISTRIBUTION, "cdn", props, provider=eu_aws_provider())
+    diagnostics = eu_residency.preview([function, edge])
+    assert eu_only(diagnostics, AWS_RULE) == []
+    (placement,) = eu_only(diagnostics, REGION_RULE)
+    assert placement.urn == function.urn
+    assert "'us-east-1' is not allowed" in placement.message
