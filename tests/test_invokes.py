@@ -349,3 +349,19 @@ def test_sample_is_large() -> None:
 def test_shaped_results_construct_the_sdk_result(typ: type) -> None:
     value = rpc.translate_output_properties(shape(typ), lambda prop: prop, typ)
     assert isinstance(value, typ)
+
+
+def test_an_unproven_value_of_one_lookup_passed_to_another_is_answered() -> None:
+    # A real preview knows the first lookup's id and answers the second; offline both are
+    # answered, and what could carry a placement stays unproven.
+    def program() -> None:
+        api = aws.apigateway.get_rest_api(name="my-rest-api")
+        found = aws.apigateway.get_resource(rest_api_id=api.id, path="/endpoint/path")
+        pulumi.export("path", found.path)
+        pulumi.export("rest_api_id", found.rest_api_id)
+
+    recording = run_program(
+        program, project="p", stack="s", config={"aws:region": "eu-west-1"}, preview=True
+    )
+    assert recording.outputs["path"] == "/endpoint/path"
+    assert recording.outputs["rest_api_id"] == UNKNOWN

@@ -79,6 +79,11 @@ whole invoke Output unknown when its result contains one (``_OutputData.__post_i
 ``pulumi/output.py``), so the unknown is put in field by field after the result arrives."""
 
 
+_PLAIN_UNKNOWN = "clover-standin-plain-unknown-04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""What a plain lookup is sent in place of an unproven value that an earlier offline answer gave
+the program; the answer treats it as the engine's unknown again."""
+
+
 _CURRENT: contextvars.ContextVar[_Call | None] = contextvars.ContextVar(
     "clover_standin_invoke", default=None
 )
@@ -171,7 +176,12 @@ def capturing_invokes() -> Iterator[None]:
         call = _Call(tok, typ, _program_caller())
         context = _CURRENT.set(call)
         try:
-            result = original_invoke(tok, props, opts, None, package_ref)
+            # A placement value of an earlier offline answer (the sentinel string, plain) passed
+            # on to another lookup: a real preview would know it and answer, so the lookup is
+            # sent with a marker the SDK does not take for unknown, and answered unproven.
+            result = original_invoke(
+                tok, _sentinel_to(props, _PLAIN_UNKNOWN), opts, None, package_ref
+            )
         finally:
             _CURRENT.reset(context)
         if not result.is_known:
@@ -778,6 +788,7 @@ def answer(
     call = _CURRENT.get()
     if call is not None and call.token != token:
         call = None
+    args = cast(Mapping[str, Any], _marker_to_sentinel(args))
     handler = _LOCAL.get(token)
     computed = handler(args, provider) if handler is not None else None
     how = COMPUTED
@@ -817,6 +828,28 @@ def _sentinel_to(value: Any, marker: str) -> Any:
         return {k: _sentinel_to(v, marker) for k, v in value.items()}
     if isinstance(value, list):
         return [_sentinel_to(v, marker) for v in value]
+    return value
+
+
+def _mark_plain(value: Any) -> Any:
+    """The sentinel string replaced by :data:`_PLAIN_UNKNOWN` in plain dicts and lists only:
+    input-type objects (dict subclasses that carry their wire names) are left as they are."""
+    if isinstance(value, str):
+        return _PLAIN_UNKNOWN if value == UNKNOWN else value
+    if type(value) is dict:
+        return {k: _mark_plain(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_mark_plain(v) for v in value]
+    return value
+
+
+def _marker_to_sentinel(value: Any) -> Any:
+    if isinstance(value, str):
+        return UNKNOWN if value == _PLAIN_UNKNOWN else value
+    if isinstance(value, Mapping):
+        return {k: _marker_to_sentinel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marker_to_sentinel(v) for v in value]
     return value
 
 
