@@ -32,7 +32,7 @@ from clover.analyzer import (
     analyze_request,
     load_pack_config,
 )
-from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, Placer, package_of
+from clover.placement import Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
 from clover.runner import ProgramHost, RunnerError
 from clover.standin.engine import RecordedResource, Recording, run_program
@@ -220,7 +220,9 @@ def to_analyzed_one(
             urn=item.provider.urn,
             properties=item.provider.inputs,
         )
-    elif resource.custom and package in {AWS_PACKAGE, AZURE_PACKAGE}:
+    elif resource.custom and package != "pulumi":
+        # The engine binds every custom resource without an explicit provider to its package's
+        # default provider, configured from the stack's `<package>:` keys (gcp:region, ...).
         if "*" in disabled or package in disabled:
             raise CheckError(
                 f"{resource.urn} would use the default {package} provider, which the stack "

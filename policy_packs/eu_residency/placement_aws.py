@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 import regions
+import residency_common
 from global_services import GLOBAL_EDGE_TYPES_AWS, METADATA_ONLY_AWS
 from pulumi_policy import (
     ReportViolation,
@@ -195,6 +196,8 @@ def _validate_region(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 
 REGION_ALLOWED = "aws-resource-region-allowed"
+
+residency_common.register_placed_package("aws")
 
 POLICIES: Final = [
     ResourceValidationPolicy(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import regions
+import residency_common
 from global_services import METADATA_ONLY_AZURE
 from pulumi_policy import (
     ReportViolation,
@@ -228,6 +229,8 @@ _REMEDIATION = (
     "accepted), or use an explicit azure-native provider whose `location` is allowed. A resource "
     "without a location inherits its resource group's, which must be in this stack and allowed."
 )
+
+residency_common.register_placed_package("azure-native")
 
 POLICIES: Final = [
     ResourceValidationPolicy(

@@ -299,3 +299,12 @@ def guarded(
             report(f"{policy_name} could not evaluate this input ({exc!r}); failing closed.", None)
 
     return run
+
+
+PLACED_PACKAGES: Final[set[str]] = set()
+"""Packages whose resources some placement rule of this pack places (``aws``, ``gcp``, ...); a
+rule module adds its package with :func:`register_placed_package` when it is imported."""
+
+
+def register_placed_package(package: str) -> None:
+    PLACED_PACKAGES.add(package)
