@@ -79,8 +79,9 @@ def assert_self_contained(page: str) -> None:
     """Nothing is fetched when the page is opened: no remote src/href, no script, no import."""
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
     assert not re.search(r"<script|<link|<iframe|<img|@import|url\(\s*['\"]?(?!#)", page, re.I)
-    assert "http://" not in page
-    assert "https://" not in page
+    # No attribute of any element holds a URL (action, srcset, poster, data...). A URL in the
+    # page's text is a fact being reported (a flow's external endpoint), escaped, never loaded.
+    assert not re.search(r"""=\s*["']?\s*(?:https?:)?//""", page, re.I)
 
 
 # -- the misplaced programs ----------------------------------------------------------------------
