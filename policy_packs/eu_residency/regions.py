@@ -173,3 +173,123 @@ def arn_region(arn: str) -> str | None:
     if len(parts) < 6 or parts[0] != "arn":
         return None
     return parts[3] or None
+
+
+# -- Google Cloud ------------------------------------------------------------------------------
+# Sources: Compute Engine regions and zones (https://cloud.google.com/compute/docs/regions-zones:
+# europe-north1 Hamina FI, europe-west1 St. Ghislain BE, europe-west2 London GB, europe-west3
+# Frankfurt DE, europe-west4 Eemshaven NL), Spanner's regional configurations
+# (https://cloud.google.com/spanner/docs/instance-configurations: europe-central2 Warsaw,
+# europe-southwest1 Madrid, europe-west6 Zurich, europe-west8 Milan, europe-west9 Paris),
+# "Geography and regions" (https://cloud.google.com/docs/geography-and-regions: Stockholm),
+# and Cloud Storage bucket locations (https://cloud.google.com/storage/docs/locations) for the
+# multi- and dual-regions. GCP names are case-insensitive (``EU``/``eu``, ``EUROPE-WEST1``), so
+# they are kept lower case here and normalised with :func:`normalise_gcp_location`.
+
+GCP_EUROPE_REGIONS: Final = {
+    "europe-west1": "BE",  # St. Ghislain
+    "europe-west2": "GB",  # London: not EEA
+    "europe-west3": "DE",  # Frankfurt
+    "europe-west4": "NL",  # Eemshaven
+    "europe-west6": "CH",  # Zurich: not EEA
+    "europe-west8": "IT",  # Milan
+    "europe-west9": "FR",  # Paris
+    "europe-west10": "DE",  # Berlin
+    "europe-west12": "IT",  # Turin
+    "europe-central2": "PL",  # Warsaw
+    "europe-north1": "FI",  # Hamina
+    "europe-north2": "SE",  # Stockholm
+    "europe-southwest1": "ES",  # Madrid
+}
+"""GCP regions in Europe and their countries."""
+
+EEA_GCP_REGIONS: Final = tuple(r for r, c in GCP_EUROPE_REGIONS.items() if c in EEA_COUNTRIES)
+
+GCP_MULTI_LOCATIONS: Final = {
+    # Cloud Storage / BigQuery multi-regions: a large area, not a list of regions. ``eu`` keeps
+    # data in EU member states (Cloud Storage bucket locations), so it is allowed as a whole;
+    # ``europe`` (Artifact Registry, Container Registry) spans all of Europe, the UK and
+    # Switzerland included, so it is not.
+    "eu": "EU",
+    "europe": "Europe (any European country, GB and CH included)",
+    "us": "US",
+    "asia": "Asia",
+}
+"""Multi-regions: the area each names."""
+
+GCP_DUAL_REGIONS: Final = {
+    # Predefined Cloud Storage dual-regions and the regions that hold the data. EUR4's pair is
+    # also in Google's client libraries' descriptions ("EUROPE-NORTH1 and EUROPE-WEST4;
+    # object metadata may be stored in EUROPE-WEST1", docs.rs cloud-storage DualRegion).
+    "eur4": ("europe-north1", "europe-west4"),  # Finland + Netherlands
+    "eur5": ("europe-west1", "europe-west2"),  # Belgium + London (GB)
+    "eur7": ("europe-west2", "europe-west3"),  # London (GB) + Frankfurt
+    "eur8": ("europe-west3", "europe-west6"),  # Frankfurt + Zurich (CH)
+    "nam4": ("us-central1", "us-east1"),  # Iowa + South Carolina
+    "asia1": ("asia-northeast1", "asia-northeast2"),  # Tokyo + Osaka
+}
+"""Predefined dual-regions. Only pairs wholly in the EEA are allowed by default: EUR4 alone."""
+
+GCP_MULTI_REGION_CONFIGS: Final = {
+    # Spanner / Firestore multi-region configurations: every region holding a replica, witness
+    # regions included (a witness keeps a copy of the write-ahead log).
+    "eur3": ("europe-west1", "europe-west4", "europe-north1"),  # Belgium, Netherlands; FI witness
+    "eur5": ("europe-west2", "europe-west1", "europe-west4"),  # London (GB) first
+    "eur6": ("europe-west4", "europe-west3", "europe-west6"),  # Zurich (CH) witness
+    "nam3": ("us-east4", "us-east1", "us-central1"),
+    "nam5": ("us-central1", "us-central2", "us-east1"),
+    "nam-eur-asia1": ("us-central1", "us-central2", "europe-west1", "europe-west4", "asia-east1"),
+}
+"""Multi-region database configurations and their replica regions."""
+
+EEA_GCP_LOCATIONS: Final = (
+    *EEA_GCP_REGIONS,
+    "eu",
+    *(
+        name
+        for name, pair in GCP_DUAL_REGIONS.items()
+        if all(GCP_EUROPE_REGIONS.get(r) in EEA_COUNTRIES for r in pair)
+    ),
+    *(
+        name
+        for name, replicas in GCP_MULTI_REGION_CONFIGS.items()
+        if all(GCP_EUROPE_REGIONS.get(r) in EEA_COUNTRIES for r in replicas)
+    ),
+)
+"""The default GCP allow-list: EEA regions, the EU multi-region, EEA-only dual-/multi-regions."""
+
+_GCP_REGION = re.compile(r"[a-z]+(?:-[a-z]+)+[0-9]+")
+_GCP_ZONE = re.compile(r"(?P<region>[a-z]+(?:-[a-z]+)+[0-9]+)-[a-f]")
+
+
+def normalise_gcp_location(value: str) -> str | None:
+    """``EUROPE-WEST1`` → ``europe-west1``; None for anything that is not an ASCII location name.
+
+    Non-ASCII input is refused before lowering (``str.lower`` maps KELVIN SIGN to ``k``).
+    """
+    if not value.isascii():
+        return None
+    name = value.strip().lower()
+    return name if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name) else None
+
+
+def normalise_gcp_locations(values: Iterable[object]) -> frozenset[str]:
+    """Normalise an allow-list from config, dropping entries that are not location names."""
+    found = (normalise_gcp_location(v) for v in values if isinstance(v, str))
+    return frozenset(v for v in found if v is not None)
+
+
+def is_gcp_region(name: str) -> bool:
+    """True for a (normalised) string shaped like a GCP region, ``europe-west1``, ``us-east4``."""
+    return _GCP_REGION.fullmatch(name) is not None
+
+
+def gcp_zone_region(name: str) -> str | None:
+    """The region of a (normalised) GCP zone name (``europe-west1-b`` → ``europe-west1``)."""
+    zone = _GCP_ZONE.fullmatch(name)
+    return zone.group("region") if zone is not None else None
+
+
+def gcp_location_regions(name: str) -> tuple[str, ...] | None:
+    """The regions a (normalised) dual-region or multi-region configuration stores data in."""
+    return GCP_DUAL_REGIONS.get(name) or GCP_MULTI_REGION_CONFIGS.get(name)

@@ -115,6 +115,7 @@ class PackAllowLists:
 
     aws_regions: frozenset[str] | None
     azure_locations: frozenset[str] | None
+    gcp_locations: frozenset[str] | None = None
 
 
 _pack_allow_lists = PackAllowLists(aws_regions=None, azure_locations=None)
@@ -128,6 +129,12 @@ def _own_aws_regions(config: Mapping[str, Any]) -> frozenset[str]:
 def _own_azure_locations(config: Mapping[str, Any]) -> frozenset[str]:
     return regions.normalise_azure_locations(
         config_strings(config, "allowedLocations", regions.EEA_AZURE_LOCATIONS)
+    )
+
+
+def _own_gcp_locations(config: Mapping[str, Any]) -> frozenset[str]:
+    return regions.normalise_gcp_locations(
+        config_strings(config, "allowedGcpLocations", regions.EEA_GCP_LOCATIONS)
     )
 
 
@@ -148,6 +155,7 @@ def pack_allow_lists(policy_config: Mapping[str, Any]) -> PackAllowLists:
     """
     aws: frozenset[str] | None = None
     azure: frozenset[str] | None = None
+    gcp: frozenset[str] | None = None
     for value in policy_config.values():
         if not isinstance(value, Mapping):
             continue
@@ -157,7 +165,10 @@ def pack_allow_lists(policy_config: Mapping[str, Any]) -> PackAllowLists:
         if "allowedLocations" in value:
             own = _own_azure_locations(value)
             azure = own if azure is None else azure & own
-    return PackAllowLists(aws_regions=aws, azure_locations=azure)
+        if "allowedGcpLocations" in value:
+            own = _own_gcp_locations(value)
+            gcp = own if gcp is None else gcp & own
+    return PackAllowLists(aws_regions=aws, azure_locations=azure, gcp_locations=gcp)
 
 
 def set_pack_allow_lists(allow_lists: PackAllowLists) -> None:
@@ -182,7 +193,9 @@ def wrap_configure(configure: Callable[[Any, Any, Any], Any]) -> Callable[[Any, 
             }
             allow_lists = pack_allow_lists(decoded)
         except Exception:  # noqa: BLE001 - fail closed, see docstring
-            allow_lists = PackAllowLists(aws_regions=frozenset(), azure_locations=frozenset())
+            allow_lists = PackAllowLists(
+                aws_regions=frozenset(), azure_locations=frozenset(), gcp_locations=frozenset()
+            )
         set_pack_allow_lists(allow_lists)
         return configure(servicer, request, context)
 
@@ -200,6 +213,13 @@ def allowed_azure_locations(config: Mapping[str, Any]) -> frozenset[str]:
     """The rule's own ``allowedLocations`` intersected with the pack-wide list (see above)."""
     own = _own_azure_locations(config)
     pack = _pack_allow_lists.azure_locations
+    return own if pack is None else own & pack
+
+
+def allowed_gcp_locations(config: Mapping[str, Any]) -> frozenset[str]:
+    """The rule's own ``allowedGcpLocations`` (normalised) intersected with the pack-wide list."""
+    own = _own_gcp_locations(config)
+    pack = _pack_allow_lists.gcp_locations
     return own if pack is None else own & pack
 
 
