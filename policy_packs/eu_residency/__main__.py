@@ -10,6 +10,7 @@ import data_movement_azure
 import edge_services
 import placement_aws
 import placement_azure
+import placement_gcp
 import residency_common
 from pulumi_policy import EnforcementLevel, PolicyPack
 from pulumi_policy import policy as sdk_policy
@@ -29,6 +30,7 @@ PolicyPack(
     policies=[
         *placement_aws.POLICIES,
         *placement_azure.POLICIES,
+        *placement_gcp.POLICIES,
         *data_movement_aws.POLICIES,
         *data_movement_azure.POLICIES,
         *edge_services.POLICIES,
