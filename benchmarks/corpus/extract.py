@@ -6,8 +6,9 @@ For each resource class and data-source function of every ``pulumi_<provider>`` 
 interpreter's site-packages (``pulumi_policy`` is a library, not a provider, and is left out), each
 ```` ```python ```` block under the docstring's ``## Example Usage`` heading becomes
 ``OUT/<package>/<module>/<name>[-<n>]/`` holding ``Pulumi.yaml``, ``Pulumi.test.yaml`` and
-``__main__.py``. The stack file sets a European default (``aws:region: eu-west-1``,
-``azure-native:location: northeurope``), so a program that names no region of its own can pass.
+``__main__.py``. The stack file sets a European default for each provider that takes one from
+stack config (``aws:region``, ``aws-native:region``, ``azure-native:location``, ``gcp:region``
+and ``gcp:zone``), so a program that names no region of its own can pass.
 
 Docstrings are read by parsing the SDK's source with ``ast`` rather than importing it. Measured on
 the first 40 modules of pulumi_aws 7.51: importing every file module and reading the docstrings
@@ -43,7 +44,11 @@ STACK_FILE = (
     "config:\n"
     "  # A European default, so that a program which names no region of its own can pass.\n"
     "  aws:region: eu-west-1\n"
+    "  aws-native:region: eu-west-1\n"
     "  azure-native:location: northeurope\n"
+    "  gcp:project: corpus-project\n"
+    "  gcp:region: europe-west1\n"
+    "  gcp:zone: europe-west1-b\n"
 )
 # Every project this script writes carries this prefix; a directory under OUT whose Pulumi.yaml
 # names another project is never removed.
