@@ -9,6 +9,7 @@ import data_movement_aws
 import data_movement_azure
 import edge_services
 import placement_aws
+import placement_aws_native
 import placement_azure
 import placement_gcp
 import residency_common
@@ -30,6 +31,7 @@ PolicyPack(
     policies=[
         *placement_aws.POLICIES,
         *placement_azure.POLICIES,
+        *placement_aws_native.POLICIES,
         *placement_gcp.POLICIES,
         *data_movement_aws.POLICIES,
         *data_movement_azure.POLICIES,

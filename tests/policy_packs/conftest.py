@@ -24,6 +24,7 @@ EU_RESIDENCY_MODULES = (
     "global_services",
     "placement_aws",
     "placement_azure",
+    "placement_aws_native",
     "data_movement_aws",
     "data_movement_azure",
     "edge_services",
