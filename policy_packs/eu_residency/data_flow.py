@@ -24,6 +24,7 @@ holds an ARN, id or URL is a flow all the same (fail closed).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -208,8 +209,12 @@ class Leaf:
     kind: str | None
 
 
-def _table_kind(resource_type: str, path: Sequence[str]) -> str | None:
-    """The reviewed (or generated) kind of a property path; a reviewed prefix covers its subtree."""
+@functools.lru_cache(maxsize=65536)
+def _table_kind(resource_type: str, path: tuple[str, ...]) -> str | None:
+    """The reviewed (or generated) kind of a property path; a reviewed prefix covers its subtree.
+
+    Cached: a stack repeats the same few paths per type thousands of times.
+    """
     reviewed = TABLE.get("reviewed", {})
     for scope in (reviewed.get(resource_type, {}), reviewed.get("*", {})):
         for end in range(len(path), 0, -1):
@@ -224,7 +229,7 @@ def _table_kind(resource_type: str, path: Sequence[str]) -> str | None:
 
 
 def _policy_document(value: Any) -> bool:
-    return isinstance(value, Mapping) and ("Statement" in value or "statement" in value)
+    return isinstance(value, dict) and ("Statement" in value or "statement" in value)
 
 
 def _parse_json(text: str) -> Any:
@@ -244,7 +249,6 @@ def walk(resource_type: str, props: Mapping[str, Any]) -> Iterator[Leaf]:
     ]
     while stack:
         value, path, key, top, depth = stack.pop()
-        kind = _table_kind(resource_type, [p for p in path if not p.startswith("[")])
         if isinstance(value, str) and not is_unknown(value):
             parsed = _parse_json(value)
             if parsed is not None:
@@ -254,7 +258,7 @@ def walk(resource_type: str, props: Mapping[str, Any]) -> Iterator[Leaf]:
         text_path = ".".join(path).replace(".[", "[")
         if depth > _MAX_DEPTH:
             yield Leaf(text_path, key, "<nested too deep>", top, FLOW)
-        elif isinstance(value, Mapping):
+        elif isinstance(value, dict):  # plain() copies every object into a dict
             if _policy_document(value):
                 continue
             stack.extend(
@@ -267,7 +271,8 @@ def walk(resource_type: str, props: Mapping[str, Any]) -> Iterator[Leaf]:
                 for i, v in reversed(list(enumerate(value)))
             )
         else:
-            yield Leaf(text_path, key, value, top, kind)
+            names = tuple(p for p in path if not p.startswith("["))
+            yield Leaf(text_path, key, value, top, _table_kind(resource_type, names))
 
 
 # -- Reading a value -------------------------------------------------------------------------
@@ -425,12 +430,26 @@ class Allowed:
         return None if issue is None else f"{issue}{where}"
 
 
+_AWS_VOCABULARY: Final = ("aws:", "aws-native:")
+_AZURE_VOCABULARY: Final = ("azure-native:", "azure:")
+
+
 def _region_value(resource_type: str, value: Any) -> Place:
-    return Place("azure" if resource_type.startswith("azure-native:") else "aws", value)
+    return Place("azure" if resource_type.startswith(_AZURE_VOCABULARY) else "aws", value)
 
 
 def _is_region_key(resource_type: str, key: str) -> bool:
-    pattern = _REGION_KEY_AZURE if resource_type.startswith("azure-native:") else _REGION_KEY_AWS
+    """Whether a field's name says region/location, in a package whose region names we know.
+
+    Other packages (GCP's ``europe-west1``) name regions in their own vocabulary, judged by their
+    own placement rules; their ARNs, ids and URLs are still resolved here.
+    """
+    if resource_type.startswith(_AZURE_VOCABULARY):
+        pattern = _REGION_KEY_AZURE
+    elif resource_type.startswith(_AWS_VOCABULARY):
+        pattern = _REGION_KEY_AWS
+    else:
+        return False
     return pattern.search(_camel_words(key)) is not None
 
 

@@ -746,3 +746,12 @@ IN_STACK = st.sampled_from(
 def test_hidden_in_stack_reference_never_blocks(eu_residency: PolicyPack, tree: Any) -> None:
     resource = aws("aws:newservice/thing:Thing", "thing", {"spec": tree})
     assert blocking(eu_residency, [bucket("ours"), RG, ACCOUNT_EU, resource]) == [], tree
+
+
+def test_region_fields_are_read_in_their_package_vocabulary(eu_residency: PolicyPack) -> None:
+    nested = {"replication": {"userManaged": {"replicas": [{"location": "europe-west1"}]}}}
+    gcp = eu_resource("gcp:secretmanager/secret:Secret", "secret", nested)
+    assert blocking(eu_residency, [gcp]) == []
+    foreign = aws("aws:newservice/thing:Thing", "thing", {"spec": {"region": "europe-west1"}})
+    found = blocking(eu_residency, [foreign])
+    assert any("spec.region" in m and "not an exact AWS region code" in m for m in found), found
