@@ -4,6 +4,7 @@ Only wiring lives here: constructing ``PolicyPack`` starts the analyzer server, 
 may import this one. Rules live in the domain modules.
 """
 
+import assessment
 import data_flow
 import data_movement_aws
 import data_movement_azure
@@ -12,6 +13,7 @@ import placement_aws
 import placement_aws_native
 import placement_azure
 import placement_gcp
+import placement_kubernetes
 import residency_common
 from pulumi_policy import EnforcementLevel, PolicyPack
 from pulumi_policy import policy as sdk_policy
@@ -37,5 +39,7 @@ PolicyPack(
         *data_movement_azure.POLICIES,
         *edge_services.POLICIES,
         *data_flow.POLICIES,
+        *placement_kubernetes.POLICIES,
+        *assessment.POLICIES,
     ],
 )

@@ -25,7 +25,7 @@ from tests.policy_packs.conftest import (
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONFIG_FILES = sorted((POLICY_PACKS / "config").glob("eu_residency.*.json"))
 # Rules that span every provider, named by the issue that asked for them rather than by a type.
-CROSS_CUTTING = frozenset({"data-flow-destination-allowed"})
+CROSS_CUTTING = frozenset({"data-flow-destination-allowed", "resource-residency-assessed"})
 
 
 def test_pack_identity(eu_residency: PolicyPack) -> None:
@@ -37,7 +37,9 @@ def test_pack_identity(eu_residency: PolicyPack) -> None:
 def test_policy_metadata(eu_residency: PolicyPack) -> None:
     for name, info in eu_residency.policies.items():
         assert NAME.fullmatch(name), name
-        assert name.startswith(("aws-", "azure-native-")) or name in CROSS_CUTTING, name
+        assert name.startswith(("aws-", "azure-native-", "kubernetes-")) or name in CROSS_CUTTING, (
+            name
+        )
         assert info.description.strip(), name
         assert info.severity in {"high", "critical"}, name
         assert len(info.remediation) > 20, name
