@@ -38,6 +38,8 @@ MISPLACED = {
     "flow-eventbridge-us-east-1": "forward-orders",
     "flow-firehose-http-endpoint": "clickstream",
     "edge-cloudfront-bucket": "downloads",
+    "unknown-package-resource": "acme-archive",
+    "kubernetes-ambient-cluster": "customer-settings",
 }
 
 
