@@ -40,6 +40,8 @@ MISPLACED = {
     "edge-cloudfront-bucket": "downloads",
     "unknown-package-resource": "acme-archive",
     "kubernetes-ambient-cluster": "customer-settings",
+    "gcp-bucket-us": "us-exports",
+    "gcp-bigquery-default-location": "analytics",
 }
 
 
