@@ -12,6 +12,7 @@ import edge_services
 import placement_aws
 import placement_aws_native
 import placement_azure
+import placement_azure_classic
 import placement_gcp
 import placement_kubernetes
 import residency_common
@@ -34,6 +35,7 @@ PolicyPack(
         *placement_aws.POLICIES,
         *placement_azure.POLICIES,
         *placement_aws_native.POLICIES,
+        *placement_azure_classic.POLICIES,
         *placement_gcp.POLICIES,
         *data_movement_aws.POLICIES,
         *data_movement_azure.POLICIES,

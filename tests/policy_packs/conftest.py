@@ -25,6 +25,7 @@ EU_RESIDENCY_MODULES = (
     "placement_aws",
     "placement_azure",
     "placement_aws_native",
+    "placement_azure_classic",
     "data_movement_aws",
     "data_movement_azure",
     "edge_services",
