@@ -42,6 +42,8 @@ MISPLACED = {
     "kubernetes-ambient-cluster": "customer-settings",
     "gcp-bucket-us": "us-exports",
     "gcp-bigquery-default-location": "analytics",
+    "azure-classic-storage-eastus": "exports",
+    "aws-native-bucket-us-east-1": "customer-exports",
 }
 
 

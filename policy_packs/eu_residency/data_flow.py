@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import placement_aws_native
+import placement_azure_classic
 import regions
 from placement_aws import EXEMPT_TYPES_DEFAULT, effective_region, region_problem
 from placement_azure import GLOBAL_TYPES_DEFAULT, RESOURCE_GROUP, location_problem, resolve_location
@@ -152,6 +154,7 @@ class StackIndex:
         self.buckets: dict[str, StackResource] = {}
         self.azure: dict[tuple[str, str], list[StackResource]] = {}
         self.azure_groups: dict[str, list[StackResource]] = {}
+        self.classic = placement_azure_classic.ClassicIndex.of(stack)
         for resource in stack:
             if resource.type in _BUCKET_TYPES:
                 name = resource.props.get("bucket")
@@ -196,8 +199,31 @@ class StackIndex:
                 # Reviewed: names and routing, no user data (placement_azure.GLOBAL_TYPES_DEFAULT).
                 return Place(neutral=True, via=via, reviewed=True)
             return Place("azure", location, via)
-        # random strings, TLS keys, components: they hold no data in a region of their own.
-        return Place(neutral=True, via=via)
+        return self._place_other(resource)
+
+    def _place_other(self, resource: StackResource) -> Place:
+        """aws-native (its provider's region), classic Azure (own location, resource group or
+        storage account, as placement_azure_classic resolves them), else neutral."""
+        via = resource.urn
+        if resource.type.startswith("aws-native:"):
+            if resource.type in placement_aws_native.METADATA_ONLY_AWS_NATIVE:
+                return Place(neutral=True, via=via, reviewed=True)
+            region = placement_aws_native.effective_region(
+                resource.type, resource.props, resource.provider_props
+            )
+            return Place("aws", region, via)
+        classic = (
+            placement_azure_classic.location_of(resource, self.classic)
+            if resource.type.startswith("azure:")
+            else None
+        )
+        if classic is None:
+            # random strings, TLS keys, components: they hold no data in a region of their own.
+            return Place(neutral=True, via=via)
+        location, why = classic
+        if location is None:
+            return Place(unproven=f"{via} has no location ({why or 'none set'})", via=via)
+        return Place("azure", location, via)
 
 
 @dataclass(frozen=True)
@@ -518,7 +544,7 @@ def check_data_flows(
 
 def _message(resource: StackResource, leaf: Leaf, problem: str, allowed: Allowed) -> str:
     shown = "a value not known until apply" if is_unknown(leaf.value) else repr(leaf.value)
-    if resource.type.startswith("azure-native:"):
+    if resource.type.startswith(("azure-native:", "azure:")):
         hint = f"allowed locations: {', '.join(sorted(allowed.locations))}"
     else:
         hint = f"allowed regions: {', '.join(sorted(allowed.regions))}"

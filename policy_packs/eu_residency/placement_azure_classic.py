@@ -161,7 +161,7 @@ def _lower_name(value: Any) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Index:
+class ClassicIndex:
     """The stack's resource groups and storage accounts by URN and by name, built once."""
 
     by_urn: Mapping[str, StackResource]
@@ -169,7 +169,7 @@ class _Index:
     accounts: Mapping[str, StackResource]
 
     @classmethod
-    def of(cls, stack: Iterable[StackResource]) -> _Index:
+    def of(cls, stack: Iterable[StackResource]) -> ClassicIndex:
         by_urn: dict[str, StackResource] = {}
         groups: dict[str, StackResource] = {}
         accounts: dict[str, StackResource] = {}
@@ -195,7 +195,7 @@ class _Index:
         return None
 
 
-def _group_of(resource: StackResource, index: _Index) -> tuple[StackResource | None, str]:
+def _group_of(resource: StackResource, index: ClassicIndex) -> tuple[StackResource | None, str]:
     group = index.dependency(resource, ("resourceGroupName",), RESOURCE_GROUP)
     if group is not None:
         return group, ""
@@ -212,7 +212,7 @@ def _group_of(resource: StackResource, index: _Index) -> tuple[StackResource | N
     return group, ""
 
 
-def resolve_location(resource: StackResource, index: _Index) -> tuple[Any, str]:
+def resolve_location(resource: StackResource, index: ClassicIndex) -> tuple[Any, str]:
     """The location pulumi-azure gives the resource: its own, else its resource group's."""
     own = resource.props.get("location")
     if _set(own) or resource.type == RESOURCE_GROUP:
@@ -226,7 +226,7 @@ def resolve_location(resource: StackResource, index: _Index) -> tuple[Any, str]:
     return inherited, f"inherited from its resource group {group.urn}"
 
 
-def _account_of(resource: StackResource, index: _Index) -> tuple[StackResource | None, str]:
+def _account_of(resource: StackResource, index: ClassicIndex) -> tuple[StackResource | None, str]:
     keys = STORAGE_CHILDREN[resource.type]
     account = index.dependency(resource, keys, STORAGE_ACCOUNT)
     if account is not None:
@@ -248,32 +248,39 @@ def _account_of(resource: StackResource, index: _Index) -> tuple[StackResource |
     return None, f"it names no storage account ({' or '.join(keys)})"
 
 
+def location_of(resource: StackResource, index: ClassicIndex) -> tuple[Any, str] | None:
+    """Where an in-stack classic resource keeps its data: (location or None, why), or None for a
+    type that is placed by nothing of its own (a child setting, a reviewed global type)."""
+    if resource.type in STORAGE_CHILDREN:
+        account, why = _account_of(resource, index)
+        if account is None:
+            return None, why
+        location, inherited = resolve_location(account, index)
+        return location, f"placed in its storage account {account.urn}" + (
+            f", {inherited}" if inherited else ""
+        )
+    if takes_location(resource.type, resource.props):
+        return resolve_location(resource, index)
+    return None
+
+
 def check_inherited_locations(
     stack: Sequence[StackResource], config: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
     """Stack check: locations from resource groups, and storage data placed by its account."""
     allowed = allowed_azure_locations(config)
     global_types = config_strings(config, "globalTypes", tuple(GLOBAL_TYPES_DEFAULT))
-    index = _Index.of(stack)
+    index = ClassicIndex.of(stack)
     findings: list[tuple[str, str]] = []
     for resource in stack:
-        if resource.type in STORAGE_CHILDREN:
-            account, why = _account_of(resource, index)
-            if account is None:
-                location: Any = None
-            else:
-                location, inherited = resolve_location(account, index)
-                why = f"placed in its storage account {account.urn}" + (
-                    f", {inherited}" if inherited else ""
-                )
-        elif takes_location(resource.type, resource.props) and not _set(
-            resource.props.get("location")
+        if resource.type not in STORAGE_CHILDREN and (
+            _set(resource.props.get("location")) or resource.props.get("resourceGroupName") is None
         ):
-            if resource.props.get("resourceGroupName") is None:
-                continue  # reported by the per-resource rule
-            location, why = resolve_location(resource, index)
-        else:
+            continue  # checked (or reported as missing) by the per-resource rule
+        found = location_of(resource, index)
+        if found is None:
             continue
+        location, why = found
         problem = location_problem(
             location, allowed, resource_type=resource.type, global_types=global_types
         )
@@ -293,7 +300,7 @@ def check_geo_replication(
     """Geo-redundant accounts copy to the location's pair, which must be allowed."""
     allowed = allowed_azure_locations(config)
     pairs = azure_pairs(config)
-    index = _Index.of(stack)
+    index = ClassicIndex.of(stack)
     findings: list[tuple[str, str]] = []
     for resource in stack:
         if resource.type != STORAGE_ACCOUNT:
@@ -315,7 +322,7 @@ def check_geo_replication(
 
 
 def _pair_problem(
-    resource: StackResource, index: _Index, allowed: Collection[str], pairs: Mapping[str, str]
+    resource: StackResource, index: ClassicIndex, allowed: Collection[str], pairs: Mapping[str, str]
 ) -> str | None:
     location, why = resolve_location(resource, index)
     problem = location_problem(location, allowed, resource_type=resource.type, global_types=())

@@ -244,3 +244,42 @@ def test_every_cloud_control_twin_of_a_reviewed_global_type_is_reviewed(
     assert len(metadata) > 50
     assert metadata - set(rule.METADATA_ONLY_AWS_NATIVE) == set()
     assert edge - set(rule.EDGE_AWS_NATIVE) == set()
+
+
+# -- through the check, with programs ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _check(capsys: pytest.CaptureFixture[str], program: Path) -> tuple[int, dict[str, Any]]:
+    from clover.__main__ import main
+
+    residency = ROOT / "policy_packs" / "eu_residency"
+    code = main(
+        [
+            "check",
+            "--cwd",
+            str(program),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(residency),
+            "--format",
+            "json",
+        ]
+    )
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_misplaced_program_is_blocked(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = _check(capsys, ROOT / "tests/data/programs/aws-native-bucket-us-east-1")
+    assert code == 1
+    blocked = {d["urn"].rsplit("::", 1)[1] for d in report["diagnostics"] if d["policy"] == RULE}
+    # The bucket on the default provider (aws-native:region eu-west-1) passes.
+    assert blocked == {"customer-exports"}
+
+
+def test_clean_program_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = _check(capsys, ROOT / "tests/data/clean_programs/aws-native-clean")
+    assert code == 0, report["diagnostics"]
+    assert {r["name"] for r in report["resources"]} >= {"exports", "reader", "archive"}

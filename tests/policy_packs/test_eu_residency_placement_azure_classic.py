@@ -392,3 +392,56 @@ def test_every_storage_type_naming_an_account_is_reviewed(
         "azure:storage/blobInventoryPolicy:BlobInventoryPolicy",
     }
     assert candidates - set(rule.STORAGE_CHILDREN) - reviewed_settings == set()
+
+
+# -- the data-flow rule sees classic placements ----------------------------------------------
+
+FLOW = "data-flow-destination-allowed"
+
+
+def test_data_flow_to_an_in_stack_account_follows_its_location(eu_residency: PolicyPack) -> None:
+    for location, blocked in (("westeurope", False), ("East US", True)):
+        target = account(location, name="target")
+        item = resource(
+            CONTAINER, "c", {"storageAccountId": UNKNOWN}, {"storageAccountId": (target.urn,)}
+        )
+        messages = [d.message for d in eu_only(eu_residency.preview([target, item]), FLOW)]
+        assert bool(messages) == blocked, (location, messages)
+
+
+# -- through the check, with programs ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _check(capsys: pytest.CaptureFixture[str], program: Path) -> tuple[int, dict[str, Any]]:
+    from clover.__main__ import main
+
+    code = main(
+        [
+            "check",
+            "--cwd",
+            str(program),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(EU_RESIDENCY_DIR),
+            "--format",
+            "json",
+        ]
+    )
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_misplaced_program_is_blocked(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = _check(capsys, ROOT / "tests/data/programs/azure-classic-storage-eastus")
+    assert code == 1
+    blocked = {(d["policy"], d["urn"].rsplit("::", 1)[1]) for d in report["diagnostics"]}
+    assert (RULE, "exports") in blocked
+    assert (INHERITED, "reports") in blocked  # the container lives in the East US account
+
+
+def test_clean_program_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = _check(capsys, ROOT / "tests/data/clean_programs/azure-classic-clean")
+    assert code == 0, report["diagnostics"]
+    assert {r["name"] for r in report["resources"]} >= {"data", "records", "reports", "net"}
