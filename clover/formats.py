@@ -61,12 +61,115 @@ def sites_by_provider(placed: Sequence[Placed]) -> dict[str, str]:
     return {urn: next(iter(sites)) for urn, sites in seen.items() if len(sites) == 1}
 
 
+CLOUDS: Final = {
+    AWS_PACKAGE: "aws",
+    "aws-native": "aws",
+    AZURE_PACKAGE: "azure",
+    "azure": "azure",
+    "gcp": "gcp",
+}
+"""The cloud whose regions a package's placements name (the allow-list they are read against)."""
+
+
 def cloud_of(item: Placed) -> str | None:
-    package = package_of(item.resource.type)
-    return {AWS_PACKAGE: "aws", AZURE_PACKAGE: "azure"}.get(package)
+    return CLOUDS.get(package_of(item.resource.type))
+
+
+PLACED: Final = "placed"
+NEUTRAL: Final = "neutral"
+NOT_ASSESSED: Final = "not assessed"
+RESIDENCY_PACK: Final = "eu_residency"
+ASSESSMENT_POLICY: Final = "resource-residency-assessed"
+NOT_ASSESSED_TEXT: Final = "is not assessed"
+"""What a residency rule's message says when the pack cannot place a resource at all (the
+assessment rule, and the Kubernetes rule for a resource whose cluster is not in the stack)."""
+NEUTRAL_PACKAGES_DEFAULT: Final = ("random", "tls", "time", "archive", "pulumi")
+NEUTRAL_TYPES_DEFAULT: Final = ("command:local:*",)
+"""The residency pack's default ``placementNeutralPackages`` / ``placementNeutralTypes`` (a test
+keeps them equal to the pack's schema); a run's pack config replaces them."""
+CLUSTER_TYPES: Final = frozenset(
+    {
+        "aws:eks/cluster:Cluster",
+        "azure-native:containerservice:ManagedCluster",
+        "gcp:container/cluster:Cluster",
+    }
+)
+
+
+def _assessment_config(result: CheckResult) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
+    """(whether the residency pack judged every resource, neutral packages, neutral types)."""
+    packages: tuple[str, ...] = NEUTRAL_PACKAGES_DEFAULT
+    types: tuple[str, ...] = NEUTRAL_TYPES_DEFAULT
+    runs = [run for run in result.packs if run.directory.name == RESIDENCY_PACK]
+    if not runs:
+        return False, packages, types
+    config: Any = {}
+    if runs[0].config_file is not None:
+        with contextlib.suppress(OSError, ValueError):
+            config = json.loads(runs[0].config_file.read_text(encoding="utf-8"))
+    entry = config.get(ASSESSMENT_POLICY) if isinstance(config, Mapping) else None
+    if entry == "disabled" or (
+        isinstance(entry, Mapping) and entry.get("enforcementLevel") == "disabled"
+    ):
+        return False, packages, types
+    if isinstance(entry, Mapping):
+        given = entry.get("placementNeutralPackages")
+        packages = tuple(str(v) for v in given) if isinstance(given, list) else packages
+        given = entry.get("placementNeutralTypes")
+        types = tuple(str(v) for v in given) if isinstance(given, list) else types
+    return True, packages, types
+
+
+class Assessor:
+    """Each resource's residency verdict as the check shows it: ``placed`` (its placement is
+    known or a residency rule placed it), ``neutral`` (a provider, a component, or a reviewed
+    placement-neutral package or type) or ``not assessed`` (a rule said so, or no residency pack
+    ran to judge it: fail closed)."""
+
+    def __init__(self, result: CheckResult) -> None:
+        self.not_assessed = {
+            d.urn
+            for d in result.diagnostics
+            if d.policy == ASSESSMENT_POLICY or NOT_ASSESSED_TEXT in d.message
+        }
+        self.judged, self.packages, self.types = _assessment_config(result)
+        self.by_urn = {p.resource.urn: p for p in result.placed}
+
+    def cluster_of(self, item: Placed) -> Placed | None:
+        """The in-stack cluster a kubernetes resource's provider kubeconfig is built from."""
+        if item.provider is None or not item.resource.type.startswith("kubernetes:"):
+            return None
+        for urn in item.provider.property_dependencies.get("kubeconfig", ()):
+            cluster = self.by_urn.get(urn)
+            if cluster is not None and cluster.resource.type in CLUSTER_TYPES:
+                return cluster
+        return None
+
+    def placement(self, item: Placed) -> Placed:
+        """Whose placement is this resource's: its cluster's for kubernetes, else its own."""
+        return self.cluster_of(item) or item
+
+    def _neutral(self, type_: str) -> bool:
+        if package_of(type_) in self.packages and not type_.startswith("pulumi:providers:"):
+            return True
+        return any(type_.startswith(t[:-1]) if t.endswith("*") else type_ == t for t in self.types)
+
+    def of(self, item: Placed) -> str:
+        resource = item.resource
+        if resource.urn in self.not_assessed:
+            return NOT_ASSESSED
+        if resource.is_provider or not resource.custom:
+            return NEUTRAL
+        where = self.placement(item)
+        if where.region is not None or where.location is not None:
+            return PLACED
+        if self._neutral(resource.type):
+            return NEUTRAL
+        return PLACED if self.judged else NOT_ASSESSED
 
 
 def to_json(result: CheckResult) -> dict[str, Any]:
+    assessor = Assessor(result)
     resources = [
         {
             "urn": p.resource.urn,
@@ -76,6 +179,7 @@ def to_json(result: CheckResult) -> dict[str, Any]:
             "region": _shown(p.region),
             "location": _shown(p.location),
             "country": p.country,
+            "assessment": assessor.of(p),
         }
         for p in result.placed
     ]
@@ -207,17 +311,23 @@ def to_text(result: CheckResult, width: int = 120) -> str:
     for column in ("resource", "type", "cloud", "region", "country", "site"):
         table.add_column(column, overflow="fold")
     provider_sites = sites_by_provider(result.placed)
+    assessor = Assessor(result)
     for item in result.placed:
-        if cloud_of(item) is None:
-            continue
-        where = item.region or item.location
+        if item.resource.is_provider or not item.resource.custom:
+            continue  # placed through the resources they manage or contain
+        verdict = assessor.of(item)
+        # A kubernetes resource is where its cluster is.
+        placement = assessor.placement(item)
+        where = placement.region or placement.location
         shown = "unknown" if where == UNKNOWN else (where or "-")
+        if verdict != PLACED:
+            shown = "placement-neutral" if verdict == NEUTRAL else NOT_ASSESSED
         table.add_row(
             item.resource.name,
             item.resource.type,
-            cloud_of(item) or "-",
+            cloud_of(placement) or package_of(item.resource.type),
             shown,
-            item.country or "-",
+            placement.country or "-",
             site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-",
         )
     console.print(table)

@@ -40,7 +40,7 @@ from clover.catalog import (
     normalise_azure_location,
 )
 from clover.check import CheckResult
-from clover.formats import cloud_of, site_of, sites_by_provider
+from clover.formats import NEUTRAL, PLACED, Assessor, cloud_of, site_of, sites_by_provider
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
 from clover.standin.engine import UNKNOWN
 
@@ -159,6 +159,8 @@ class ResourceFacts:
     targets: tuple[str, ...]
     """Ids of the flows whose source is this resource."""
     findings: tuple[Finding, ...]
+    assessment: str = PLACED
+    """``placed``, ``neutral`` or ``not assessed`` (see :class:`clover.formats.Assessor`)."""
 
     @property
     def mandatory(self) -> int:
@@ -184,6 +186,7 @@ class ResourceFacts:
             "encryptionKey": self.encryption,
             "targets": list(self.targets),
             "verdict": {"mandatory": self.mandatory, "advisory": self.advisory},
+            "assessment": self.assessment,
         }
 
 
@@ -978,11 +981,17 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
     for finding in findings:
         by_urn.setdefault(finding.urn, []).append(finding)
     provider_sites = sites_by_provider(result.placed)
+    assessor = Assessor(result)
     resources = []
     for item in result.placed:
         kind = _kind(item)
-        cloud = cloud_of(item) if kind == "resource" else None
-        region = _where(item.region or item.location) if kind == "resource" else None
+        assessment = assessor.of(item)
+        # A kubernetes resource is placed where its cluster is; a resource the packs could not
+        # place, or one placed nowhere, has no region to draw.
+        where = assessor.placement(item)
+        placed = kind == "resource" and assessment == PLACED
+        cloud = cloud_of(where) if placed else None
+        region = _where(where.region or where.location) if placed else None
         site, site_from = site_of(item), "tag"
         if site is None and kind == "resource":
             site = provider_sites.get(item.resource.provider_urn or "")
@@ -998,7 +1007,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
                 site_from=site_from if site is not None else None,
                 cloud=cloud,
                 region=region,
-                country=item.country,
+                country=where.country if placed else None,
                 in_allow_list=(None if region in {None, GLOBAL} else derive.allowed(cloud, region)),
                 outside_site_country=bool(
                     site_country and item.country and item.country != site_country
@@ -1006,6 +1015,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
                 encryption=derive.encryption(item) if kind == "resource" else NOT_APPLICABLE,
                 targets=tuple(f.id for f in flows if f.source.urn == item.resource.urn),
                 findings=tuple(by_urn.get(item.resource.urn, ())),
+                assessment=assessment,
             )
         )
     packs = tuple(
@@ -1630,6 +1640,14 @@ def _badge(text: str, kind: str) -> str:
     return f'<span class="badge {kind}">{_e(text)}</span>'
 
 
+def _assessed_region_cell(r: ResourceFacts) -> str:
+    if r.assessment == NOT_ASSESSED:
+        return f'<span class="unknown">{NOT_ASSESSED}</span>'
+    if r.assessment == NEUTRAL:
+        return '<span class="na">placement-neutral</span>'
+    return _region_cell(r.region, r.in_allow_list)
+
+
 def _region_cell(region: str | None, allowed: bool | None) -> str:
     if region is None:
         return '<span class="na">n/a (not regional)</span>'
@@ -1815,7 +1833,7 @@ def _resources_html(report: Report) -> str:
                 f'<tr class="{"warn" if bad else ""}" data-urn="{_e(r.urn)}">'
                 f'<td><div class="name">{_e(r.name)}</div><div class="type">{_e(r.type)}</div>'
                 f'<div class="urn mono">{_e(r.urn)}</div>{inferred}</td>'
-                f"<td>{cloud}</td><td>{_region_cell(r.region, r.in_allow_list)}</td>"
+                f"<td>{cloud}</td><td>{_assessed_region_cell(r)}</td>"
                 f"<td>{country}</td><td>{_key_cell(r.encryption)}</td>"
                 f"<td>{_flows_cell(r, flows, declared.get(r.urn, []))}</td>"
                 f"<td>{_verdict_cell(r)}</td></tr>"

@@ -129,9 +129,19 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["complete"] is True
     assert report["incomplete"] is None
     for resource in report["resources"]:
-        assert set(resource) == {"urn", "type", "name", "provider", "region", "location", "country"}
+        assert set(resource) == {
+            "urn",
+            "type",
+            "name",
+            "provider",
+            "region",
+            "location",
+            "country",
+            "assessment",
+        }
     bucket = next(r for r in report["resources"] if r["name"] == "customer-exports")
     assert bucket["region"] == "us-east-1"
+    assert bucket["assessment"] == "placed"
     assert bucket["location"] is None
     assert bucket["provider"].endswith("pulumi:providers:aws::us")
     for diagnostic in report["diagnostics"]:
