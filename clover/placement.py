@@ -27,6 +27,8 @@ from clover.standin.provider_defaults import takes_argument
 
 AWS_PACKAGE = "aws"
 AZURE_PACKAGE = "azure-native"
+AWS_NATIVE_PACKAGE = "aws-native"
+AZURE_CLASSIC_PACKAGE = "azure"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 
 
@@ -94,6 +96,18 @@ class Placer:
             return _text(provider.inputs.get("region")) or UNKNOWN
         return _text(self.config.get("aws:region")) or UNKNOWN
 
+    def aws_native_region(self, resource: RecordedResource) -> str:
+        """Shown only: Cloud Control creates the resource in its provider's region (for the default
+        provider ``aws-native:region``); the properties the packs see are left as the program gave
+        them, since aws-native types take no region of their own."""
+        own = _text(resource.inputs.get("region"))
+        if own is not None and resource.type == "aws-native:sns:Subscription":
+            return own  # the topic's region, where the subscription lives
+        provider = self._provider(resource)
+        if provider is not None:
+            return _text(provider.inputs.get("region")) or UNKNOWN
+        return _text(self.config.get("aws-native:region")) or UNKNOWN
+
     def azure_location(self, resource: RecordedResource) -> str:
         cached = self._locations.get(resource.urn)
         if cached is not None:
@@ -143,6 +157,10 @@ class Placer:
         elif package == AZURE_PACKAGE and takes_argument(resource.type, "location"):
             location = self.azure_location(resource)
             properties.setdefault("location", location)
+        elif package == AWS_NATIVE_PACKAGE:
+            region = self.aws_native_region(resource)
+        elif package == AZURE_CLASSIC_PACKAGE and _text(resource.inputs.get("location")):
+            location = normalise_azure_location(resource.inputs["location"])
         return Placed(
             resource=resource,
             properties=properties,
