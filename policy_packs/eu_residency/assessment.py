@@ -142,7 +142,7 @@ def check_assessed(
             f"{urn}: {resource_type} carries a placement field {path} the packs do not "
             f"understand; give the package a placement rule, or list the type in "
             f"`placementNeutralTypes` once reviewed."
-            for path in placement_fields(props)
+            for path in placement_fields(mapping(plain(props)))
         ]
     return [
         f"{urn}: residency of {resource_type} is not assessed: add a placement rule or list the "
@@ -156,7 +156,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         check_assessed(
             resource_type=args.resource_type,
             urn=args.urn,
-            props=mapping(plain(args.props)),
+            props=args.props,
             has_provider=args.provider is not None,
             config=args.get_config(),
         ),

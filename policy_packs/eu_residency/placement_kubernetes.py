@@ -22,12 +22,18 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from types import SimpleNamespace
+from typing import Any, Final, cast
 
 import regions
 import residency_common
 from placement_aws import effective_region, region_problem
-from placement_azure import GLOBAL_TYPES_DEFAULT, location_problem, resolve_location
+from placement_azure import (
+    GLOBAL_TYPES_DEFAULT,
+    RESOURCE_GROUP,
+    location_problem,
+    resolve_location,
+)
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -59,6 +65,7 @@ CLUSTER_NAME_INPUT: Final = {EKS: "name", AKS: "resourceName", GKE: "name"}
 """The input that names the cluster, as a kubeconfig built from it names it."""
 
 KUBERNETES_PREFIX: Final = "kubernetes:"
+LOOKED_UP: Final = CLUSTER_TYPES | {"pulumi:providers:kubernetes", RESOURCE_GROUP}
 KUBECONFIG: Final = "kubeconfig"
 
 
@@ -204,9 +211,14 @@ def check_kubernetes(
 
 
 def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    report_all_at(
-        report, check_kubernetes(args.resources, stack_resources(args), args.get_config())
-    )
+    resources = args.resources
+    if not any(r.resource_type.startswith(KUBERNETES_PREFIX) for r in resources):
+        return
+    # Only clusters, kubernetes providers and resource groups (AKS inherits their location) are
+    # looked up: copying every resource's properties would cost a large stack a full pass.
+    wanted = [r for r in resources if r.resource_type in LOOKED_UP]
+    stack = stack_resources(cast(StackValidationArgs, SimpleNamespace(resources=wanted)))
+    report_all_at(report, check_kubernetes(resources, stack, args.get_config()))
 
 
 CLUSTER_PLACEMENT_ALLOWED = "kubernetes-resource-cluster-placement-allowed"
