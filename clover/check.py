@@ -21,6 +21,7 @@ from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 
+from clover import pack_config
 from clover.analyzer import (
     AnalyzedResource,
     Diagnostic,
@@ -32,6 +33,7 @@ from clover.analyzer import (
     analyze_request,
     load_pack_config,
 )
+from clover.pack_config import Loosening
 from clover.placement import Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
 from clover.runner import ProgramHost, RunnerError
@@ -54,6 +56,8 @@ class CheckError(Exception):
 class PackRun:
     directory: Path
     config_file: Path | None
+    loosened: tuple[Loosening, ...] = ()
+    """How the stack's config is looser than the pack's strict base (Clover's own packs only)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,10 +98,42 @@ def resolve_stack(project: Project, stack: str | None) -> str:
     return chosen
 
 
+def _layered_run(name: str, stack: str) -> PackRun:
+    """Clover's pack with its strict base overlaid by the stack's file (:mod:`clover.pack_config`).
+
+    The pack runs from the generated file that ``pulumi preview --policy-pack-config`` is given,
+    which must match its sources; a stack with neither overlay nor generated file runs the base.
+    """
+    try:
+        layered = pack_config.layer(name, stack)
+    except pack_config.PackConfigError as err:
+        raise CheckError(f"policy pack config: {err}") from None
+    generated = layered.generated_file
+    text = pack_config.render(layered.config)
+    if generated.is_file():
+        if generated.read_text(encoding="utf-8") != text:
+            raise CheckError(
+                f"{generated} is out of step with its sources in {layered.base_file.parent}: "
+                "run `python -m clover.pack_config`"
+            )
+        config_file = generated
+    elif layered.overlay_file is not None:
+        raise CheckError(
+            f"{layered.overlay_file} has no generated config {generated}: "
+            "run `python -m clover.pack_config`"
+        )
+    else:
+        config_file = layered.base_file
+    return PackRun(
+        directory=CLOVER_PACKS_DIR / name, config_file=config_file, loosened=layered.loosened
+    )
+
+
 def resolve_packs(
     project: Project, stack: str, packs: Sequence[Path], configs: Sequence[Path]
 ) -> list[PackRun]:
-    """Pair packs with configs by order, as ``pulumi preview`` does; default to Clover's packs."""
+    """Pair packs with configs by order, as ``pulumi preview`` does; default to Clover's packs,
+    each with its strict base config overlaid by the stack's (see :mod:`clover.pack_config`)."""
     if len(configs) > len(packs) and packs:
         raise CheckError(
             f"--policy-pack-config given {len(configs)} times for {len(packs)} --policy-pack: "
@@ -106,16 +142,7 @@ def resolve_packs(
     if not packs:
         if configs:
             raise CheckError("--policy-pack-config needs a matching --policy-pack before it")
-        runs = []
-        for name in DEFAULT_PACKS:
-            config = CLOVER_PACKS_DIR / "config" / f"{name}.{stack}.json"
-            runs.append(
-                PackRun(
-                    directory=CLOVER_PACKS_DIR / name,
-                    config_file=config if config.is_file() else None,
-                )
-            )
-        return runs
+        return [_layered_run(name, stack) for name in DEFAULT_PACKS]
     runs = []
     for i, directory in enumerate(packs):
         config_file = configs[i] if i < len(configs) else None
