@@ -1,0 +1,31 @@
+"""The eu-access policy pack: who may reach European user data (pulumi-aws v7).
+
+Constructing ``PolicyPack`` starts the analyzer server and blocks, so nothing may import this file;
+the rules live in the domain modules beside it, which the CLI can import because it runs the pack
+with this directory first on ``sys.path``.
+"""
+
+from typing import TYPE_CHECKING
+
+from pulumi_policy import PolicyPack
+
+# The CLI runs the pack with this directory first on sys.path, so sibling modules are imported
+# as top-level modules; the type checker sees the repository layout instead.
+if TYPE_CHECKING:
+    from policy_packs.eu_access.kms_key_policies import POLICIES as KMS_KEY_POLICIES
+    from policy_packs.eu_access.resource_policies import POLICIES as RESOURCE_POLICIES
+    from policy_packs.eu_access.trust_policies import POLICIES as TRUST_POLICIES
+else:
+    from kms_key_policies import POLICIES as KMS_KEY_POLICIES
+    from resource_policies import POLICIES as RESOURCE_POLICIES
+    from trust_policies import POLICIES as TRUST_POLICIES
+
+PolicyPack(
+    name="eu-access",
+    description=(
+        "Access to European user data only through the security gateways: data-store resource "
+        "policies, role trust policies and KMS key policies admit only allowed accounts, listed "
+        "principals and gateway-conditioned requests."
+    ),
+    policies=[*RESOURCE_POLICIES, *TRUST_POLICIES, *KMS_KEY_POLICIES],
+)

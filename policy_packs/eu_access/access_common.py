@@ -1,0 +1,486 @@
+"""Plumbing shared by the eu-access rules: safe reads, policy-document parsing, principals.
+
+Validators never raise on a property bag: any exception aborts the whole preview, and an
+``UnknownValueError`` is reported by the SDK as an ADVISORY "can't run policy" even for a mandatory
+rule (pulumi_policy/policy.py). :func:`plain` copies the SDK's proxy into dicts and lists with
+unknowns replaced by :data:`UNKNOWN`, and :func:`fail_closed` turns an unexpected error into a
+violation. A policy document that is unknown, unparsable or of a shape IAM would not accept grants
+something the rule cannot see, so it is a violation (fail closed).
+
+IAM policy grammar: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from pulumi_policy import PolicyConfigSchema, ReportViolation
+from pulumi_policy.proxy import UnknownValueError
+
+# Every sentinel the engine may send for a value not known during preview (pulumi_policy/proxy.py).
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+
+INTERNAL_ERROR_MARKER: Final = "could not be evaluated"
+"""Appears in the message of a rule that failed unexpectedly and therefore failed closed."""
+
+UNKNOWN_NOTE: Final = (
+    "unknown during preview (it holds a value another resource produces): the offline check can "
+    "verify it only once it knows which output that value is, and the pack under `pulumi up` sees "
+    "the resolved document; until then an access rule fails closed"
+)
+
+
+class _Unknown:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unknown until apply>"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Final = _Unknown()
+_MAX_DEPTH: Final = 64
+_log = logging.getLogger(__name__)
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """Copy ``value`` (possibly an SDK proxy) into dicts and lists; unknowns become ``UNKNOWN``."""
+    if depth > _MAX_DEPTH:
+        return UNKNOWN
+    if isinstance(value, str):
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key in list(value):
+            out[str(key)] = plain(_read(value, key), depth + 1)
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [plain(_read(value, i), depth + 1) for i in range(len(value))]
+    return value
+
+
+def _read(container: Any, key: Any) -> Any:
+    try:
+        return container[key]
+    except UnknownValueError:
+        return UNKNOWN
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def show(value: Any) -> str:
+    if value is UNKNOWN:
+        return repr(value)
+    return repr(value) if isinstance(value, str) else json.dumps(value, default=repr)
+
+
+# -- config ----------------------------------------------------------------------------------------
+
+ACCOUNT_ID: Final = re.compile(r"^\d{12}$")
+
+
+def config_strings(config: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = config.get(key) if isinstance(config, Mapping) else None
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+
+
+def provider_account_ids(provider: Any) -> tuple[str, ...]:
+    """The provider's ``allowedAccountIds`` input (a list, or the JSON text the engine may send
+    for a list-typed provider input); () when unset, unknown or malformed."""
+    if provider is None:
+        return ()
+    try:
+        props = plain(provider.props)
+    except Exception:  # noqa: BLE001 - a provider without readable inputs has no list
+        return ()
+    value = props.get("allowedAccountIds") if isinstance(props, dict) else None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return ()
+    if not isinstance(value, list):
+        return ()
+    return tuple(v for v in value if isinstance(v, str) and ACCOUNT_ID.match(v))
+
+
+def allowed_accounts(config: Mapping[str, Any], provider: Any) -> tuple[frozenset[str], str]:
+    """The allowed accounts and where they come from (for messages).
+
+    The rule's ``allowedAccountIds`` wins; else the provider's ``allowedAccountIds``. With neither,
+    no account is allowed: the stack's own ARNs are outputs the engine does not send at preview,
+    so an account derived from them would pass exactly what the rule cannot see.
+    """
+    configured = tuple(
+        a for a in config_strings(config, "allowedAccountIds") if ACCOUNT_ID.match(a)
+    )
+    if configured:
+        return frozenset(configured), "the rule's allowedAccountIds"
+    from_provider = provider_account_ids(provider)
+    if from_provider:
+        return frozenset(from_provider), "the provider's allowedAccountIds"
+    return frozenset(), "none: set allowedAccountIds in the rule's config or on the provider"
+
+
+ALLOWED_ACCOUNTS_SCHEMA: Final = {
+    "type": "array",
+    "items": {"type": "string", "pattern": r"^\d{12}$"},
+    "default": [],
+    "description": (
+        "AWS accounts that may be granted access. Empty: the provider's allowedAccountIds; "
+        "when that is unset too, every explicit account is a violation."
+    ),
+}
+ARN_LIST_SCHEMA: Final = {"type": "array", "items": {"type": "string"}, "default": []}
+
+
+def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:
+    return PolicyConfigSchema(properties=dict(properties))
+
+
+# -- policy documents ------------------------------------------------------------------------------
+
+
+class DocumentError(ValueError):
+    """A policy document the rule cannot read: the message says why."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str
+    """``*`` (everyone), ``AWS``, ``Service``, ``Federated`` or ``CanonicalUser``."""
+    value: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    label: str
+    """``Sid`` or the statement's index, for messages."""
+    allow: bool
+    principals: tuple[Principal, ...]
+    """Empty when the statement has no principal (identity policies)."""
+    broad: bool
+    """Everyone: ``"*"``, ``{"AWS": "*"}`` or any ``NotPrincipal`` (everyone but a few)."""
+    actions: tuple[str, ...]
+    not_action: bool
+    conditions: Mapping[str, Mapping[str, tuple[Any, ...]]]
+    """Operator (lower case) -> condition key (lower case) -> values."""
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    if value is UNKNOWN:
+        raise DocumentError(f"{what} is {UNKNOWN_NOTE}")
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items:
+        if item is UNKNOWN:
+            raise DocumentError(f"{what} holds a value {UNKNOWN_NOTE}")
+        if not isinstance(item, str):
+            raise DocumentError(f"{what} holds {show(item)}, not a string")
+        out.append(item)
+    return tuple(out)
+
+
+def _principals(value: Any, what: str) -> tuple[tuple[Principal, ...], bool]:
+    if value is UNKNOWN:
+        raise DocumentError(f"{what} is {UNKNOWN_NOTE}")
+    if value == "*":
+        return (Principal("*", "*"),), True
+    if not isinstance(value, dict) or not value:
+        raise DocumentError(f'{what} is {show(value)}, not "*" or a map of principal types')
+    found: list[Principal] = []
+    broad = False
+    for kind, values in value.items():
+        if kind not in ("AWS", "Service", "Federated", "CanonicalUser"):
+            raise DocumentError(f"{what} has the unknown principal type {kind!r}")
+        for item in _strings(values, f"{what}.{kind}"):
+            found.append(Principal(kind, item.strip()))
+            broad = broad or (kind == "AWS" and item.strip() == "*")
+    return tuple(found), broad
+
+
+def _conditions(value: Any, label: str) -> dict[str, dict[str, tuple[Any, ...]]]:
+    if value is None:
+        return {}
+    if value is UNKNOWN:
+        raise DocumentError(f"statement {label}: Condition is {UNKNOWN_NOTE}")
+    if not isinstance(value, dict):
+        raise DocumentError(f"statement {label}: Condition is {show(value)}, not a map")
+    out: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for operator, block in value.items():
+        if not isinstance(block, dict):
+            raise DocumentError(f"statement {label}: Condition {operator} is not a map")
+        keys: dict[str, tuple[Any, ...]] = {}
+        for key, values in block.items():
+            items = tuple(values) if isinstance(values, list) else (values,)
+            keys[str(key).lower()] = items
+        out[str(operator).lower()] = keys
+    return out
+
+
+def parse_document(value: Any) -> list[Statement]:
+    """The statements of a policy document given as JSON text or as an object.
+
+    Raises :class:`DocumentError` for anything IAM would not accept or the rule cannot see:
+    unknown at preview, invalid JSON, no ``Statement``, an unknown ``Effect`` or principal shape.
+    """
+    if value is UNKNOWN:
+        raise DocumentError(f"the policy document is {UNKNOWN_NOTE}")
+    if isinstance(value, str):
+        try:
+            value = plain(json.loads(value))
+        except (ValueError, RecursionError) as err:
+            raise DocumentError(f"the policy document is not valid JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise DocumentError(f"the policy document is {show(value)}, not a JSON object")
+    raw = value.get("Statement")
+    if raw is UNKNOWN:
+        raise DocumentError(f"Statement is {UNKNOWN_NOTE}")
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise DocumentError("the policy document has no Statement")
+    return [_statement(item, index) for index, item in enumerate(raw)]
+
+
+def _statement(item: Any, index: int) -> Statement:
+    if not isinstance(item, dict):
+        raise DocumentError(f"statement {index} is {show(item)}, not an object")
+    sid = item.get("Sid")
+    label = repr(sid) if isinstance(sid, str) and sid else str(index)
+    effect = item.get("Effect")
+    if effect is UNKNOWN:
+        raise DocumentError(f"statement {label}: Effect is {UNKNOWN_NOTE}")
+    if effect not in ("Allow", "Deny"):
+        raise DocumentError(f"statement {label}: Effect is {show(effect)}, not Allow or Deny")
+    principals: tuple[Principal, ...] = ()
+    broad = False
+    if "NotPrincipal" in item:
+        # NotPrincipal with Allow grants to everyone except the named principals.
+        principals, _ = _principals(item["NotPrincipal"], f"statement {label}: NotPrincipal")
+        broad = True
+    elif "Principal" in item:
+        principals, broad = _principals(item["Principal"], f"statement {label}: Principal")
+    if "NotAction" in item:
+        actions, not_action = _strings(item["NotAction"], f"statement {label}: NotAction"), True
+    elif "Action" in item:
+        actions, not_action = _strings(item["Action"], f"statement {label}: Action"), False
+    else:
+        raise DocumentError(f"statement {label} has neither Action nor NotAction")
+    return Statement(
+        label=label,
+        allow=effect == "Allow",
+        principals=principals,
+        broad=broad,
+        actions=actions,
+        not_action=not_action,
+        conditions=_conditions(item.get("Condition"), label),
+    )
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text),
+        re.IGNORECASE,
+    )
+
+
+def grants(statement: Statement, action: str) -> bool:
+    """Whether the statement's Action/NotAction covers ``action`` (IAM wildcards, any case)."""
+    matched = any(_pattern(a).fullmatch(action) for a in statement.actions)
+    return not matched if statement.not_action else matched
+
+
+def grants_everything_of(statement: Statement, service: str) -> bool:
+    """Whether the statement grants all of ``service``: ``*``, ``service:*`` or any NotAction."""
+    if statement.not_action:
+        return True
+    return any(a.strip() in ("*", f"{service}:*") for a in statement.actions)
+
+
+# IfExists operators pass when the key is absent, so they bound nothing on their own.
+_EQUALS_OPERATORS: Final = frozenset(
+    {
+        "stringequals",
+        "stringlike",
+        "arnequals",
+        "arnlike",
+        "forallvalues:stringequals",
+        "foranyvalue:stringequals",
+        "foranyvalue:stringlike",
+        "foranyvalue:arnequals",
+        "foranyvalue:arnlike",
+    }
+)
+
+
+def condition_values(statement: Statement, key: str) -> list[tuple[Any, ...]]:
+    """The value lists of every positive (equality or like) test of ``key`` in the statement."""
+    key = key.lower()
+    return [
+        block[key]
+        for operator, block in statement.conditions.items()
+        if operator in _EQUALS_OPERATORS and key in block
+    ]
+
+
+def has_key(statement: Statement, key: str) -> bool:
+    return any(key.lower() in block for block in statement.conditions.values())
+
+
+def bounded_to(statement: Statement, key: str, accept: Callable[[str], bool]) -> bool:
+    """Whether some positive test of ``key`` admits only known, non-wildcard values ``accept``s."""
+    for values in condition_values(statement, key):
+        if values and all(
+            isinstance(v, str) and "*" not in v and "?" not in v and accept(v) for v in values
+        ):
+            return True
+    return False
+
+
+# -- principals and accounts -----------------------------------------------------------------------
+
+_ARN: Final = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.*)$")
+_ANY_ARN: Final = re.compile(r"^arn:aws[a-z-]*:[^:]*:[^:]*:([^:]*):")
+
+
+def principal_account(value: str) -> str | None:
+    """The account of an AWS principal (an account id or an IAM/STS ARN); None if not one."""
+    if ACCOUNT_ID.match(value):
+        return value
+    match = _ARN.match(value)
+    return match.group(2) if match else None
+
+
+def is_root(value: str) -> bool:
+    """The account principal: ``123456789012`` or ``arn:aws:iam::123456789012:root``."""
+    match = _ARN.match(value)
+    return bool(
+        ACCOUNT_ID.match(value) or (match and match.group(1) == "iam" and match.group(3) == "root")
+    )
+
+
+def arn_account(value: str) -> str | None:
+    """The account field of any ARN ('' for ARNs without one, like S3 buckets); None if no ARN."""
+    match = _ANY_ARN.match(value)
+    return match.group(1) if match else None
+
+
+def source_bound(statement: Statement, accounts: frozenset[str]) -> bool:
+    """A service principal acts only for the allowed accounts' resources (confused deputy):
+    ``aws:SourceAccount`` names allowed accounts, or ``aws:SourceArn`` names ARNs whose account
+    field is allowed or empty (an S3 bucket's ARN has none).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"""
+    if bounded_to(statement, "aws:SourceAccount", lambda v: v in accounts):
+        return True
+    return bounded_to(
+        statement,
+        "aws:SourceArn",
+        lambda v: (
+            (account := arn_account(v)) is not None and (account == "" or account in accounts)
+        ),
+    )
+
+
+def principal_finding(
+    statement: Statement,
+    principal: Principal,
+    accounts: frozenset[str],
+    exempt_services: frozenset[str],
+    verb: str,
+) -> str | None:
+    """Why a named principal of an Allow statement is not admitted; None when it is.
+
+    ``verb`` says what the statement does for it ("grants to", "trusts"). Listed principals are
+    the caller's to skip.
+    """
+    where = f"statement {statement.label} {verb}"
+    if principal.kind == "AWS":
+        account = principal_account(principal.value)
+        if account is None:
+            return (
+                f"{where} {principal.value!r}, whose account cannot be told "
+                "(name it by ARN or list it in allowedPrincipals)"
+            )
+        if account not in accounts:
+            return (
+                f"{where} {principal.value!r} of account {account}, which is not allowed "
+                f"(allowed: {describe_accounts(accounts)})"
+            )
+        return None
+    if principal.kind == "Service":
+        if principal.value in exempt_services or source_bound(statement, accounts):
+            return None
+        return (
+            f"{where} the service {principal.value!r} without aws:SourceAccount or "
+            f"aws:SourceArn of an allowed account (allowed: {describe_accounts(accounts)}): the "
+            "service could act for another account's resource (confused deputy; list it in "
+            "exemptServicePrincipals only where AWS sends neither key)"
+        )
+    return (
+        f"{where} the {principal.kind} principal {principal.value!r}, which belongs to no "
+        "allowed account (list it in allowedPrincipals)"
+    )
+
+
+def describe_accounts(accounts: Iterable[str]) -> str:
+    listed = sorted(accounts)
+    return ", ".join(listed) if listed else "none"
+
+
+# -- validators ------------------------------------------------------------------------------------
+
+A = TypeVar("A")
+Validator = Callable[[A, ReportViolation], None]
+
+
+def fail_closed(rule_name: str) -> Callable[[Validator[A]], Validator[A]]:
+    """Report an unexpected error as a violation instead of aborting the preview."""
+
+    def decorate(validator: Validator[A]) -> Validator[A]:
+        @functools.wraps(validator)
+        def wrapper(args: A, report_violation: ReportViolation) -> None:
+            try:
+                validator(args, report_violation)
+            except Exception as exc:  # noqa: BLE001 - never abort the preview; block instead
+                _log.exception("rule %s failed", rule_name)
+                report_violation(
+                    f"{rule_name}: {getattr(args, 'name', 'the stack')} {INTERNAL_ERROR_MARKER} "
+                    f"({type(exc).__name__}: {exc}); treated as a violation until fixed.",
+                    None,
+                )
+
+        return wrapper
+
+    return decorate
+
+
+def read_property(args: Any, name: str) -> Any:
+    """One top-level input, copied by :func:`plain`; None when absent."""
+    try:
+        props = args.props
+        return plain(props[name]) if name in props else None
+    except UnknownValueError:
+        return UNKNOWN
+    except (KeyError, TypeError):
+        return None

@@ -1,0 +1,187 @@
+"""Data-store resource policies grant nothing outside the allowed accounts and the gateways.
+
+A resource policy can admit principals of any AWS account, and ``"*"`` admits every principal in
+the world; the data of a European site must be reached only by the site's own accounts and through
+its gateways (issue 12). Deny statements grant nothing and are not judged here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+# The CLI runs the pack with this directory first on sys.path, so sibling modules are imported
+# as top-level modules; the type checker sees the repository layout instead.
+if TYPE_CHECKING:
+    from policy_packs.eu_access.access_common import (
+        ALLOWED_ACCOUNTS_SCHEMA,
+        ARN_LIST_SCHEMA,
+        DocumentError,
+        Statement,
+        allowed_accounts,
+        bounded_to,
+        config_strings,
+        fail_closed,
+        has_key,
+        parse_document,
+        principal_finding,
+        read_property,
+        schema,
+    )
+else:
+    from access_common import (
+        ALLOWED_ACCOUNTS_SCHEMA,
+        ARN_LIST_SCHEMA,
+        DocumentError,
+        Statement,
+        allowed_accounts,
+        bounded_to,
+        config_strings,
+        fail_closed,
+        has_key,
+        parse_document,
+        principal_finding,
+        read_property,
+        schema,
+    )
+
+NO_FOREIGN_PRINCIPALS: Final = "aws-s3-bucket-policy-no-foreign-principals"
+
+# Type token -> whether the policy input is required (a dedicated policy resource) or optional
+# (an inline policy; absent means the store has no resource policy, which grants nothing).
+POLICY_TYPES: Final = {
+    "aws:s3/bucketPolicy:BucketPolicy": True,
+    "aws:s3/bucket:Bucket": False,
+    "aws:kms/key:Key": False,
+    "aws:kms/keyPolicy:KeyPolicy": True,
+    "aws:secretsmanager/secretPolicy:SecretPolicy": True,
+    "aws:secretsmanager/secret:Secret": False,
+    "aws:sqs/queuePolicy:QueuePolicy": True,
+    "aws:sqs/queue:Queue": False,
+    "aws:sns/topicPolicy:TopicPolicy": True,
+    "aws:sns/topic:Topic": False,
+}
+
+
+def gateway_bound(statement: Statement, gateway_roles: frozenset[str]) -> bool:
+    """A gateway condition: ``aws:SourceVpce`` names endpoints, or ``aws:PrincipalArn`` names only
+    listed gateway roles. ``aws:VpcSourceIp`` is an address range, not an endpoint: any VPC with
+    an overlapping CIDR matches it, so it is not one."""
+    if bounded_to(statement, "aws:SourceVpce", lambda v: v.startswith("vpce-")):
+        return True
+    return bool(gateway_roles) and bounded_to(
+        statement, "aws:PrincipalArn", lambda v: v in gateway_roles
+    )
+
+
+def foreign_grants(
+    statements: list[Statement],
+    accounts: frozenset[str],
+    listed: frozenset[str],
+    gateway_roles: frozenset[str],
+    exempt_services: frozenset[str],
+) -> list[str]:
+    """What each Allow statement grants outside the allowed accounts and the gateways."""
+    findings: list[str] = []
+    for statement in statements:
+        if not statement.allow:
+            continue
+        where = f"statement {statement.label}"
+        if statement.broad:
+            if not gateway_bound(statement, gateway_roles):
+                vpc_ip = (
+                    " (aws:VpcSourceIp alone is not a gateway condition)"
+                    if has_key(statement, "aws:VpcSourceIp")
+                    else ""
+                )
+                findings.append(
+                    f'{where} allows every principal ("*" or NotPrincipal) without a gateway '
+                    f"condition{vpc_ip}; require aws:SourceVpce of the site's endpoint or an "
+                    "aws:PrincipalArn naming a listed gateway role (gatewayRoleArns)"
+                )
+            continue
+        if not statement.principals:
+            findings.append(f"{where} has no Principal, which a resource policy needs")
+        for principal in statement.principals:
+            if principal.value in listed:
+                continue
+            finding = principal_finding(
+                statement, principal, accounts, exempt_services, "grants to"
+            )
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+@fail_closed(NO_FOREIGN_PRINCIPALS)
+def validate_no_foreign_principals(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    required = POLICY_TYPES.get(args.resource_type)
+    if required is None:
+        return
+    config: Any = args.get_config()
+    accounts, source = allowed_accounts(config, args.provider)
+    document = read_property(args, "policy")
+    head = f"{NO_FOREIGN_PRINCIPALS}: {args.resource_type} {args.name}"
+    if document is None or document == "":
+        if required:
+            report(f"{head}: policy is not set; a policy resource needs a document", None)
+        return
+    try:
+        statements = parse_document(document)
+    except DocumentError as err:
+        report(f"{head}: {err}; treated as a grant to anyone (fail closed)", None)
+        return
+    findings = foreign_grants(
+        statements,
+        accounts,
+        frozenset(config_strings(config, "allowedPrincipals")),
+        frozenset(config_strings(config, "gatewayRoleArns")),
+        frozenset(config_strings(config, "exemptServicePrincipals")),
+    )
+    for finding in findings:
+        report(f"{head}: {finding}. Allowed accounts from {source}.", None)
+
+
+POLICIES: Final = [
+    ResourceValidationPolicy(
+        name=NO_FOREIGN_PRINCIPALS,
+        description=(
+            "Resource policies of data stores (S3 buckets, KMS keys, Secrets Manager secrets, SQS "
+            "queues, SNS topics) grant nothing to principals outside the allowed accounts and "
+            "nothing to every principal without a gateway condition (aws:SourceVpce, or "
+            "aws:PrincipalArn of a listed gateway role). Mandatory: a foreign grant reaches "
+            "European user data from outside the site."
+        ),
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        remediation_steps=(
+            "Name only principals of the allowed accounts (allowedAccountIds, or the provider's "
+            "allowedAccountIds); bind service principals with aws:SourceAccount or aws:SourceArn; "
+            'give "*" only with aws:SourceVpce of the site\'s endpoint or aws:PrincipalArn of a '
+            "gateway role listed in gatewayRoleArns."
+        ),
+        config_schema=schema(
+            allowedAccountIds=ALLOWED_ACCOUNTS_SCHEMA,
+            allowedPrincipals={
+                **ARN_LIST_SCHEMA,
+                "description": "Principals (exact ARNs or names) admitted whatever their account.",
+            },
+            gatewayRoleArns={
+                **ARN_LIST_SCHEMA,
+                "description": 'Gateway roles an aws:PrincipalArn condition may name for "*".',
+            },
+            exemptServicePrincipals={
+                **ARN_LIST_SCHEMA,
+                "description": "Service principals admitted without aws:SourceAccount/SourceArn.",
+            },
+        ),
+        validate=validate_no_foreign_principals,
+    )
+]

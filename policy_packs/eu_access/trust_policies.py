@@ -1,0 +1,152 @@
+"""IAM role trust policies admit only the allowed accounts, listed principals and bound services.
+
+Whoever may assume a role holds its permissions; a role that can read or decrypt a data store and
+is assumable from another account, by anyone (``"*"``), or by a service acting for any account's
+resource (confused deputy) opens European user data to the world.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+if TYPE_CHECKING:
+    from policy_packs.eu_access.access_common import (
+        ALLOWED_ACCOUNTS_SCHEMA,
+        ARN_LIST_SCHEMA,
+        DocumentError,
+        Statement,
+        allowed_accounts,
+        bounded_to,
+        config_strings,
+        describe_accounts,
+        fail_closed,
+        parse_document,
+        principal_account,
+        principal_finding,
+        read_property,
+        schema,
+    )
+else:
+    from access_common import (
+        ALLOWED_ACCOUNTS_SCHEMA,
+        ARN_LIST_SCHEMA,
+        DocumentError,
+        Statement,
+        allowed_accounts,
+        bounded_to,
+        config_strings,
+        describe_accounts,
+        fail_closed,
+        parse_document,
+        principal_account,
+        principal_finding,
+        read_property,
+        schema,
+    )
+
+TRUST_RESTRICTED: Final = "aws-iam-role-trust-restricted"
+ROLE: Final = "aws:iam/role:Role"
+
+
+def _admits(value: str, accounts: frozenset[str], listed: frozenset[str]) -> bool:
+    return value in listed or principal_account(value) in accounts
+
+
+def trust_findings(
+    statements: list[Statement],
+    accounts: frozenset[str],
+    listed: frozenset[str],
+    exempt_services: frozenset[str],
+) -> list[str]:
+    findings: list[str] = []
+    for statement in statements:
+        if not statement.allow:
+            continue
+        where = f"statement {statement.label}"
+        if statement.broad:
+            # "*" is acceptable only when a condition narrows the callers to admitted principals.
+            narrowed = bounded_to(
+                statement, "aws:PrincipalArn", lambda v: _admits(v, accounts, listed)
+            ) or bounded_to(statement, "aws:PrincipalAccount", lambda v: v in accounts)
+            if not narrowed:
+                findings.append(
+                    f'{where} lets every AWS principal ("*" or NotPrincipal) assume the role '
+                    "without an aws:PrincipalArn or aws:PrincipalAccount condition naming only "
+                    f"allowed accounts (allowed: {describe_accounts(accounts)})"
+                )
+            continue
+        if not statement.principals:
+            findings.append(f"{where} has no Principal, which a trust policy needs")
+        for principal in statement.principals:
+            if principal.value in listed:
+                continue
+            finding = principal_finding(statement, principal, accounts, exempt_services, "trusts")
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+@fail_closed(TRUST_RESTRICTED)
+def validate_trust_restricted(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ROLE:
+        return
+    config: Any = args.get_config()
+    accounts, source = allowed_accounts(config, args.provider)
+    head = f"{TRUST_RESTRICTED}: {ROLE} {args.name}"
+    document = read_property(args, "assumeRolePolicy")
+    if document is None or document == "":
+        report(f"{head}: assumeRolePolicy is not set", None)
+        return
+    try:
+        statements = parse_document(document)
+    except DocumentError as err:
+        report(f"{head}: {err}; treated as trusting anyone (fail closed)", None)
+        return
+    for finding in trust_findings(
+        statements,
+        accounts,
+        frozenset(config_strings(config, "allowedPrincipals")),
+        frozenset(config_strings(config, "exemptServicePrincipals")),
+    ):
+        report(f"{head}: {finding}. Allowed accounts from {source}.", None)
+
+
+POLICIES: Final = [
+    ResourceValidationPolicy(
+        name=TRUST_RESTRICTED,
+        description=(
+            "IAM role trust policies admit only principals of the allowed accounts, listed "
+            "principals, and AWS services bound by aws:SourceAccount or aws:SourceArn; never "
+            "every principal without a condition. Mandatory: whoever assumes a role holds its "
+            "access to the data."
+        ),
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        remediation_steps=(
+            "Trust principals of the allowed accounts (allowedAccountIds or the provider's) or "
+            "list them in allowedPrincipals; add aws:SourceAccount/aws:SourceArn to service "
+            'principals; replace "*" with the principals, or narrow it with aws:PrincipalArn.'
+        ),
+        config_schema=schema(
+            allowedAccountIds=ALLOWED_ACCOUNTS_SCHEMA,
+            allowedPrincipals={
+                **ARN_LIST_SCHEMA,
+                "description": "Principals (ARNs, federated providers) trusted in any account.",
+            },
+            exemptServicePrincipals={
+                **ARN_LIST_SCHEMA,
+                "description": "Service principals trusted without aws:SourceAccount/SourceArn.",
+            },
+        ),
+        validate=validate_trust_restricted,
+    )
+]
