@@ -168,6 +168,11 @@ class Assessor:
         return PLACED if self.judged else NOT_ASSESSED
 
 
+def _loosened(result: CheckResult) -> list[dict[str, Any]]:
+    """How the stack's pack configs are looser than the packs' strict bases."""
+    return [loosening.to_json() for run in result.packs for loosening in run.loosened]
+
+
 def to_json(result: CheckResult) -> dict[str, Any]:
     assessor = Assessor(result)
     resources = [
@@ -202,6 +207,7 @@ def to_json(result: CheckResult) -> dict[str, Any]:
         "resources": resources,
         "diagnostics": diagnostics,
         "dataSources": [dict(d) for d in result.data_sources],
+        "loosened": _loosened(result),
         "summary": {
             "resources": len(resources),
             "mandatory": len(result.mandatory),
@@ -301,6 +307,8 @@ def _sarif_run(
         "automationDetails": {"id": f"clover-check/{result.stack}/"},
         "invocations": [invocation],
         "results": results,
+        # SARIF 2.1.0 §3.8 property bag: the loosenings are facts about the run, not results.
+        "properties": {"loosened": _loosened(result)},
     }
 
 
@@ -331,6 +339,11 @@ def to_text(result: CheckResult, width: int = 120) -> str:
             site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-",
         )
     console.print(table)
+    loosened = [item for run in result.packs for item in run.loosened]
+    if loosened:
+        console.print(f"\nStack {result.stack} loosens the packs' strict base configs:")
+        for item in loosened:
+            console.print(f"  {item.describe()}", soft_wrap=True)
     by_pack: dict[str, list[Any]] = {}
     for d in result.diagnostics:
         by_pack.setdefault(d.policy_pack, []).append(d)

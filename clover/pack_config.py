@@ -212,7 +212,8 @@ def _list_change(setting: str, before: list[Any] | None, after: list[Any]) -> st
 def _scalar_change(setting: str, before: Any, after: Any) -> str | bool | None:
     """Like :func:`_setting_change` for a known switch or bound; True when not one of those."""
     if isinstance(after, bool) and setting.startswith("allow") and isinstance(before, bool | None):
-        return f"{before} -> {after}" if after and not before else None
+        shown = "pack default" if before is None else before
+        return f"{shown} -> {after}" if after and not before else None
     number = (int, float)
     if isinstance(after, number) and isinstance(before, number) and not isinstance(after, bool):
         if setting.startswith("minimum"):

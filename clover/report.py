@@ -238,6 +238,8 @@ class Report:
     incomplete: str | None = None
     """Why the program ended before it finished; the report then certifies nothing clean."""
     edge_services: tuple[str, ...] = ()
+    loosened: tuple[str, ...] = ()
+    """One line per way the stack's pack configs are looser than the packs' strict bases."""
     """Edge-service kinds the residency pack's config opted into (``allowEdgeServices``)."""
 
     @property
@@ -1028,6 +1030,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         generated_at=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
         revision=os.environ.get("GITHUB_SHA") or None,
         packs=packs,
+        loosened=tuple(item.describe() for run in result.packs for item in run.loosened),
         allow_list=allowed,
         resources=tuple(resources),
         flows=tuple(flows),
@@ -1075,6 +1078,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "generatedBy": f"clover {__version__}",
         "revision": report.revision,
         "policyPacks": [{"pack": pack, "config": config} for pack, config in report.packs],
+        "loosened": list(report.loosened),
         "allowList": {cloud: list(codes) for cloud, codes in report.allow_list.items()},
         "edgeServicesAllowed": list(report.edge_services),
         "complete": report.incomplete is None,
@@ -1895,6 +1899,14 @@ def _findings_html(report: Report) -> str:
     )
 
 
+def _loosened_html(report: Report) -> str:
+    if not report.loosened:
+        return '<p class="loosened">Pack configs: the strict base, loosened nowhere.</p>'
+    items = "".join(f"<li>{_e(line)}</li>" for line in report.loosened)
+    intro = "<p>This stack loosens the strict base pack configs:</p>"
+    return f'{intro}<ul class="loosened">{items}</ul>'
+
+
 def to_html(report: Report) -> str:
     """One self-contained page: inline CSS and SVG, no script, nothing loaded from anywhere."""
     packs = ", ".join(
@@ -1921,6 +1933,7 @@ def to_html(report: Report) -> str:
         f"<span>policy packs <b>{packs or 'none'}</b></span>"
         f'<span data-edge-services="{_e(" ".join(report.edge_services))}">edge services opted '
         f"in <b>{_e(', '.join(report.edge_services)) or 'none'}</b></span></div>"
+        f"{_loosened_html(report)}"
         f"{_summary_html(report)}"
         "<h2>Map</h2>"
         f'<div class="map-wrap">{map_svg(report)}</div>'

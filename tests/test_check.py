@@ -123,6 +123,7 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "resources",
         "diagnostics",
         "dataSources",
+        "loosened",
         "summary",
     }
     assert report["stack"] == "test"
