@@ -115,3 +115,22 @@ def eu_residency_modules() -> dict[str, ModuleType]:
         for name in EU_RESIDENCY_MODULES:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
+
+
+# -- eu_access ---------------------------------------------------------------------------------
+
+EU_ACCESS_DIR = POLICY_PACKS / "eu_access"
+
+
+@pytest.fixture(scope="session")
+def eu_access_pack() -> Iterator[PolicyPack]:
+    """The eu_access pack, started once per session."""
+    with PolicyPack(EU_ACCESS_DIR) as pack:
+        yield pack
+
+
+@pytest.fixture
+def eu_access(eu_access_pack: PolicyPack) -> PolicyPack:
+    """The shared eu_access pack reset to its default configuration."""
+    eu_access_pack.configure()
+    return eu_access_pack
