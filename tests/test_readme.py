@@ -12,7 +12,7 @@ from clover.analyzer import PolicyPack
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("pack_dir", ["eu_residency", "eu_data_protection"])
+@pytest.mark.parametrize("pack_dir", ["eu_residency", "eu_data_protection", "eu_access"])
 def test_readme_lists_every_rule_with_its_defaults(pack_dir: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = {
