@@ -339,11 +339,11 @@ def to_text(result: CheckResult, width: int = 120) -> str:
             site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-",
         )
     console.print(table)
-    loosened = [item for run in result.packs for item in run.loosened]
+    loosened = [change for run in result.packs for change in run.loosened]
     if loosened:
         console.print(f"\nStack {result.stack} loosens the packs' strict base configs:")
-        for item in loosened:
-            console.print(f"  {item.describe()}", soft_wrap=True)
+        for change in loosened:
+            console.print(f"  {change.describe()}", soft_wrap=True)
     by_pack: dict[str, list[Any]] = {}
     for d in result.diagnostics:
         by_pack.setdefault(d.policy_pack, []).append(d)
