@@ -12,11 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
+from clover.check import DEFAULT_PACKS
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 PACKS_DIR = ROOT / "policy_packs"
 STACKS = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (ROOT / "stacks").glob("*.yaml"))
-PACKS = sorted(p.parent.name for p in PACKS_DIR.glob("*/PulumiPolicy.yaml"))
+# The workflows run the packs the offline check runs by default (a pack not yet among them, such
+# as eu_access until the components pass it, is named with --policy-pack by hand).
+PACKS = sorted(DEFAULT_PACKS)
+assert set(PACKS) <= {p.parent.name for p in PACKS_DIR.glob("*/PulumiPolicy.yaml")}
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 
 # The most each workflow's jobs may be granted; anything else must stay at the default "none".
