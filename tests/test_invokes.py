@@ -365,3 +365,18 @@ def test_an_unproven_value_of_one_lookup_passed_to_another_is_answered() -> None
     )
     assert recording.outputs["path"] == "/endpoint/path"
     assert recording.outputs["rest_api_id"] == UNKNOWN
+
+
+def test_kubernetes_yaml_is_decoded_as_the_provider_does() -> None:
+    from pulumi_kubernetes.yaml import ConfigGroup
+
+    text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n---\n---\n"
+    text += "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n"
+
+    def program() -> None:
+        ConfigGroup("example", yaml=[text])
+
+    recording = run_program(program, project="p", stack="s", config={}, preview=True)
+    kinds = sorted(r.type for r in recording.resources if r.type.startswith("kubernetes:core"))
+    assert kinds == ["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Namespace"]
+    assert [i["how"] for i in recording.invokes] == ["computed"]

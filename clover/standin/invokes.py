@@ -39,6 +39,7 @@ from typing import Any, cast
 
 import pulumi
 import pulumi.runtime
+import yaml
 from pulumi import _types
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
@@ -756,7 +757,27 @@ def _aws_get_policy_document(args: Mapping[str, Any], provider: Provider) -> dic
     return policy_document(args)
 
 
+def _kubernetes_yaml_decode(args: Mapping[str, Any], provider: Provider) -> dict[str, Any] | None:
+    """``kubernetes:yaml:decode``: the kubernetes provider splits the text into its YAML documents
+    and returns the non-empty ones, locally (provider/pkg/provider/invoke_decode_yaml.go);
+    ``pulumi_kubernetes.yaml.ConfigGroup``/``ConfigFile`` build their resources from them. PyYAML
+    is a dependency of the ``pulumi`` SDK itself, so it is there wherever the program runs."""
+    del provider
+    text = args.get("text")
+    if not isinstance(text, str) or UNKNOWN in text:
+        return None
+    try:
+        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    except yaml.YAMLError as err:
+        # The provider fails the invoke on text that does not parse; so does a real preview.
+        raise UnanswerableInvokeError(
+            _message(_CURRENT.get(), f"its YAML does not parse: {err}", "kubernetes:yaml:decode")
+        ) from None
+    return {"result": documents}
+
+
 _LOCAL: dict[str, Callable[[Mapping[str, Any], Provider], dict[str, Any] | None]] = {
+    "kubernetes:yaml:decode": _kubernetes_yaml_decode,
     "aws:iam/getPolicyDocument:getPolicyDocument": _aws_get_policy_document,
     "aws:index/getRegion:getRegion": _aws_get_region,
     "aws:index/getPartition:getPartition": _aws_get_partition,
