@@ -41,6 +41,10 @@ class _FloorMonitor(MockMonitor):
     def __init__(self, mocks: Any) -> None:
         super().__init__(mocks)
         self.provider_inputs: dict[str, Any] = {}
+        from clover.standin.engine import Recording
+
+        # Where RecordingMocks notes the data sources it answered; nothing else is recorded.
+        self.recording = Recording(project="bench", stack="bench")
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]

@@ -45,6 +45,8 @@ def _prod_project(target: Path) -> Path:
         (target / name).write_text((ROOT / name).read_text())
     for package in ("clover", "components"):
         shutil.copytree(ROOT / package, target / package)
+    # Pulumi.yaml names `.venv` as the program's virtualenv: the repo's own.
+    (target / ".venv").symlink_to(ROOT / ".venv")
     (target / "stacks").mkdir(exist_ok=True)
     (target / "stacks" / "Pulumi.bench.yaml").write_text(
         (ROOT / "stacks" / "Pulumi.prod.yaml").read_text()
