@@ -59,6 +59,14 @@ def package_of(type_: str) -> str:
     return type_.split(":", 1)[0]
 
 
+def _takes(resource: RecordedResource, argument: str) -> bool:
+    """Whether the resource's SDK class takes ``argument``: as the program's process reported it,
+    else read from the SDK installed here."""
+    if resource.arguments is not None:
+        return argument in resource.arguments
+    return takes_argument(resource.type, argument)
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -151,10 +159,10 @@ class Placer:
         package = package_of(resource.type)
         properties = dict(resource.inputs)
         region = location = None
-        if package == AWS_PACKAGE and takes_argument(resource.type, "region"):
+        if package == AWS_PACKAGE and _takes(resource, "region"):
             region = self.aws_region(resource)
             properties.setdefault("region", region)
-        elif package == AZURE_PACKAGE and takes_argument(resource.type, "location"):
+        elif package == AZURE_PACKAGE and _takes(resource, "location"):
             location = self.azure_location(resource)
             properties.setdefault("location", location)
         elif package == AWS_NATIVE_PACKAGE:

@@ -190,6 +190,11 @@ def _resource(event: Mapping[str, Any]) -> RecordedResource:
         },
         id=event.get("id"),
         source=(str(source[0]), int(source[1])) if source else None,
+        arguments=(
+            tuple(str(a) for a in event["arguments"])
+            if isinstance(event.get("arguments"), list)
+            else None
+        ),
     )
 
 

@@ -454,3 +454,18 @@ def test_a_program_does_not_outlive_a_killed_check(tmp_path: Path) -> None:
         for pid in family:  # the packs' servers have no way to notice; clean them up here
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_job_reports_which_placement_arguments_each_type_takes(tmp_path: Path) -> None:
+    body = """
+        aws.s3.Bucket("eu", region="eu-west-1")
+        aws.iam.Role("role", assume_role_policy="{}")
+        from pulumi_azure_native import resources, storage
+        rg = resources.ResourceGroup("rg", location="northeurope")
+        storage.BlobContainer("c", account_name="a", resource_group_name=rg.name)
+    """
+    seen, _ = _run(_project(tmp_path, body))
+    arguments = {r.name: r.arguments for r in seen}
+    # A pulumi-aws v7 bucket takes a region, a role (IAM is global) none; an azure-native group
+    # takes a location, a container (a sub-resource of its account) none.
+    assert arguments == {"eu": ("region",), "role": (), "rg": ("location",), "c": ()}

@@ -96,6 +96,9 @@ def _run_job(job: dict[str, Any], events: _Events, warm_file: str) -> int:
             json.dump(_installed_modules(), warm)
 
 
+_PLACEMENT_ARGUMENTS = ("region", "location")
+
+
 def _outlive_no_check(check_pid: int) -> None:
     """End the job, and all it started, once the check is gone (killed without a chance to
     stop it): a program that never returns would otherwise run on with nobody waiting."""
@@ -126,8 +129,14 @@ def _run_program(job: dict[str, Any], events: _Events) -> int:
     sys.path.insert(0, program_dir)
     sys.argv = [main_file]
 
+    from .provider_defaults import takes_argument  # noqa: PLC0415 - needs pulumi
+
     def on_register(resource: engine.RecordedResource) -> None:
-        events.send({"t": "resource", **dataclasses.asdict(resource)})
+        event = dataclasses.asdict(resource)
+        # Which placement arguments the SDK class takes, found here where the program has the
+        # SDK loaded, so the check never imports a provider SDK to place the resource.
+        event["arguments"] = [a for a in _PLACEMENT_ARGUMENTS if takes_argument(resource.type, a)]
+        events.send({"t": "resource", **event})
 
     def program() -> None:
         runpy.run_path(main_file, run_name="__main__")

@@ -75,6 +75,9 @@ class RecordedResource:
     id: str | None
     source: tuple[str, int] | None = None
     """The program file and line that created the resource, as the SDK reports it."""
+    arguments: tuple[str, ...] | None = None
+    """The placement arguments (``region``, ``location``) the resource's SDK class takes, as the
+    program's process found them (it has the SDK loaded); None when not reported."""
 
     @property
     def provider_urn(self) -> str | None:
