@@ -142,11 +142,52 @@ def _local_module(root: Path, dotted: str) -> Path | None:
     return None
 
 
+def _attribute_chain(node: ast.Attribute) -> list[str] | None:
+    """``aws.ec2.Vpc`` as ``["aws", "ec2", "Vpc"]``; None for anything but names and attributes."""
+    parts: list[str] = []
+    current: ast.expr = node
+    while isinstance(current, ast.Attribute):
+        parts.append(current.attr)
+        current = current.value
+    return [current.id, *reversed(parts)] if isinstance(current, ast.Name) else None
+
+
+def _imported_names(tree: ast.Module) -> list[str]:
+    """Every dotted name a module imports, with the attribute chains it reaches through them."""
+    found: list[str] = []
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.append(alias.name)
+                top = alias.name.split(".")[0]
+                aliases[alias.asname or top] = alias.name if alias.asname else top
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+            for alias in node.names:
+                found.append(f"{node.module}.{alias.name}")
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and (chain := _attribute_chain(node)):
+            name, *attributes = chain
+            if name in aliases:
+                found.append(".".join([aliases[name], *attributes]))
+    return found
+
+
 def program_imports(project: Project) -> list[str]:
-    """Installed packages the program imports: the entry point's imports and, transitively, those
+    """Installed modules the program imports: the entry point's imports and, transitively, those
     of the project's own modules it imports (at most a few hundred files). The interpreter
-    imports them ahead of the first job; naming too many or too few costs only time, never
-    correctness: the job imports whatever it needs itself."""
+    imports them ahead of the first job, while the packs start; naming too many or too few
+    costs only time, never correctness: the job imports whatever it needs itself.
+
+    Provider SDKs load their submodules lazily, on first attribute access, and those are most
+    of a program's import time (``pulumi_azure_native.network`` alone takes over a second), so
+    the submodules a program reaches are named too: ``from pulumi_aws import ec2`` and
+    ``aws.ec2.Vpc(...)`` after ``import pulumi_aws as aws`` both name ``pulumi_aws.ec2``; the
+    class (``pulumi_aws.ec2.Vpc``) is named as well, because reaching a lazily loaded submodule
+    does not load it: reaching one of its classes does.
+    """
     root = project.main.parent
     todo, seen, names = [project.main], {project.main}, set()
     while todo and len(seen) <= _SCAN_LIMIT:
@@ -155,21 +196,14 @@ def program_imports(project: Project) -> list[str]:
             tree = ast.parse(path.read_bytes())
         except (SyntaxError, ValueError, OSError):
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                dotted = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                dotted = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            else:
-                continue
-            for name in dotted:
-                local = _local_module(root, name)
-                if local is None and "." not in name:
-                    names.add(name)
-                elif local is not None and local not in seen:
-                    seen.add(local)
-                    todo.append(local)
-    return sorted(n for n in names if _local_module(root, n) is None)
+        for name in _imported_names(tree):
+            local = _local_module(root, name)
+            if local is None:
+                names.add(name)
+            elif local not in seen:
+                seen.add(local)
+                todo.append(local)
+    return sorted(n for n in names if _local_module(root, n.split(".")[0]) is None)
 
 
 def _resource(event: Mapping[str, Any]) -> RecordedResource:

@@ -388,6 +388,48 @@ def test_the_interpreter_preloads_what_the_program_imports(tmp_path: Path) -> No
     assert not {"lib", "helpers", "net"} & set(names), "the program's own modules run in the job"
 
 
+def test_the_preload_names_the_lazily_loaded_submodules_the_program_reaches(
+    tmp_path: Path,
+) -> None:
+    # Provider SDKs load submodules on first attribute access; those are most of the import time.
+    body = (
+        "import pulumi_aws as aws\n"
+        "from pulumi_azure_native import network as net, storage\n"
+        "from pulumi_gcp.compute import Network\n"
+        "aws.ec2.Vpc('v')\n"
+        "net.VirtualNetwork('n')\n"
+        "storage.StorageAccount('s')\n"
+        "local = object()\n"
+        "local.attribute\n"
+    )
+    names = set(program_imports(load_project(_project(tmp_path, body))))
+    assert {
+        "pulumi_aws.ec2",
+        "pulumi_aws.ec2.Vpc",
+        "pulumi_azure_native.network",
+        "pulumi_azure_native.network.VirtualNetwork",
+        "pulumi_azure_native.storage.StorageAccount",
+        "pulumi_gcp.compute",
+        "pulumi_gcp.compute.Network",
+    } <= names
+    assert not any(n.startswith("local") for n in names), "only names bound by an import"
+
+
+def test_a_preloaded_job_has_the_submodules_loaded_before_the_program_runs(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "import sys\nimport pulumi_aws as aws\n"
+        "if 'pulumi_aws.ec2.vpc' not in sys.modules:\n"
+        "    raise RuntimeError('not preloaded')\n"
+        "def later():\n"
+        "    return aws.ec2.Vpc\n" + EU_BUCKET
+    )
+    seen, result = _run(_project(tmp_path, body))
+    assert getattr(result, "incomplete", None) is None
+    assert [r.name for r in seen] == ["eu"]
+
+
 def test_an_installed_package_that_hangs_on_import_is_stopped_at_the_deadline(
     tmp_path: Path,
 ) -> None:
