@@ -94,6 +94,12 @@ def test_sub_resources_get_no_location() -> None:
     assert not takes_argument("aws:iam/role:Role", "region")
 
 
+def test_modules_named_by_a_python_keyword_are_found() -> None:
+    # pulumi_aws.lambda_: without it every Lambda would be shown unplaced in the report.
+    assert takes_argument("aws:lambda/function:Function", "region")
+    assert takes_argument("aws:lambda/permission:Permission", "region")
+
+
 def test_aws_region_from_an_explicit_provider_is_known() -> None:
     def program() -> None:
         us = aws.Provider("us", region="us-east-1")

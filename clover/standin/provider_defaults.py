@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import keyword
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -48,6 +49,9 @@ def takes_argument(type_: str, argument: str) -> bool:
     parts = [root] if first == "index" else [root, *module.split("/")[:1]]
     if package == "azure-native" and "/" in module:
         parts.append(module.split("/")[1])
+    # The SDK generator suffixes a module named by a Python keyword: ``aws:lambda/...`` lives in
+    # ``pulumi_aws.lambda_`` (pulumi codegen python: ``PyName`` of a keyword gets a trailing "_").
+    parts = [f"{part}_" if keyword.iskeyword(part) else part for part in parts]
     try:
         cls = getattr(importlib.import_module(".".join(parts)), name)
         init = cls._internal_init

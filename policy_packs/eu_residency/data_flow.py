@@ -105,15 +105,15 @@ _FLOW_WORDS: Final = re.compile(
     r"storageaccount|eventhub|partner|sink|region|location|id$|ids$|host|address",
     re.I,
 )
-_REGION_KEY_AWS: Final = re.compile(r"(region|regions|regionname|regionnames)$", re.I)
-_REGION_KEY_AZURE: Final = re.compile(
-    r"(location|locations|locationname|region|regions|regionname)$", re.I
-)
+_REGION_WORDS_AWS: Final = frozenset({"region", "regions"})
+_REGION_WORDS_AZURE: Final = frozenset({"location", "locations", "region", "regions"})
+_KEY_WORD: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _URL: Final = re.compile(
     r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>[^/:?#\s]*)(?P<rest>.*)$", re.I
 )
 _HOST: Final = re.compile(r"^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$", re.I)
 _MAX_DEPTH: Final = 48
+_MAX_HOPS: Final = 8
 
 
 def _camel_words(key: str) -> str:
@@ -419,11 +419,27 @@ class Resolver:
             )
         )
 
+    def _places_through(self, urns: Sequence[str], seen: set[str], depth: int = 0) -> list[Place]:
+        """The places of these resources; one placed by nothing of its own that is not reviewed
+        (a classic Azure subnet, a setting on a resource) stands for the resources its own inputs
+        depend on, where its data really is: a subnet of a virtual network is in that network."""
+        places: list[Place] = []
+        for urn in urns:
+            dependency = self.index.by_urn.get(urn)
+            if dependency is None or urn in seen:
+                continue
+            seen.add(urn)
+            place = self.index.place_of(dependency)
+            places.append(place)
+            if place.neutral and not place.reviewed and depth < _MAX_HOPS:
+                inner = [u for us in dependency.property_dependencies.values() for u in us]
+                places.extend(self._places_through(inner, seen, depth + 1))
+        return places
+
     def dependencies(self, resource: StackResource, top: str) -> Place | list[Place]:
         """The places of the in-stack resources an unknown value depends on."""
         urns = [u for u in resource.property_dependencies.get(top, ()) if u != resource.urn]
-        deps = [self.index.by_urn[u] for u in urns if u in self.index.by_urn]
-        places = [self.index.place_of(d) for d in deps]
+        places = self._places_through(urns, seen={resource.urn})
         # A value computed only from random strings or keys proves no place; a dependency on a
         # placed resource, or on a reviewed metadata-only one (a DNS zone, an IAM role), does.
         if not any(p.reviewed or not p.neutral for p in places):
@@ -471,12 +487,29 @@ def _is_region_key(resource_type: str, key: str) -> bool:
     own placement rules; their ARNs, ids and URLs are still resolved here.
     """
     if resource_type.startswith(_AZURE_VOCABULARY):
-        pattern = _REGION_KEY_AZURE
+        words = _REGION_WORDS_AZURE
     elif resource_type.startswith(_AWS_VOCABULARY):
-        pattern = _REGION_KEY_AWS
+        words = _REGION_WORDS_AWS
     else:
         return False
-    return pattern.search(_camel_words(key)) is not None
+    # By whole words of the camelCase or dashed name: ``sourceRegion``, ``awslogs-region``,
+    # ``AWS_REGION``, ``locationName``; not ``privateIpAddressAllocation``, whose "Dynamic" or
+    # "Static" is no place.
+    parts = [w.lower() for w in _KEY_WORD.findall(key)]
+    if parts and parts[-1] in {"name", "names"}:
+        parts = parts[:-1]
+    return bool(parts) and parts[-1] in words
+
+
+_IDENTIFIER_WORDS: Final = frozenset({"scope", "scopes", "schema"})
+
+
+def _names_an_identifier(key: str) -> bool:
+    """Fields whose URLs are names, never contacted with data: OAuth scopes
+    (``https://www.googleapis.com/auth/cloud-platform``, https://developers.google.com/identity/
+    protocols/oauth2/scopes) and JSON schema ids (an ARM template's ``$schema``)."""
+    parts = _KEY_WORD.findall(key)
+    return bool(parts) and parts[-1].lower() in _IDENTIFIER_WORDS
 
 
 def _is_own_name(resource_type: str, prop: str) -> bool:
@@ -509,7 +542,7 @@ def _classify(  # noqa: PLR0911 - one return per shape of value
     if value.lower().startswith(("/subscriptions/", "/providers/")):
         return None if kind == HARMLESS else resolver.azure_id(value)
     has_scheme = _URL.match(value) is not None
-    if has_scheme or _HOST.match(value):
+    if (has_scheme or _HOST.match(value)) and not _names_an_identifier(leaf.key):
         endpoint = resolver.url(value, scheme=has_scheme)
         if endpoint is not None:
             return None if kind == HARMLESS and endpoint.cloud is None else endpoint

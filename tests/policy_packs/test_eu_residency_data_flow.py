@@ -605,6 +605,66 @@ def test_unknown_destination_of_a_random_string_only_blocks(eu_residency: Policy
     assert found
 
 
+def _classic_nic(vnet_location: str) -> list[AnalyzedResource]:
+    """A classic Azure NIC on a subnet: the subnet has no location of its own, its network has."""
+    group = eu_resource("azure:core/resourceGroup:ResourceGroup", "rg", {"location": "westeurope"})
+    vnet = eu_resource(
+        "azure:network/virtualNetwork:VirtualNetwork",
+        "vnet",
+        {"resourceGroupName": "rg", "location": vnet_location, "addressSpaces": ["10.0.0.0/16"]},
+        property_dependencies={"resourceGroupName": (group.urn,)},
+    )
+    subnet = eu_resource(
+        "azure:network/subnet:Subnet",
+        "sn",
+        {"resourceGroupName": "rg", "virtualNetworkName": "vnet"},
+        property_dependencies={
+            "virtualNetworkName": (vnet.urn,),
+            "resourceGroupName": (group.urn,),
+        },
+    )
+    configuration = {"name": "c", "subnetId": UNKNOWN, "privateIpAddressAllocation": "Dynamic"}
+    nic = eu_resource(
+        "azure:network/networkInterface:NetworkInterface",
+        "nic",
+        {"resourceGroupName": "rg", "location": "westeurope", "ipConfigurations": [configuration]},
+        property_dependencies={"ipConfigurations": (subnet.urn,)},
+    )
+    return [group, vnet, subnet, nic]
+
+
+def test_a_value_from_a_resource_placed_by_nothing_of_its_own_is_placed_by_its_inputs(
+    eu_residency: PolicyPack,
+) -> None:
+    # The subnet stands for the network it depends on; "Dynamic" of an IP allocation is no place.
+    assert blocking(eu_residency, _classic_nic("westeurope")) == []
+    found = blocking(eu_residency, _classic_nic("eastus"))
+    assert any("ipConfigurations[0].subnetId" in m and "eastus" in m for m in found), found
+    assert not any("Dynamic" in m for m in found), found
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("scopes", ["https://www.googleapis.com/auth/cloud-platform"]),
+        ("oauthScopes", ["https://www.googleapis.com/auth/logging.write"]),
+        (
+            "$schema",
+            "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        ),
+    ],
+)
+def test_urls_that_are_names_are_no_destination(
+    eu_residency: PolicyPack, key: str, value: Any
+) -> None:
+    vm = aws("aws:ec2/instance:Instance", "vm", {"settings": {key: value}})
+    assert blocking(eu_residency, [vm]) == []
+    webhook = aws(
+        "aws:ec2/instance:Instance", "vm", {"settings": {"url": "https://hooks.example.com/x"}}
+    )
+    assert blocking(eu_residency, [webhook]), "the same host in any other field still blocks"
+
+
 def test_unknown_azure_workspace_of_in_stack_workspace(eu_residency: PolicyPack) -> None:
     ws = workspace("eastus")
     diag = azure(
