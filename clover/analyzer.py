@@ -147,6 +147,10 @@ class PolicyInfo:
     tags: Sequence[str] = ()
 
 
+PROVEN_OUTPUTS = "provenOutputs"
+"""The policy config key that carries which unknown inputs are exact outputs of which resources."""
+
+
 def load_pack_config(path: Path) -> dict[str, Any]:
     """Read a ``--policy-pack-config`` JSON file; a bad one raises PolicyConfigError naming it."""
     try:
@@ -474,6 +478,33 @@ class PolicyPack:
         self._call(self._stub.Configure, request)
         self.effective_config = MappingProxyType(effective)
         self._configured = True
+
+    def configure_proofs(self, proofs: Mapping[str, Mapping[str, str]]) -> None:
+        """Send ``provenOutputs`` to every policy whose config schema declares it, the rest of the
+        configuration unchanged.
+
+        ``proofs`` is which unknown input is exactly which resource's output (urn -> property path
+        -> ``<urn>#<output>``), found while the program ran (clover/standin/provenance.py); known
+        only once the program has finished, so it is sent before ``AnalyzeStack``. It replaces
+        any value a config file gave: what is proven here is what the check itself saw.
+        """
+        self._ensure_configured()
+        targets = {
+            name
+            for name, info in self.policies.items()
+            if PROVEN_OUTPUTS in (info.config_schema or {}).get("properties", {})
+        }
+        if not targets:
+            return
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, effective in self.effective_config.items():
+            entry = request.policyConfig[name]
+            entry.enforcementLevel = _LEVEL_TO_WIRE[str(effective["enforcementLevel"])]
+            props = {k: v for k, v in effective.items() if k != "enforcementLevel"}
+            if name in targets:
+                props[PROVEN_OUTPUTS] = {urn: dict(paths) for urn, paths in proofs.items()}
+            entry.properties.CopyFrom(_struct(props))
+        self._call(self._stub.Configure, request)
 
     def _apply_layer(
         self, layer: Mapping[str, Any], levels: dict[str, str], props: dict[str, dict[str, Any]]

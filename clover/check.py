@@ -343,6 +343,8 @@ class Streamer:
         ]
         self.found: list[list[Diagnostic]] = [[] for _ in packs]
         self.error: CheckError | None = None
+        self.proofs: dict[str, Mapping[str, str]] = {}
+        """urn -> input path -> ``<urn>#<output>``: unknown inputs that are exact outputs."""
 
     def add(self, resource: RecordedResource) -> None:
         if self.error is not None:
@@ -355,6 +357,8 @@ class Streamer:
             self.error = err  # raised by finish(): raising here would surface as a program error
             return
         self.placed.append(placed)
+        if resource.proofs:
+            self.proofs[resource.urn] = resource.proofs
         request = analyze_request(analyzed)
         add_to_stack(self.stack_request, analyzed, request)
         try:
@@ -370,6 +374,8 @@ class Streamer:
             raise self.error
         diagnostics: list[Diagnostic] = []
         try:
+            for pack in self.packs:
+                pack.configure_proofs(self.proofs)
             stacks = [pack.send_analyze_stack(self.stack_request) for pack in self.packs]
             for pack, in_flight, found, stack_result in zip(
                 self.packs, self.in_flight, self.found, stacks, strict=True

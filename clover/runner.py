@@ -229,6 +229,7 @@ def _resource(event: Mapping[str, Any]) -> RecordedResource:
             if isinstance(event.get("arguments"), list)
             else None
         ),
+        proofs={str(k): str(v) for k, v in (event.get("proofs") or {}).items()},
     )
 
 

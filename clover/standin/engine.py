@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import re
 import sys
 import threading
 import uuid
@@ -35,7 +36,7 @@ from pulumi.runtime.proto import engine_pb2, resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from . import invokes
+from . import invokes, provenance
 from .provider_defaults import aws_region, azure_location, takes_argument
 from .transforms import EngineTransforms
 
@@ -78,6 +79,9 @@ class RecordedResource:
     arguments: tuple[str, ...] | None = None
     """The placement arguments (``region``, ``location``) the resource's SDK class takes, as the
     program's process found them (it has the SDK loaded); None when not reported."""
+    proofs: Mapping[str, str] = field(default_factory=dict)
+    """Input paths whose unknown value is exactly another resource's output: path ->
+    ``<urn>#<output>`` (provenance.py). A path not listed holds a literal or a derived value."""
 
     @property
     def provider_urn(self) -> str | None:
@@ -191,6 +195,39 @@ def _without_resource_references(request: Any, inputs: Mapping[str, Any]) -> Any
     return downgraded
 
 
+def _without_marks(
+    request: Any, field_name: str = "object"
+) -> tuple[Any, dict[str, Any], dict[str, str]]:
+    """``request`` with the exact-output markers taken out of its inputs (``object`` of a
+    registration, ``properties`` of a read), the decoded inputs, and the proofs the markers
+    carried (provenance.py): nothing past the monitor sees a marker."""
+    decoded = json_format.MessageToDict(getattr(request, field_name))
+    cleaned, proofs = provenance.take_proofs(decoded)
+    if not proofs:
+        return request, decoded, proofs
+    unmarked = type(request)()
+    unmarked.CopyFrom(request)
+    struct = getattr(unmarked, field_name)
+    struct.Clear()
+    struct.update(cleaned)
+    return unmarked, cast(dict[str, Any], cleaned), proofs
+
+
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _at(value: Any, path: str) -> Any:
+    """The value at a property path (``rules[0].arn``); None where the path leads nowhere."""
+    for key, index in _PATH_STEP.findall(path):
+        if key and isinstance(value, dict):
+            value = value.get(key)
+        elif index and isinstance(value, list) and int(index) < len(value):
+            value = value[int(index)]
+        else:
+            return None
+    return value
+
+
 def _struct_to_engine(struct: struct_pb2.Struct) -> dict[str, Any]:
     return cast(dict[str, Any], to_engine_value(json_format.MessageToDict(struct)))
 
@@ -239,6 +276,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        request, _, _ = _without_marks(request, "properties")
         response = super().ReadResource(request)  # type: ignore[no-untyped-call]
         # The engine answers a read with the id the provider's Read returned (the request's for
         # an existing resource); the SDK's mock leaves it empty, which at preview reads as
@@ -249,13 +287,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         # The engine runs transforms before anything else sees the registration (transforms.py).
-        request = self.transforms.apply(request, self.make_urn)
-        decoded = json_format.MessageToDict(request.object)
+        unmarked, decoded, marked = _without_marks(request)
+        request = self.transforms.apply(unmarked, self.make_urn)
+        if request is not unmarked:
+            decoded = json_format.MessageToDict(request.object)
         request = _without_resource_references(request, decoded)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
         inputs = cast(dict[str, Any], to_engine_value(decoded))
+        # A transform may have replaced a marked value: only what is still unknown is proven.
+        proofs = {path: source for path, source in marked.items() if _at(inputs, path) == UNKNOWN}
         resource = RecordedResource(
             urn=response.urn,
             type=request.type,
@@ -278,6 +320,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 if request.HasField("sourcePosition")
                 else None
             ),
+            proofs=proofs,
         )
         # The SDK calls the monitor from a thread pool: keep the order and the callbacks serial.
         with self._lock:
@@ -579,7 +622,7 @@ def run_program(
             mocks, project=project, stack=stack, preview=preview, monitor=monitor
         )
         settings.SETTINGS.engine = _QuietEngine()
-        with _faster_sdk(), invokes.capturing_invokes():
+        with _faster_sdk(), invokes.capturing_invokes(), provenance.marking_outputs():
             _sync_await(run_pulumi_func(program))  # type: ignore[arg-type]
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}
