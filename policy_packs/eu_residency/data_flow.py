@@ -11,8 +11,9 @@ value that designates somewhere else:
 - a URL or host name: an AWS endpoint carries its region, an Azure data-plane host names an
   account/namespace/server of this stack, any other endpoint is external (not proven);
 - a field whose name says region or location: the value must be allowed;
-- a value not known until apply in a field that holds a destination: the in-stack resources it
-  depends on (the engine's property dependencies), each in an allowed placement.
+- a value not known until apply in a field that holds a destination: the in-stack resource whose
+  output it exactly is (``provenOutputs``, proven by the offline check while the program runs),
+  in an allowed placement; a value merely depending on in-stack resources proves nothing.
 
 A plain name (a log group, a function) is resolved by AWS and Azure in the resource's own region or
 parent, which the placement rules check, except an S3 bucket name (one global namespace), which
@@ -327,8 +328,12 @@ def _s3_bucket_of_host(host: str, rest: str) -> str | None:
 class Resolver:
     """Resolves one value of one resource to a :class:`Place` (or a list of them)."""
 
-    def __init__(self, index: StackIndex) -> None:
+    def __init__(
+        self, index: StackIndex, proofs: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         self.index = index
+        self.proofs = proofs
+        """``provenOutputs``: urn -> property path -> ``<urn>#<output>``; None when not given."""
 
     def bucket(self, name: str) -> Place:
         bucket = self.index.buckets.get(name)
@@ -436,19 +441,49 @@ class Resolver:
                 places.extend(self._places_through(inner, seen, depth + 1))
         return places
 
-    def dependencies(self, resource: StackResource, top: str) -> Place | list[Place]:
-        """The places of the in-stack resources an unknown value depends on."""
-        urns = [u for u in resource.property_dependencies.get(top, ()) if u != resource.urn]
-        places = self._places_through(urns, seen={resource.urn})
-        # A value computed only from random strings or keys proves no place; a dependency on a
-        # placed resource, or on a reviewed metadata-only one (a DNS zone, an IAM role), does.
+    def unknown(self, resource: StackResource, leaf: Leaf) -> Place | list[Place]:
+        """The place of a destination not known until apply: the resource whose output it is.
+
+        A dependency is no proof: ``replica.arn.apply(lambda a: override or a)`` depends on the
+        replica exactly as ``replica.arn`` does, and may name anything. Only a value proven to be
+        exactly an in-stack resource's output (``provenOutputs``, which ``python -m clover check``
+        finds while the program runs: clover/standin/provenance.py) is placed, by that resource.
+        """
+        source = (self.proofs or {}).get(resource.urn, {}).get(leaf.path)
+        if source is None:
+            return Place(unproven=self._not_proven(resource, leaf))
+        urn = source.rsplit("#", 1)[0]
+        places = self._places_through([urn], seen={resource.urn})
+        # An output of a random string or key proves no place; one of a placed resource, or of a
+        # reviewed metadata-only one (a DNS zone, an IAM role), does.
         if not any(p.reviewed or not p.neutral for p in places):
             return Place(
                 unproven=(
-                    "it is not known until apply and depends on no placed resource of this stack"
-                )
+                    f"it is not known until apply and is an output of {source}, which is placed "
+                    "nowhere and depends on no placed resource of this stack"
+                ),
             )
         return [p for p in places if not p.neutral]
+
+    def _not_proven(self, resource: StackResource, leaf: Leaf) -> str:
+        depends = [u for u in resource.property_dependencies.get(leaf.top, ()) if u != resource.urn]
+        computed = (
+            f"a value computed from {', '.join(depends)} can name any place"
+            if depends
+            else "it depends on no resource of this stack"
+        )
+        if self.proofs is None:
+            how = (
+                "at preview the engine sends only the unknown value; run "
+                "`python -m clover check`, which proves the values that are exactly an in-stack "
+                "resource's output, or give them as provenOutputs in the policy config"
+            )
+        else:
+            how = "pass the resource's output itself (e.g. `bucket.arn`) or a literal"
+        return (
+            f"it is not known until apply and is not exactly an output of a resource of this "
+            f"stack ({computed}); {how}"
+        )
 
 
 # -- Judging ----------------------------------------------------------------------------------
@@ -530,7 +565,7 @@ def _classify(  # noqa: PLR0911 - one return per shape of value
     if is_unknown(value):
         named_flow = _FLOW_WORDS.search(_camel_words(leaf.key)) is not None
         if kind in (FLOW, BUCKET, REGION) or (kind is None and named_flow):
-            return resolver.dependencies(resource, leaf.top)
+            return resolver.unknown(resource, leaf)
         return None
     if not isinstance(value, str) or not value:
         return None
@@ -558,7 +593,8 @@ def check_data_flows(
 ) -> list[tuple[str, str]]:
     """(urn, message) for every outbound reference that is outside the allow-list or unproven."""
     index = StackIndex(stack)
-    resolver = Resolver(index)
+    proofs = config.get(PROVEN_OUTPUTS)
+    resolver = Resolver(index, proofs if isinstance(proofs, Mapping) else None)
     allowed = Allowed(allowed_aws_regions(config), allowed_azure_locations(config))
     skipped = set(TABLE.get("skippedTypes", ()))
     findings: list[tuple[str, str]] = []
@@ -594,6 +630,17 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
 
 DATA_FLOW = "data-flow-destination-allowed"
 
+PROVEN_OUTPUTS: Final = "provenOutputs"
+PROVEN_OUTPUTS_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": (
+        "Which inputs that are unknown at preview are exactly an output of a resource of this "
+        "stack: {urn: {property path: '<urn>#<output>'}}. Written by `python -m clover check`, "
+        "which sees the program's values; a value not listed is not proven and blocks."
+    ),
+    "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+}
+
 POLICIES: Final = [
     StackValidationPolicy(
         name=DATA_FLOW,
@@ -614,6 +661,7 @@ POLICIES: Final = [
             properties={
                 "allowedRegions": ALLOWED_REGIONS_SCHEMA,
                 "allowedLocations": ALLOWED_LOCATIONS_SCHEMA,
+                PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA,
             }
         ),
     ),

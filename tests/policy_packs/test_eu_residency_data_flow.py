@@ -567,7 +567,7 @@ def test_door_to_an_allowed_in_stack_destination_passes(
     assert blocking(eu_residency, [*door.context, *door.good]) == []
 
 
-# -- Unknown at preview: resolved through the engine's property dependencies ------------------
+# -- Unknown at preview: placed by the resource whose output it exactly is ---------------------
 
 
 def queue(region: str | None) -> AnalyzedResource:
@@ -579,30 +579,66 @@ def unknown_target(*deps: str) -> AnalyzedResource:
     return aws(EVENT_TARGET, "target", {"rule": "r", "arn": UNKNOWN}, arn=deps)
 
 
+def prove(pack: PolicyPack, proofs: dict[str, dict[str, str]]) -> PolicyPack:
+    """Configure the proofs ``python -m clover check`` sends: which unknown is which output."""
+    pack.configure({RULE: {"provenOutputs": proofs}})
+    return pack
+
+
 def test_unknown_destination_of_an_in_stack_queue_in_dublin_passes(
     eu_residency: PolicyPack,
 ) -> None:
     q = queue(None)
-    assert blocking(eu_residency, [q, unknown_target(q.urn)]) == []
+    target = unknown_target(q.urn)
+    prove(eu_residency, {target.urn: {"arn": f"{q.urn}#arn"}})
+    assert blocking(eu_residency, [q, target]) == []
 
 
 def test_unknown_destination_of_an_in_stack_queue_in_us_east_1_blocks(
     eu_residency: PolicyPack,
 ) -> None:
     q = queue("us-east-1")
-    found = blocking(eu_residency, [q, unknown_target(q.urn)])
+    target = unknown_target(q.urn)
+    prove(eu_residency, {target.urn: {"arn": f"{q.urn}#arn"}})
+    found = blocking(eu_residency, [q, target])
     assert any("arn = a value not known until apply" in m and "us-east-1" in m for m in found)
 
 
+def test_a_dependency_on_an_allowed_resource_is_no_proof(eu_residency: PolicyPack) -> None:
+    # `q.arn.apply(lambda a: override or a)`: it depends on the Dublin queue, yet is no output.
+    q = queue(None)
+    target = unknown_target(q.urn)
+    prove(eu_residency, {target.urn: {"rule": f"{q.urn}#name"}})
+    found = blocking(eu_residency, [q, target])
+    assert any(
+        "is not exactly an output of a resource of this stack" in m
+        and f"a value computed from {q.urn} can name any place" in m
+        and "pass the resource's output itself" in m
+        for m in found
+    ), found
+
+
+def test_without_proofs_an_unknown_destination_blocks_and_says_how_to_prove_it(
+    eu_residency: PolicyPack,
+) -> None:
+    # Under `pulumi preview` without the check's proofs, nothing says which value is which.
+    q = queue(None)
+    found = blocking(eu_residency, [q, unknown_target(q.urn)])
+    assert any("python -m clover check" in m and "provenOutputs" in m for m in found), found
+
+
 def test_unknown_destination_without_in_stack_dependency_blocks(eu_residency: PolicyPack) -> None:
+    prove(eu_residency, {})
     found = blocking(eu_residency, [unknown_target()])
-    assert any("depends on no placed resource of this stack" in m for m in found), found
+    assert any("it depends on no resource of this stack" in m for m in found), found
 
 
 def test_unknown_destination_of_a_random_string_only_blocks(eu_residency: PolicyPack) -> None:
     suffix = eu_resource("random:index/randomString:RandomString", "sfx", {"length": 6})
-    found = blocking(eu_residency, [suffix, unknown_target(suffix.urn)])
-    assert found
+    target = unknown_target(suffix.urn)
+    prove(eu_residency, {target.urn: {"arn": f"{suffix.urn}#result"}})
+    found = blocking(eu_residency, [suffix, target])
+    assert any("which is placed nowhere" in m for m in found), found
 
 
 def _classic_nic(vnet_location: str) -> list[AnalyzedResource]:
@@ -637,7 +673,9 @@ def test_a_value_from_a_resource_placed_by_nothing_of_its_own_is_placed_by_its_i
     eu_residency: PolicyPack,
 ) -> None:
     # The subnet stands for the network it depends on; "Dynamic" of an IP allocation is no place.
-    assert blocking(eu_residency, _classic_nic("westeurope")) == []
+    group, vnet, subnet, nic = _classic_nic("westeurope")
+    prove(eu_residency, {nic.urn: {"ipConfigurations[0].subnetId": f"{subnet.urn}#id"}})
+    assert blocking(eu_residency, [group, vnet, subnet, nic]) == []
     found = blocking(eu_residency, _classic_nic("eastus"))
     assert any("ipConfigurations[0].subnetId" in m and "eastus" in m for m in found), found
     assert not any("Dynamic" in m for m in found), found
@@ -673,6 +711,7 @@ def test_unknown_azure_workspace_of_in_stack_workspace(eu_residency: PolicyPack)
         {"name": "d", "resourceUri": STORAGE_ID, "workspaceId": UNKNOWN},
         workspaceId=(ws.urn,),
     )
+    prove(eu_residency, {diag.urn: {"workspaceId": f"{ws.urn}#id"}})
     assert blocking(eu_residency, [RG, ACCOUNT_EU, ws, diag])
     ws_eu = workspace("northeurope")  # the same URN, now in an allowed location
     assert blocking(eu_residency, [RG, ACCOUNT_EU, ws_eu, diag]) == []
