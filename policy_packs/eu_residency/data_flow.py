@@ -8,16 +8,35 @@ value that designates somewhere else:
 
 - an ARN: its region field; an ARN without one (S3 buckets) is resolved in the stack by name;
 - an Azure resource id: the in-stack resource it names (type and name, case-insensitive);
+- a GCP resource name or self-link (``projects/p/locations/l/...``, ``.../regions/r/...``,
+  ``.../zones/z/...``): that location; ``projects/_/buckets/b``, a ``gs://b/...`` URL, a
+  ``storage.googleapis.com/b`` or ``b.storage.googleapis.com`` address: the bucket ``b`` of this
+  stack (one global namespace, like S3's); a logging sink's ``bigquery.googleapis.com/projects/p/
+  datasets/d`` or ``pubsub.googleapis.com/projects/p/topics/t``: that dataset or topic of this
+  stack;
 - a URL or host name: an AWS endpoint carries its region, an Azure data-plane host names an
-  account/namespace/server of this stack, any other endpoint is external (not proven);
-- a field whose name says region or location: the value must be allowed;
+  account/namespace/server of this stack, a regional Google endpoint
+  (``europe-west1-aiplatform.googleapis.com``, ``europe-west1-p.cloudfunctions.net``) its region,
+  any other endpoint is external (not proven);
+- a field whose name says region or location (for GCP also zone): the value must be allowed, in
+  the package's own vocabulary (``eu-west-1``, ``westeurope``, ``europe-west1-b``);
 - a value not known until apply in a field that holds a destination: the in-stack resource whose
   output it exactly is (``provenOutputs``, proven by the offline check while the program runs),
   in an allowed placement; a value merely depending on in-stack resources proves nothing.
 
 A plain name (a log group, a function) is resolved by AWS and Azure in the resource's own region or
 parent, which the placement rules check, except an S3 bucket name (one global namespace), which
-must be a bucket of this stack. Which (type, property) pairs hold destinations and which are
+must be a bucket of this stack.
+
+An in-stack resource is placed as its package's placement rule places it: an AWS region, an Azure
+location (own, resource group, storage account), and for ``gcp:`` resources exactly what
+gcp-resource-location-allowed judges (own ``location``/``region``/``zone``, a documented default
+such as BigQuery's ``US``, the provider's region or zone, the nested fields of topics, secrets,
+Spanner and Bigtable), against the same GCP allow-list (``allowedGcpLocations``): a flow is never
+allowed to a GCP resource that rule refuses. A reviewed placement-neutral GCP type (IAM, projects,
+DNS) places nothing; a GCP type that rule does not assess is not proven.
+
+Which (type, property) pairs hold destinations and which are
 harmless references (an IAM role ARN) is the reviewed table ``flow_table.json`` (generated from the
 provider SDKs by ``tools/generate_flow_table.py``, then reviewed); a property it does not know that
 holds an ARN, id or URL is a flow all the same (fail closed).
@@ -35,6 +54,7 @@ from typing import Any, Final
 
 import placement_aws_native
 import placement_azure_classic
+import placement_gcp
 import regions
 from placement_aws import EXEMPT_TYPES_DEFAULT, effective_region, region_problem
 from placement_azure import GLOBAL_TYPES_DEFAULT, RESOURCE_GROUP, location_problem, resolve_location
@@ -51,6 +71,7 @@ from residency_common import (
     StackResource,
     allowed_aws_regions,
     allowed_azure_locations,
+    allowed_gcp_locations,
     guarded,
     is_unknown,
     report_all_at,
@@ -72,6 +93,13 @@ HARMLESS: Final = "harmless"
 KINDS: Final = frozenset({FLOW, BUCKET, REGION, HARMLESS})
 
 _BUCKET_TYPES: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+_GCP_BUCKET: Final = "gcp:storage/bucket:Bucket"
+# In-stack GCP resources a Google API reference can name, by the collection of the resource name
+# and the property holding the resource's own name (https://cloud.google.com/apis/design/resource_names).
+_GCP_NAMED: Final = {
+    "datasets": ("gcp:bigquery/dataset:Dataset", "datasetId"),
+    "topics": ("gcp:pubsub/topic:Topic", "name"),
+}
 
 # ARNs of these services carry no region because the service is global and holds identities or
 # DNS metadata, not user data (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
@@ -108,6 +136,35 @@ _FLOW_WORDS: Final = re.compile(
 )
 _REGION_WORDS_AWS: Final = frozenset({"region", "regions"})
 _REGION_WORDS_AZURE: Final = frozenset({"location", "locations", "region", "regions"})
+_REGION_WORDS_GCP: Final = frozenset(
+    {"location", "locations", "region", "regions", "zone", "zones"}
+)
+# A resource name's location segment: ``projects/p/locations/europe-west1/keyRings/k``, a compute
+# self-link's ``projects/p/regions/europe-west1/subnetworks/s`` or ``.../zones/europe-west1-b/...``
+# (https://cloud.google.com/apis/design/resource_names, https://cloud.google.com/compute/docs/
+# reference/rest/v1). ``global`` is left to the referent's own placement (it proves nothing).
+_GCP_LOCATION_SEGMENT: Final = re.compile(
+    r"(?:^|/)projects/[^/]+/(?:locations|regions|zones)/(?P<location>[^/?#\s]+)", re.I
+)
+# A bucket's full resource name, ``projects/_/buckets/<bucket>`` (Cloud Storage's one namespace).
+_GCP_BUCKET_NAME: Final = re.compile(r"(?:^|/)projects/[^/]+/buckets/(?P<bucket>[^/?#\s]+)", re.I)
+# ``datasets/<d>``, ``topics/<t>`` of a resource name (in a logging sink's destination).
+_GCP_COLLECTION: Final = re.compile(
+    r"(?:^|/)projects/[^/]+/(?P<collection>datasets|topics)/(?P<name>[^/?#\s]+)", re.I
+)
+# A regional Google endpoint names its region as the host's first label's prefix:
+# ``europe-west1-aiplatform.googleapis.com``, a function's ``europe-west1-p.cloudfunctions.net``
+# (https://cloud.google.com/vertex-ai/docs/reference/rest#service-endpoint,
+# https://cloud.google.com/functions/docs/calling/http), ``europe-west1-docker.pkg.dev``.
+_GCP_REGIONAL_HOST: Final = re.compile(r"^(?P<region>[a-z]+-[a-z]+[0-9]+)-[a-z0-9-]+$")
+_GCP_ZONE_PREFIX: Final = re.compile(r"^(?P<zone>[a-z]+-[a-z]+[0-9]+(?:-[a-z])?)(?=-|$)")
+_GCP_REGIONAL_SUFFIXES: Final = (".googleapis.com", ".cloudfunctions.net", ".pkg.dev")
+# A Google API reference without a scheme: a logging sink's ``storage.googleapis.com/<bucket>``,
+# ``bigquery.googleapis.com/projects/p/datasets/d`` (https://cloud.google.com/logging/docs/export/
+# configure_export_v2#dest-path), a full resource name ``//storage.googleapis.com/projects/_/...``.
+_GOOGLE_API_REFERENCE: Final = re.compile(
+    r"^(?://)?(?P<host>(?:[a-z0-9-]+\.)+googleapis\.com)(?P<rest>/\S*)$", re.I
+)
 _KEY_WORD: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _URL: Final = re.compile(
     r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>[^/:?#\s]*)(?P<rest>.*)$", re.I
@@ -138,8 +195,10 @@ def _class_of(token: str) -> str:
 class Place:
     """Where a destination is: a region/location to check, nowhere to check, or why unproven."""
 
-    cloud: str | None = None  # "aws" or "azure"; None with ``neutral`` or ``unproven``
-    value: Any = None
+    cloud: str | None = None  # "aws", "azure" or "gcp"; None with ``neutral`` or ``unproven``
+    value: Any = (
+        None  # a region/location; for "gcp" also the in-stack resource placement_gcp judges
+    )
     via: str = ""
     neutral: bool = False
     unproven: str = ""
@@ -147,7 +206,8 @@ class Place:
 
 
 class StackIndex:
-    """The stack's resources indexed once per validation (URN, bucket name, Azure type and name)."""
+    """The stack's resources indexed once per validation (URN, bucket name, Azure type and name,
+    GCP collection and name)."""
 
     def __init__(self, stack: Sequence[StackResource]) -> None:
         self.by_urn = {r.urn: r for r in stack}
@@ -156,6 +216,10 @@ class StackIndex:
         self.azure: dict[tuple[str, str], list[StackResource]] = {}
         self.azure_groups: dict[str, list[StackResource]] = {}
         self.classic = placement_azure_classic.ClassicIndex.of(stack)
+        self.gcp: dict[tuple[str, str], StackResource] = {}
+        gcp_names = {("buckets", _GCP_BUCKET, "name")} | {
+            (collection, token, key) for collection, (token, key) in _GCP_NAMED.items()
+        }
         for resource in stack:
             if resource.type in _BUCKET_TYPES:
                 name = resource.props.get("bucket")
@@ -163,6 +227,13 @@ class StackIndex:
                     self.buckets[name] = resource
             elif resource.type.startswith("azure-native:"):
                 self._index_azure(resource)
+            elif resource.type.startswith("gcp:"):
+                for collection, token, key in gcp_names:
+                    name = resource.props.get(key)
+                    if resource.type == token and isinstance(name, str) and not is_unknown(name):
+                        # Bucket names are global; dataset and topic ids are per project, and
+                        # a stack's references name its own (GCP names are case-sensitive).
+                        self.gcp[(collection, name)] = resource
 
     def _index_azure(self, resource: StackResource) -> None:
         names = {resource.name.lower()}
@@ -202,10 +273,16 @@ class StackIndex:
             return Place("azure", location, via)
         return self._place_other(resource)
 
-    def _place_other(self, resource: StackResource) -> Place:
+    def _place_other(self, resource: StackResource) -> Place:  # noqa: PLR0911 - one per package
         """aws-native (its provider's region), classic Azure (own location, resource group or
-        storage account, as placement_azure_classic resolves them), else neutral."""
+        storage account, as placement_azure_classic resolves them), GCP (as placement_gcp places
+        it: judged in :meth:`Allowed.problem`), else neutral."""
         via = resource.urn
+        if resource.type.startswith("gcp:"):
+            if placement_gcp.placement_neutral(resource.type):
+                # Reviewed: identities, hierarchy, DNS... (gcp_global_types.py), IAM bindings.
+                return Place(neutral=True, via=via, reviewed=True)
+            return Place("gcp", resource, via)
         if resource.type.startswith("aws-native:"):
             if resource.type in placement_aws_native.METADATA_ONLY_AWS_NATIVE:
                 return Place(neutral=True, via=via, reviewed=True)
@@ -346,6 +423,66 @@ class Resolver:
             )
         return self.index.place_of(bucket)
 
+    def gcp_named(self, collection: str, name: str) -> Place:
+        """The in-stack GCP bucket, dataset or topic of that name, else unproven."""
+        found = self.index.gcp.get((collection, name))
+        if found is None:
+            singular = collection[:-1]
+            return Place(
+                unproven=(
+                    f"{singular} {name!r} is not a {singular} of this stack, so where its data "
+                    "lives cannot be proven"
+                )
+            )
+        return self.index.place_of(found)
+
+    def gcp_name(self, value: str) -> Place | None:
+        """A GCP resource name's place (its location, or the in-stack bucket, dataset or topic it
+        names); None when it names neither (a global resource, a plain project path)."""
+        location = _GCP_LOCATION_SEGMENT.search(value)
+        if location is not None and location.group("location").lower() != "global":
+            return Place("gcp", location.group("location"), "the resource name's location")
+        bucket = _GCP_BUCKET_NAME.search(value)
+        if bucket is not None:
+            return self.gcp_named("buckets", bucket.group("bucket"))
+        named = _GCP_COLLECTION.search(value)
+        if named is not None:
+            return self.gcp_named(named.group("collection").lower(), named.group("name"))
+        return None
+
+    def google(self, host: str, rest: str, *, scheme: bool) -> Place | None:  # noqa: PLR0911
+        """A Google endpoint's place: a Cloud Storage bucket it addresses, the location in its
+        path or host; otherwise unproven with a scheme, or None (a service name such as
+        ``pubsub.googleapis.com``)."""
+        path = rest.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+        if host in ("storage.googleapis.com", "storage.cloud.google.com"):
+            # Path-style XML API ``/<bucket>/<object>`` and JSON API ``/storage/v1/b/<bucket>``,
+            # ``/upload/storage/v1/b/<bucket>`` (https://cloud.google.com/storage/docs/
+            # request-endpoints).
+            segments = path.split("/")
+            for prefix in (["storage", "v1", "b"], ["upload", "storage", "v1", "b"]):
+                if segments[: len(prefix)] == prefix and len(segments) > len(prefix):
+                    return self.gcp_named("buckets", segments[len(prefix)])
+            if segments[0] and segments[0] != "projects":
+                return self.gcp_named("buckets", segments[0])
+        elif host.endswith(".storage.googleapis.com"):
+            # Virtual-hosted style ``<bucket>.storage.googleapis.com`` (bucket names may hold dots).
+            return self.gcp_named("buckets", host[: -len(".storage.googleapis.com")])
+        named = self.gcp_name(path)
+        if named is not None:
+            return named
+        regional = _GCP_REGIONAL_HOST.match(host.split(".", 1)[0])
+        if regional is not None:
+            return Place("gcp", regional.group("region"), "the endpoint's region")
+        if not scheme:
+            return None
+        return Place(
+            unproven=(
+                f"{host!r} is a Google endpoint that names no location and no resource of this "
+                "stack; where it keeps data cannot be proven"
+            )
+        )
+
     def arn(self, arn: str) -> Place:
         parts = arn.split(":", 5)
         if len(parts) < 6:
@@ -396,7 +533,16 @@ class Resolver:
         host, rest = (match.group("host"), match.group("rest")) if match else (value, "")
         if match and match.group("scheme").lower() == "s3":
             return self.bucket(host) if host else Place(unproven="the s3:// URL names no bucket")
+        if match and match.group("scheme").lower() == "gs":
+            # ``gs://<bucket>/<object>``: Cloud Storage bucket names are one global namespace.
+            if not host:
+                return Place(unproven="the gs:// URL names no bucket")
+            return self.gcp_named("buckets", host)
         lowered = host.lower()
+        if lowered.endswith(_GCP_REGIONAL_SUFFIXES) and (
+            lowered.endswith(".googleapis.com") or _GCP_REGIONAL_HOST.match(lowered.split(".")[0])
+        ):
+            return self.google(lowered, rest, scheme=scheme)
         if lowered.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")):
             region = _aws_host_region(lowered)
             if region is not None:
@@ -491,8 +637,11 @@ class Resolver:
 
 @dataclass(frozen=True)
 class Allowed:
+    """The allow-lists, one per cloud, exactly the placement rules' (pack-wide intersection)."""
+
     regions: frozenset[str]
     locations: frozenset[str]
+    gcp_locations: frozenset[str] = frozenset()
 
     def problem(self, place: Place) -> str | None:
         if place.neutral:
@@ -502,38 +651,69 @@ class Allowed:
         where = f" ({place.via})" if place.via else ""
         if place.cloud == "aws":
             issue = region_problem(place.value, self.regions)
+        elif place.cloud == "gcp":
+            issue = self._gcp_problem(place.value)
         else:
             issue = location_problem(place.value, self.locations, resource_type="", global_types=())
         return None if issue is None else f"{issue}{where}"
 
+    def _gcp_problem(self, value: Any) -> str | None:
+        """An in-stack GCP resource is judged as gcp-resource-location-allowed judges it (own
+        argument, documented default, provider, nested fields), so a flow is never allowed to a
+        resource that rule refuses; a location is judged as that rule judges one."""
+        if isinstance(value, StackResource):
+            problems = placement_gcp.resource_problems(
+                value.type, value.props, value.provider_props, self.gcp_locations
+            )
+            return "; ".join(problems) or None
+        return placement_gcp.location_problem("GCP location", value, self.gcp_locations)
+
 
 _AWS_VOCABULARY: Final = ("aws:", "aws-native:")
 _AZURE_VOCABULARY: Final = ("azure-native:", "azure:")
+_GCP_VOCABULARY: Final = "gcp:"
 
 
-def _region_value(resource_type: str, value: Any) -> Place:
+def _region_value(resource_type: str, key: str, value: Any) -> Place | None:
+    if resource_type.startswith(_GCP_VOCABULARY):
+        if _key_words(key)[-1] not in {"zone", "zones"}:
+            return Place("gcp", value)
+        # "Zone" also names DNS managed zones (``managedZone``) and time zones (``timeZone =
+        # "America/New_York"``); a Compute Engine zone is always ``<region>-<letter>``
+        # (https://cloud.google.com/compute/docs/regions-zones), possibly with a suffix of its
+        # own (Oracle Database@Google Cloud's ``us-east4-b-r1``): only such a value is a place.
+        zone = _GCP_ZONE_PREFIX.match(value.lower()) if isinstance(value, str) else None
+        return None if zone is None else Place("gcp", zone.group("zone"))
     return Place("azure" if resource_type.startswith(_AZURE_VOCABULARY) else "aws", value)
 
 
 def _is_region_key(resource_type: str, key: str) -> bool:
     """Whether a field's name says region/location, in a package whose region names we know.
 
-    Other packages (GCP's ``europe-west1``) name regions in their own vocabulary, judged by their
-    own placement rules; their ARNs, ids and URLs are still resolved here.
+    GCP names zones as places too (``zone = "europe-west1-b"``, a cluster's ``nodeLocations``);
+    other packages name regions in their own vocabulary, judged by their own placement rules, and
+    their ARNs, ids and URLs are still resolved here.
     """
     if resource_type.startswith(_AZURE_VOCABULARY):
         words = _REGION_WORDS_AZURE
     elif resource_type.startswith(_AWS_VOCABULARY):
         words = _REGION_WORDS_AWS
+    elif resource_type.startswith(_GCP_VOCABULARY):
+        words = _REGION_WORDS_GCP
     else:
         return False
     # By whole words of the camelCase or dashed name: ``sourceRegion``, ``awslogs-region``,
     # ``AWS_REGION``, ``locationName``; not ``privateIpAddressAllocation``, whose "Dynamic" or
     # "Static" is no place.
+    return _key_words(key)[-1] in words
+
+
+def _key_words(key: str) -> list[str]:
+    """The lower-case words of a field name, a trailing ``name(s)`` dropped; never empty."""
     parts = [w.lower() for w in _KEY_WORD.findall(key)]
     if parts and parts[-1] in {"name", "names"}:
         parts = parts[:-1]
-    return bool(parts) and parts[-1] in words
+    return parts or [""]
 
 
 _IDENTIFIER_WORDS: Final = frozenset({"scope", "scopes", "schema"})
@@ -552,15 +732,39 @@ def _is_own_name(resource_type: str, prop: str) -> bool:
     return prop.lower() in (own, f"{own}name", "name")
 
 
+def _is_itself(resource_type: str, leaf: Leaf) -> bool:
+    """The resource's own placement (the placement rules judge it: a GCP zonal type's ``zone``
+    too) or its own name (``bucket`` of a Bucket, ``workspaceName`` of a Workspace)."""
+    if leaf.path in ("region", "location") or (
+        leaf.path == "zone" and resource_type.startswith(_GCP_VOCABULARY)
+    ):
+        return True
+    return leaf.path == leaf.top and _is_own_name(resource_type, leaf.top)
+
+
+def _google_reference(value: str, kind: str | None, resolver: Resolver) -> Place | None:
+    """A Google reference without a scheme (``storage.googleapis.com/<bucket>``, a resource name
+    ``projects/p/locations/l/...``): its place, or None when it names none (a harmless one only
+    blocks by a literal location or an in-stack resource it names, as an ARN does)."""
+    google = _GOOGLE_API_REFERENCE.match(value)
+    if google is not None:
+        place = resolver.google(google.group("host").lower(), google.group("rest"), scheme=False)
+    elif value.startswith("projects/"):
+        place = resolver.gcp_name(value)
+    else:
+        return None
+    if place is None or (kind == HARMLESS and place.cloud is None):
+        return None
+    return place
+
+
 def _classify(  # noqa: PLR0911 - one return per shape of value
     resource: StackResource, leaf: Leaf, resolver: Resolver
 ) -> Place | list[Place] | None:
     """The place(s) a leaf designates; None when it designates nowhere else."""
     value, kind = leaf.value, leaf.kind
-    if leaf.path in ("region", "location"):
-        return None  # the resource's own placement: the placement rules judge it
-    if leaf.path == leaf.top and _is_own_name(resource.type, leaf.top):
-        return None  # ``bucket`` of a Bucket, ``workspaceName`` of a Workspace: itself
+    if _is_itself(resource.type, leaf):
+        return None
     region_key = kind == REGION or (kind is None and _is_region_key(resource.type, leaf.key))
     if is_unknown(value):
         named_flow = _FLOW_WORDS.search(_camel_words(leaf.key)) is not None
@@ -576,13 +780,16 @@ def _classify(  # noqa: PLR0911 - one return per shape of value
         return place
     if value.lower().startswith(("/subscriptions/", "/providers/")):
         return None if kind == HARMLESS else resolver.azure_id(value)
+    google = _google_reference(value, kind, resolver)
+    if google is not None:
+        return google
     has_scheme = _URL.match(value) is not None
     if (has_scheme or _HOST.match(value)) and not _names_an_identifier(leaf.key):
         endpoint = resolver.url(value, scheme=has_scheme)
         if endpoint is not None:
             return None if kind == HARMLESS and endpoint.cloud is None else endpoint
     if region_key and kind != HARMLESS:
-        return _region_value(resource.type, value)
+        return _region_value(resource.type, leaf.key, value)
     if kind == BUCKET:
         return resolver.bucket(value)
     return None
@@ -595,7 +802,9 @@ def check_data_flows(
     index = StackIndex(stack)
     proofs = config.get(PROVEN_OUTPUTS)
     resolver = Resolver(index, proofs if isinstance(proofs, Mapping) else None)
-    allowed = Allowed(allowed_aws_regions(config), allowed_azure_locations(config))
+    allowed = Allowed(
+        allowed_aws_regions(config), allowed_azure_locations(config), allowed_gcp_locations(config)
+    )
     skipped = set(TABLE.get("skippedTypes", ()))
     findings: list[tuple[str, str]] = []
     for resource in stack:
@@ -607,13 +816,27 @@ def check_data_flows(
             for place in places:
                 problem = allowed.problem(place)
                 if problem is not None:
-                    findings.append((resource.urn, _message(resource, leaf, problem, allowed)))
+                    message = _message(resource, leaf, problem, allowed, place.cloud)
+                    findings.append((resource.urn, message))
     return findings
 
 
-def _message(resource: StackResource, leaf: Leaf, problem: str, allowed: Allowed) -> str:
+def _message(
+    resource: StackResource, leaf: Leaf, problem: str, allowed: Allowed, cloud: str | None
+) -> str:
+    """The violation; the allow-list shown is the destination's cloud's, else the resource's."""
     shown = "a value not known until apply" if is_unknown(leaf.value) else repr(leaf.value)
-    if resource.type.startswith(("azure-native:", "azure:")):
+    if cloud is None:
+        cloud = (
+            "gcp"
+            if resource.type.startswith(_GCP_VOCABULARY)
+            else "azure"
+            if resource.type.startswith(_AZURE_VOCABULARY)
+            else "aws"
+        )
+    if cloud == "gcp":
+        hint = f"allowed GCP locations: {', '.join(sorted(allowed.gcp_locations)) or 'none'}"
+    elif cloud == "azure":
         hint = f"allowed locations: {', '.join(sorted(allowed.locations))}"
     else:
         hint = f"allowed regions: {', '.join(sorted(allowed.regions))}"
@@ -645,8 +868,9 @@ POLICIES: Final = [
     StackValidationPolicy(
         name=DATA_FLOW,
         description=(
-            "Every outbound reference of every resource (ARN, Azure id, URL, region or location "
-            "field, or a value depending on another resource) must resolve to an allowed place."
+            "Every outbound reference of every resource (ARN, Azure id, GCP resource name, URL, "
+            "region, location or zone field, or a value depending on another resource) must "
+            "resolve to an allowed place."
         ),
         validate=guarded(DATA_FLOW, _validate),
         severity=Severity.CRITICAL,
@@ -661,6 +885,7 @@ POLICIES: Final = [
             properties={
                 "allowedRegions": ALLOWED_REGIONS_SCHEMA,
                 "allowedLocations": ALLOWED_LOCATIONS_SCHEMA,
+                "allowedGcpLocations": placement_gcp.ALLOWED_GCP_LOCATIONS_SCHEMA,
                 PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA,
             }
         ),

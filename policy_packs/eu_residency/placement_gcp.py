@@ -299,6 +299,41 @@ NESTED_READERS: Final[
 """Types with no placement argument whose data is placed by a nested field."""
 
 
+def placement_neutral(
+    resource_type: str, exempt_types: Collection[str] = EXEMPT_TYPES_DEFAULT
+) -> bool:
+    """Whether a type holds no user data of its own: an IAM binding or a reviewed type (without a
+    placement argument or nested reader, which are judged first)."""
+    return (
+        resource_type not in PLACEMENT_ARGUMENTS
+        and resource_type not in NESTED_READERS
+        and (is_iam_type(resource_type) or resource_type in exempt_types)
+    )
+
+
+def resource_problems(
+    resource_type: str,
+    props: Mapping[str, Any],
+    provider_props: Mapping[str, Any],
+    allowed: Collection[str],
+    exempt_types: Collection[str] = EXEMPT_TYPES_DEFAULT,
+) -> list[Problem]:
+    """Every placement problem of one GCP resource for the allow-list ``allowed`` (empty when it
+    is placed in it, or placement-neutral); a type that is not assessed is a problem."""
+    arguments = PLACEMENT_ARGUMENTS.get(resource_type)
+    reader = NESTED_READERS.get(resource_type)
+    if arguments is not None:
+        return own_placement_problems(resource_type, props, provider_props, arguments, allowed)
+    if reader is not None:
+        return reader(props, provider_props, allowed)
+    if placement_neutral(resource_type, exempt_types):
+        return []
+    return [
+        f"residency of {resource_type} is not assessed: it takes no location, region or zone "
+        "argument and is not on the reviewed list of placement-neutral GCP types"
+    ]
+
+
 def check_resource_location(
     *,
     resource_type: str,
@@ -311,21 +346,13 @@ def check_resource_location(
     if not resource_type.startswith("gcp:"):
         return []
     allowed = allowed_gcp_locations(config)
-    arguments = PLACEMENT_ARGUMENTS.get(resource_type)
-    reader = NESTED_READERS.get(resource_type)
-    if arguments is not None:
-        problems = own_placement_problems(resource_type, props, provider_props, arguments, allowed)
-    elif reader is not None:
-        problems = reader(props, provider_props, allowed)
-    elif is_iam_type(resource_type) or resource_type in config_strings(
-        config, "exemptTypes", EXEMPT_TYPES_DEFAULT
-    ):
-        return []
-    else:
-        problems = [
-            f"residency of {resource_type} is not assessed: it takes no location, region or zone "
-            "argument and is not on the reviewed list of placement-neutral GCP types"
-        ]
+    problems = resource_problems(
+        resource_type,
+        props,
+        provider_props,
+        allowed,
+        config_strings(config, "exemptTypes", EXEMPT_TYPES_DEFAULT),
+    )
     hint = f"allowed GCP locations: {', '.join(sorted(allowed)) or 'none'}"
     return [f"{urn}: {p}; {hint}." for p in problems]
 

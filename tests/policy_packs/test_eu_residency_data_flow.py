@@ -14,8 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clover.analyzer import UNKNOWN, AnalyzedResource, PolicyPack
-from tests.policy_packs.conftest import eu_aws_provider, eu_azure_provider, eu_only, eu_resource
+from clover.analyzer import UNKNOWN, AnalyzedResource, PolicyPack, ProviderRef
+from tests.policy_packs.conftest import (
+    eu_aws_provider,
+    eu_azure_provider,
+    eu_only,
+    eu_resource,
+    eu_urn,
+)
 
 RULE = "data-flow-destination-allowed"
 DUBLIN = eu_aws_provider("eu-west-1")
@@ -854,3 +860,223 @@ def test_region_fields_are_read_in_their_package_vocabulary(eu_residency: Policy
     foreign = aws("aws:newservice/thing:Thing", "thing", {"spec": {"region": "europe-west1"}})
     found = blocking(eu_residency, [foreign])
     assert any("spec.region" in m and "not an exact AWS region code" in m for m in found), found
+
+
+# -- Google Cloud: in-stack resources are placed as gcp-resource-location-allowed places them ----
+
+GCP = ProviderRef(
+    type="pulumi:providers:gcp",
+    name="default",
+    urn=eu_urn("pulumi:providers:gcp", "default"),
+    properties={"project": "p", "region": "europe-west1"},
+)
+GCS_BUCKET = "gcp:storage/bucket:Bucket"
+BUCKET_OBJECT = "gcp:storage/bucketObject:BucketObject"
+BUILD_TRIGGER = "gcp:cloudbuild/trigger:Trigger"
+LOG_SINK = "gcp:logging/projectSink:ProjectSink"
+GCP_ALLOW_LIST = "allowed GCP locations: "
+
+
+def gcp(
+    resource_type: str, name: str, props: dict[str, Any], **deps: tuple[str, ...]
+) -> AnalyzedResource:
+    return eu_resource(resource_type, name, props, provider=GCP, property_dependencies=deps)
+
+
+def gcs_bucket(name: str, location: str) -> AnalyzedResource:
+    return gcp(GCS_BUCKET, name, {"name": name, "location": location})
+
+
+def bucket_object(on: AnalyzedResource) -> AnalyzedResource:
+    # `gcp.storage.BucketObject("o", bucket=bucket.name, ...)`: the name is unknown at preview.
+    return gcp(
+        BUCKET_OBJECT, "o", {"name": "o", "bucket": UNKNOWN, "content": "x"}, bucket=(on.urn,)
+    )
+
+
+def test_gcp_object_in_an_in_stack_eu_bucket_passes(eu_residency: PolicyPack) -> None:
+    data = gcs_bucket("data", "EUROPE-WEST1")
+    obj = bucket_object(data)
+    prove(eu_residency, {obj.urn: {"bucket": f"{data.urn}#name"}})
+    assert blocking(eu_residency, [data, obj]) == []
+
+
+def test_gcp_object_in_an_in_stack_us_bucket_blocks_naming_its_location(
+    eu_residency: PolicyPack,
+) -> None:
+    data = gcs_bucket("data", "US")
+    obj = bucket_object(data)
+    prove(eu_residency, {obj.urn: {"bucket": f"{data.urn}#name"}})
+    found = [m for m in blocking(eu_residency, [data, obj]) if m.startswith(obj.urn)]
+    assert any(
+        "bucket = a value not known until apply" in m
+        and "location 'US' is the US multi-region" in m
+        and data.urn in m
+        and GCP_ALLOW_LIST in m
+        for m in found
+    ), found
+
+
+def test_gcp_object_of_an_unassessed_gcp_type_blocks(eu_residency: PolicyPack) -> None:
+    thing = gcp("gcp:newservice/thing:Thing", "thing", {"name": "t"})
+    obj = bucket_object(thing)
+    prove(eu_residency, {obj.urn: {"bucket": f"{thing.urn}#name"}})
+    found = blocking(eu_residency, [thing, obj])
+    assert any("residency of gcp:newservice/thing:Thing is not assessed" in m for m in found)
+
+
+def test_gcp_bigquery_dataset_without_location_is_in_the_us(eu_residency: PolicyPack) -> None:
+    # A logging sink into a dataset of this stack: the dataset's documented default is US.
+    sink = gcp(
+        LOG_SINK,
+        "sink",
+        {"name": "s", "destination": "bigquery.googleapis.com/projects/p/datasets/logs"},
+    )
+    us = gcp("gcp:bigquery/dataset:Dataset", "logs", {"datasetId": "logs"})
+    found = blocking(eu_residency, [us, sink])
+    assert any("destination = " in m and "default 'US'" in m for m in found), found
+    eu = gcp("gcp:bigquery/dataset:Dataset", "logs", {"datasetId": "logs", "location": "EU"})
+    assert blocking(eu_residency, [eu, sink]) == []
+
+
+GCS_REFERENCES = [
+    pytest.param({"build": {"logsBucket": "gs://build-logs/ci"}}, "build.logsBucket", id="gs-url"),
+    pytest.param(
+        {"build": {"artifacts": {"objects": {"location": "gs://build-logs/out/"}}}},
+        "build.artifacts.objects.location",
+        id="gs-url-in-a-location-field",
+    ),
+    pytest.param(
+        {"build": {"source": {"url": "https://storage.googleapis.com/build-logs/src.zip"}}},
+        "build.source.url",
+        id="path-style-url",
+    ),
+    pytest.param(
+        {"build": {"source": {"url": "https://build-logs.storage.googleapis.com/src.zip"}}},
+        "build.source.url",
+        id="virtual-hosted-url",
+    ),
+]
+
+
+@pytest.mark.parametrize(("props", "path"), GCS_REFERENCES)
+def test_gcs_reference_resolves_to_the_in_stack_bucket(
+    eu_residency: PolicyPack, props: dict[str, Any], path: str
+) -> None:
+    trigger = gcp(BUILD_TRIGGER, "ci", {"name": "ci", **props})
+    assert blocking(eu_residency, [gcs_bucket("build-logs", "europe-west1"), trigger]) == []
+    foreign = [m for m in blocking(eu_residency, [trigger]) if f": {path} = " in m]
+    assert any("bucket 'build-logs' is not a bucket of this stack" in m for m in foreign), foreign
+    us = blocking(eu_residency, [gcs_bucket("build-logs", "us-central1"), trigger])
+    assert any(f": {path} = " in m and "'us-central1' is not allowed" in m for m in us), us
+
+
+def test_logging_sink_to_a_bucket_of_this_stack(eu_residency: PolicyPack) -> None:
+    sink = gcp(LOG_SINK, "sink", {"name": "s", "destination": "storage.googleapis.com/audit"})
+    assert blocking(eu_residency, [gcs_bucket("audit", "EU"), sink]) == []
+    found = blocking(eu_residency, [gcs_bucket("audit", "ASIA"), sink])
+    assert any("destination = 'storage.googleapis.com/audit'" in m for m in found), found
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "good"),
+    [
+        ("region", "us-central1", "europe-west1"),
+        ("zone", "us-central1-a", "europe-west1-b"),
+        ("locations", ["europe-west1", "asia-east1"], ["europe-west1", "europe-west4"]),
+        ("replicaLocation", "US", "EU"),
+    ],
+)
+def test_nested_gcp_location_fields_are_judged_as_gcp_locations(
+    eu_residency: PolicyPack, key: str, bad: Any, good: Any
+) -> None:
+    def cluster(value: Any) -> AnalyzedResource:
+        # A Dataproc cluster in Belgium whose nested settings name another place.
+        config = {"gceClusterConfig": {"settings": {key: value}}}
+        return gcp(
+            "gcp:dataproc/cluster:Cluster",
+            "c",
+            {"name": "c", "region": "europe-west1", "clusterConfig": config},
+        )
+
+    found = blocking(eu_residency, [cluster(bad)])
+    assert any("clusterConfig.gceClusterConfig.settings." in m for m in found), found
+    assert all(GCP_ALLOW_LIST in m for m in found), found
+    assert blocking(eu_residency, [cluster(good)]) == []
+
+
+def test_own_gcp_placement_is_left_to_the_placement_rule(eu_residency: PolicyPack) -> None:
+    # The instance's own zone is gcp-resource-location-allowed's to judge, not a flow.
+    vm = gcp("gcp:compute/instance:Instance", "vm", {"name": "vm", "zone": "us-central1-a"})
+    assert blocking(eu_residency, [vm]) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "foreign"),
+    [
+        ("projects/p/locations/{}/keyRings/k/cryptoKeys/c", True),
+        ("https://www.googleapis.com/compute/v1/projects/p/regions/{}/subnetworks/s", True),
+        ("projects/p/zones/{}-b/instances/vm", True),
+        ("https://{}-aiplatform.googleapis.com/v1/x", True),
+        ("https://{}-p.cloudfunctions.net/hook", True),
+        ("projects/p/global/networks/default", False),
+        ("pubsub.googleapis.com", False),
+    ],
+)
+def test_gcp_resource_names_and_self_links_are_placed_by_their_location(
+    eu_residency: PolicyPack, value: str, foreign: bool
+) -> None:
+    def thing(region: str) -> AnalyzedResource:
+        return gcp("gcp:newservice/thing:Thing", "t", {"spec": {"ref": value.format(region)}})
+
+    assert blocking(eu_residency, [thing("europe-west1")]) == []
+    found = blocking(eu_residency, [thing("us-central1")])
+    if foreign:
+        assert any("spec.ref = " in m and "us-central1" in m for m in found), found
+    else:
+        assert found == []
+
+
+def test_oauth_scopes_and_service_names_stay_harmless_in_gcp(eu_residency: PolicyPack) -> None:
+    vm = gcp(
+        "gcp:compute/instance:Instance",
+        "vm",
+        {
+            "name": "vm",
+            "serviceAccount": {"scopes": ["https://www.googleapis.com/auth/cloud-platform"]},
+        },
+    )
+    api = gcp("gcp:projects/service:Service", "api", {"service": "storage.googleapis.com"})
+    assert blocking(eu_residency, [vm, api]) == []
+
+
+def test_narrowed_gcp_allow_list_blocks_a_flow_to_an_allowed_default(
+    eu_residency: PolicyPack,
+) -> None:
+    trigger = gcp(BUILD_TRIGGER, "ci", {"name": "ci", "build": {"logsBucket": "gs://build-logs"}})
+    stack = [gcs_bucket("build-logs", "europe-west1"), trigger]
+    assert blocking(eu_residency, stack) == []
+    eu_residency.configure({RULE: {"allowedGcpLocations": ["europe-north1"]}})
+    found = blocking(eu_residency, stack)
+    assert any(
+        "build.logsBucket" in m
+        and "'europe-west1' is not allowed" in m
+        and f"{GCP_ALLOW_LIST}europe-north1)" in m
+        for m in found
+    ), found
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("timeZone", "America/New_York"), ("managedZone", "corp-internal"), ("zone", "us-east4-b-r1")],
+)
+def test_a_gcp_zone_field_is_a_place_only_when_it_names_a_compute_zone(
+    eu_residency: PolicyPack, key: str, value: str
+) -> None:
+    agent = gcp("gcp:newservice/thing:Thing", "t", {"spec": {key: value}})
+    found = blocking(eu_residency, [agent])
+    if value.startswith("us-east4"):
+        # Oracle Database@Google Cloud's zone ``us-east4-b-r1`` is in zone us-east4-b.
+        assert any("'us-east4-b' is a zone of region 'us-east4'" in m for m in found), found
+    else:
+        assert found == [], "a time zone or a DNS managed zone is no place"

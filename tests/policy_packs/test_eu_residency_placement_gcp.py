@@ -259,7 +259,18 @@ def test_config_narrows_locations(eu_residency: PolicyPack) -> None:
 
 
 def test_config_can_allow_a_non_default_location(eu_residency: PolicyPack) -> None:
-    eu_residency.configure({RULE: {"allowedGcpLocations": ["europe-west1", "EUR5"]}})
+    wide = ["europe-west1", "EUR5"]
+    # One allow-list per cloud: widening this rule alone widens nothing, because the data-flow
+    # rule holds the GCP list too (the pack intersects every policy's list).
+    eu_residency.configure({RULE: {"allowedGcpLocations": wide}})
+    assert check(eu_residency, {"location": "eur5"}), "widened one rule, not the pack"
+    holders = [
+        name
+        for name, info in eu_residency.policies.items()
+        if "allowedGcpLocations" in (info.config_schema or {}).get("properties", {})
+    ]
+    assert "data-flow-destination-allowed" in holders, holders
+    eu_residency.configure({name: {"allowedGcpLocations": wide} for name in holders})
     assert check(eu_residency, {"location": "eur5"}) == []
 
 
