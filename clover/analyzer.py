@@ -147,10 +147,6 @@ class PolicyInfo:
     tags: Sequence[str] = ()
 
 
-PROVEN_OUTPUTS = "provenOutputs"
-"""The policy config key that carries which unknown inputs are exact outputs of which resources."""
-
-
 def load_pack_config(path: Path) -> dict[str, Any]:
     """Read a ``--policy-pack-config`` JSON file; a bad one raises PolicyConfigError naming it."""
     try:
@@ -479,30 +475,28 @@ class PolicyPack:
         self.effective_config = MappingProxyType(effective)
         self._configured = True
 
-    def configure_proofs(self, proofs: Mapping[str, Mapping[str, str]]) -> None:
-        """Send ``provenOutputs`` to every policy whose config schema declares it, the rest of the
-        configuration unchanged.
+    def configure_evidence(self, evidence: Mapping[str, Any]) -> None:
+        """Send each ``evidence`` key to every policy whose config schema declares it, the rest of
+        the configuration unchanged.
 
-        ``proofs`` is which unknown input is exactly which resource's output (urn -> property path
-        -> ``<urn>#<output>``), found while the program ran (clover/standin/provenance.py); known
-        only once the program has finished, so it is sent before ``AnalyzeStack``. It replaces
-        any value a config file gave: what is proven here is what the check itself saw.
+        Evidence is what only the program's run shows, so it is known once the program has
+        finished and is sent before ``AnalyzeStack``: ``provenOutputs`` and ``computedValues``
+        (clover/evidence.py).
+        It replaces any value a config file gave: what is proven is what the check itself saw.
         """
         self._ensure_configured()
-        targets = {
-            name
+        wanted = {
+            name: [k for k in evidence if k in (info.config_schema or {}).get("properties", {})]
             for name, info in self.policies.items()
-            if PROVEN_OUTPUTS in (info.config_schema or {}).get("properties", {})
         }
-        if not targets:
+        if not any(wanted.values()):
             return
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, effective in self.effective_config.items():
             entry = request.policyConfig[name]
             entry.enforcementLevel = _LEVEL_TO_WIRE[str(effective["enforcementLevel"])]
             props = {k: v for k, v in effective.items() if k != "enforcementLevel"}
-            if name in targets:
-                props[PROVEN_OUTPUTS] = {urn: dict(paths) for urn, paths in proofs.items()}
+            props.update({key: evidence[key] for key in wanted.get(name, ())})
             entry.properties.CopyFrom(_struct(props))
         self._call(self._stub.Configure, request)
 

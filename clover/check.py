@@ -21,7 +21,7 @@ from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 
-from clover import pack_config
+from clover import evidence, pack_config
 from clover.analyzer import (
     AnalyzedResource,
     Diagnostic,
@@ -343,8 +343,8 @@ class Streamer:
         ]
         self.found: list[list[Diagnostic]] = [[] for _ in packs]
         self.error: CheckError | None = None
-        self.proofs: dict[str, Mapping[str, str]] = {}
-        """urn -> input path -> ``<urn>#<output>``: unknown inputs that are exact outputs."""
+        self.evidence: Mapping[str, Any] = evidence.evidence([], None)
+        """What the unknown inputs are, for the policies that ask (clover/evidence.py)."""
 
     def add(self, resource: RecordedResource) -> None:
         if self.error is not None:
@@ -357,8 +357,6 @@ class Streamer:
             self.error = err  # raised by finish(): raising here would surface as a program error
             return
         self.placed.append(placed)
-        if resource.proofs:
-            self.proofs[resource.urn] = resource.proofs
         request = analyze_request(analyzed)
         add_to_stack(self.stack_request, analyzed, request)
         try:
@@ -375,7 +373,7 @@ class Streamer:
         diagnostics: list[Diagnostic] = []
         try:
             for pack in self.packs:
-                pack.configure_proofs(self.proofs)
+                pack.configure_evidence(self.evidence)
             stacks = [pack.send_analyze_stack(self.stack_request) for pack in self.packs]
             for pack, in_flight, found, stack_result in zip(
                 self.packs, self.in_flight, self.found, stacks, strict=True
@@ -519,6 +517,21 @@ def _check_one(
     streamer = Streamer(project, plan.stack, plan.config, running)
     try:
         program = host.run(plan.stack, plan.config, on_register=streamer.add, timeout=deadline)
+        recorded = [p.resource for p in streamer.placed]
+        update: dict[str, RecordedResource] | None = None
+        if evidence.needs_update_run(recorded):
+            # What the unknowns compute to, from a second run as an update (clover/evidence.py);
+            # a run that does not finish leaves them unproven.
+            second: dict[str, RecordedResource] = {}
+            rerun = host.run(
+                plan.stack,
+                plan.config,
+                on_register=lambda r: second.__setitem__(r.urn, r),
+                timeout=deadline,
+                evidence=True,
+            )
+            update = second if rerun.complete else None
+        streamer.evidence = evidence.evidence(recorded, update)
     except RunnerError as err:
         raise CheckError(str(err)) from None
     diagnostics = streamer.finish(progress)

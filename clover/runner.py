@@ -380,9 +380,13 @@ class ProgramHost:
         on_register: Callable[[RecordedResource], None],
         timeout: float,
         secret_keys: list[str] | None = None,
+        evidence: bool = False,
     ) -> ProgramRun:
         """Run the program for ``stack`` in preview mode; ``on_register`` gets each resource as
-        it is registered. Raises :class:`RunnerError` when the program cannot be started."""
+        it is registered. Raises :class:`RunnerError` when the program cannot be started.
+
+        ``evidence``: run it as an update instead, every output known (stand-in values), to learn
+        what the values unknown at preview compute to (check.py)."""
         self.start()
         self._wait_ready(timeout)
         assert self._control is not None
@@ -393,6 +397,7 @@ class ProgramHost:
             "config": dict(config),
             "secret_keys": secret_keys or [],
             "check_pid": os.getpid(),
+            "evidence": evidence,
         }
         try:
             self._control.write((json.dumps(job) + "\n").encode("utf-8"))

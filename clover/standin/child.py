@@ -12,7 +12,9 @@ in a forked child that leads a process group of its own, so the check can stop a
 started, and a second stack reuses what the first one imported.
 
 Jobs arrive on the control pipe, one JSON line each: ``{"main", "project", "stack", "config",
-"secret_keys"}``. Events go out on the events pipe, one JSON line each:
+"secret_keys"}``, and ``"evidence": true`` to run the program as an update instead of a preview,
+with stand-in values for every output (``engine.RecordingMocks``). Events go out on the events
+pipe, one JSON line each:
 
 A control line without ``main`` only names installed packages to import ahead of the jobs.
 
@@ -149,7 +151,9 @@ def _run_program(job: dict[str, Any], events: _Events) -> int:
             stack=job["stack"],
             config=job["config"],
             secret_keys=job.get("secret_keys") or [],
-            preview=True,
+            # The evidence run (check.py): as an update, with every in-stack output known.
+            preview=not job.get("evidence"),
+            autonames=bool(job.get("evidence")),
             into=recording,
             on_register=on_register,
         )

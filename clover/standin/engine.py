@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import gc
 import json
-import re
 import sys
 import threading
 import uuid
@@ -213,21 +212,6 @@ def _without_marks(
     return unmarked, cast(dict[str, Any], cleaned), proofs
 
 
-_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _at(value: Any, path: str) -> Any:
-    """The value at a property path (``rules[0].arn``); None where the path leads nowhere."""
-    for key, index in _PATH_STEP.findall(path):
-        if key and isinstance(value, dict):
-            value = value.get(key)
-        elif index and isinstance(value, list) and int(index) < len(value):
-            value = value[int(index)]
-        else:
-            return None
-    return value
-
-
 def _struct_to_engine(struct: struct_pb2.Struct) -> dict[str, Any]:
     return cast(dict[str, Any], to_engine_value(json_format.MessageToDict(struct)))
 
@@ -297,7 +281,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         inputs = cast(dict[str, Any], to_engine_value(decoded))
         # A transform may have replaced a marked value: only what is still unknown is proven.
-        proofs = {path: source for path, source in marked.items() if _at(inputs, path) == UNKNOWN}
+        proofs = {p: src for p, src in marked.items() if provenance.at(inputs, p) == UNKNOWN}
         resource = RecordedResource(
             urn=response.urn,
             type=request.type,
@@ -342,8 +326,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
     produce complete documents that can be linted.
     """
 
-    def __init__(self, preview: bool) -> None:
+    def __init__(self, preview: bool, *, autonames: bool = False) -> None:
         self.preview = preview
+        self.autonames = autonames
+        """Give S3 buckets without a ``bucket`` name one as the provider's autonaming does
+        (logical name, ``-``, random suffix; here a deterministic one), so a name or ARN computed
+        from a bucket names that bucket and no other (the check's evidence run, check.py)."""
         self.monitor: RecordingMonitor | None = None
         self._group_locations: dict[str, str] = {}
         """Resource group name to location, as the groups were registered (provider_defaults.py)."""
@@ -375,8 +363,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # engine's read step is keyed by it), its state unknown offline.
             return (args.resource_id or None, state)
         resource_id = f"{args.name}-id"
+        if args.typ in _S3_BUCKETS:
+            resource_id = self._bucket_name(args)
+            state.setdefault("bucket", resource_id)
+            self._fake_bucket_outputs(args, resource_id, state)
         if package == "aws":
-            state.setdefault("arn", self._fake_aws_arn(args, resource_id))
+            filled = state.get("region")
+            known = filled if isinstance(filled, str) and filled != UNKNOWN else None
+            state.setdefault("arn", self._fake_aws_arn(args, resource_id, known))
         elif package == "azure-native":
             state.setdefault("name", inputs.get(_azure_name_key(args.typ)) or args.name)
             resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
@@ -405,14 +399,39 @@ class RecordingMocks(pulumi.runtime.Mocks):
             if args.typ == _RESOURCE_GROUP and isinstance(group, str) and group != UNKNOWN:
                 self._group_locations[group] = location
 
-    def _fake_aws_arn(self, args: pulumi.runtime.MockResourceArgs, resource_id: str) -> str:
+    def _bucket_name(self, args: pulumi.runtime.MockResourceArgs) -> str:
+        given = args.inputs.get("bucket")
+        if isinstance(given, str) and given:
+            return given
+        if not self.autonames:
+            return args.name
+        return f"{args.name}-{_fake_guid(args.typ, args.name).replace('-', '')[:7]}"
+
+    def _fake_bucket_outputs(
+        self, args: pulumi.runtime.MockResourceArgs, name: str, state: dict[str, Any]
+    ) -> None:
+        """A bucket's endpoints as S3 names them (https://docs.aws.amazon.com/AmazonS3/latest/
+        userguide/VirtualHosting.html): global ``<bucket>.s3.amazonaws.com``, regional
+        ``<bucket>.s3.<region>.amazonaws.com``."""
+        state.setdefault("bucketDomainName", f"{name}.s3.amazonaws.com")
+        region = state.get("region")
+        if isinstance(region, str) and region != UNKNOWN:
+            state.setdefault("bucketRegionalDomainName", f"{name}.s3.{region}.amazonaws.com")
+
+    def _fake_aws_arn(
+        self, args: pulumi.runtime.MockResourceArgs, resource_id: str, filled: str | None
+    ) -> str:
         _, module, _ = [*args.typ.split(":"), "", ""][:3]
         service, _, kind = module.partition("/")
+        if service == "s3" and args.typ in _S3_BUCKETS:
+            return f"arn:aws:s3:::{resource_id}"
         if service == "s3":
             return f"arn:aws:s3:::{args.inputs.get('bucket') or args.name}"
         if service == "iam":
             return f"arn:aws:iam::{FAKE_AWS_ACCOUNT_ID}:role/{args.inputs.get('name') or args.name}"
-        region = self._aws_region(args.provider, args.inputs)
+        # The region the provider's Check filled in (the stack's aws:region for the default
+        # provider), else the resource's or its provider's own.
+        region = filled or self._aws_region(args.provider, args.inputs)
         kind = kind.lower() or service
         return f"arn:aws:{service}:{region}:{FAKE_AWS_ACCOUNT_ID}:{kind}/{resource_id}"
 
@@ -426,6 +445,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 _RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+_S3_BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 
 # Types whose own name is not the ``<type>Name`` input (from the azure-native v3 SDK signatures).
 _AZURE_NAME_KEYS = {
@@ -469,6 +489,12 @@ def _fake_guid(*parts: str) -> str:
 
 def _fake_azure_outputs(type_: str, name: str, state: dict[str, Any]) -> None:
     """Computed outputs that programs commonly pass on: identities' ids, replication policy ids."""
+    if type_ == "azure-native:keyvault:Vault" and isinstance(state.get("properties"), dict):
+        # The vault's data-plane endpoint (https://learn.microsoft.com/azure/key-vault/general/
+        # about-keys-secrets-certificates#dns-suffixes-for-object-identifiers).
+        vault = state.get("name") or name
+        uri = f"https://{vault}.vault.azure.net/"
+        state["properties"] = {"vaultUri": uri, **state["properties"]}
     if type_ == "azure-native:managedidentity:UserAssignedIdentity":
         state.setdefault("principalId", _fake_guid(name, "principal"))
         state.setdefault("clientId", _fake_guid(name, "client"))
@@ -602,6 +628,7 @@ def run_program(
     config: Mapping[str, str] | None = None,
     secret_keys: list[str] | None = None,
     preview: bool = True,
+    autonames: bool = False,
     into: Recording | None = None,
     on_register: Callable[[RecordedResource], None] | None = None,
 ) -> Recording:
@@ -614,7 +641,7 @@ def run_program(
     each resource as it is registered, in registration order, as the engine analyzes them.
     """
     recording = into if into is not None else Recording(project=project, stack=stack)
-    mocks = RecordingMocks(preview=preview)
+    mocks = RecordingMocks(preview=preview, autonames=autonames)
     with _fresh_runtime(config or {}, secret_keys or []):
         monitor = RecordingMonitor(mocks, recording, on_register)
         mocks.monitor = monitor

@@ -20,6 +20,7 @@ config).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -71,6 +72,21 @@ def marking_outputs() -> Iterator[None]:
         yield
     finally:
         rpc.serialize_property = _serialize_property
+
+
+_PATH_STEP: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def at(value: Any, path: str) -> Any:
+    """The value at a property path (``rules[0].arn``); None where the path leads nowhere."""
+    for key, index in _PATH_STEP.findall(path):
+        if key and isinstance(value, dict):
+            value = value.get(key)
+        elif index and isinstance(value, list) and int(index) < len(value):
+            value = value[int(index)]
+        else:
+            return None
+    return value
 
 
 def _join(path: str, key: str) -> str:

@@ -47,7 +47,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -56,6 +56,7 @@ import placement_aws_native
 import placement_azure_classic
 import placement_gcp
 import regions
+from flow_evidence import COMPUTED_VALUES, COMPUTED_VALUES_SCHEMA, Computed
 from placement_aws import EXEMPT_TYPES_DEFAULT, effective_region, region_problem
 from placement_azure import GLOBAL_TYPES_DEFAULT, RESOURCE_GROUP, location_problem, resolve_location
 from pulumi_policy import (
@@ -800,6 +801,11 @@ def check_data_flows(
 ) -> list[tuple[str, str]]:
     """(urn, message) for every outbound reference that is outside the allow-list or unproven."""
     index = StackIndex(stack)
+    computed = Computed(config)
+    for name, urn in computed.bucket_names.items():
+        bucket = index.by_urn.get(str(urn))
+        if bucket is not None and bucket.type in _BUCKET_TYPES:
+            index.buckets.setdefault(str(name), bucket)
     proofs = config.get(PROVEN_OUTPUTS)
     resolver = Resolver(index, proofs if isinstance(proofs, Mapping) else None)
     allowed = Allowed(
@@ -810,22 +816,33 @@ def check_data_flows(
     for resource in stack:
         if resource.type.startswith("pulumi:") or resource.type in skipped:
             continue
-        for leaf in walk(resource.type, resource.props):
+        props, replaced = computed.props(resource.urn, resource.props)
+        for leaf in walk(resource.type, props):
             found = _classify(resource, leaf, resolver)
             places = found if isinstance(found, list) else [] if found is None else [found]
             for place in places:
                 problem = allowed.problem(place)
                 if problem is not None:
-                    message = _message(resource, leaf, problem, allowed, place.cloud)
+                    message = _message(
+                        resource, leaf, problem, allowed, place.cloud, computed=replaced
+                    )
                     findings.append((resource.urn, message))
     return findings
 
 
 def _message(
-    resource: StackResource, leaf: Leaf, problem: str, allowed: Allowed, cloud: str | None
+    resource: StackResource,
+    leaf: Leaf,
+    problem: str,
+    allowed: Allowed,
+    cloud: str | None,
+    *,
+    computed: Collection[str] = (),
 ) -> str:
     """The violation; the allow-list shown is the destination's cloud's, else the resource's."""
     shown = "a value not known until apply" if is_unknown(leaf.value) else repr(leaf.value)
+    if any(leaf.path == p or leaf.path.startswith((f"{p}.", f"{p}[")) for p in computed):
+        shown = f"a value not known until apply, computed as {leaf.value!r} from in-stack outputs"
     if cloud is None:
         cloud = (
             "gcp"
@@ -887,6 +904,7 @@ POLICIES: Final = [
                 "allowedLocations": ALLOWED_LOCATIONS_SCHEMA,
                 "allowedGcpLocations": placement_gcp.ALLOWED_GCP_LOCATIONS_SCHEMA,
                 PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA,
+                COMPUTED_VALUES: COMPUTED_VALUES_SCHEMA,
             }
         ),
     ),

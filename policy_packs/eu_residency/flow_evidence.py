@@ -1,0 +1,91 @@
+"""What values unknown at preview compute to: the offline check's evidence for the data-flow rule.
+
+At preview a destination computed from another resource's output (``bucket.arn.apply(lambda a:
+f"{a}/*")``, ``Output.concat(account.id, "/blobServices/default")``) is only the unknown
+sentinel, and the dependency the engine reports proves nothing: ``replica.arn.apply(lambda a:
+override or a)`` has the same one. ``python -m clover check`` runs the program a second time as an
+update, every output given a stand-in value (ARNs carry their resource's region, ARM ids and
+names the resource's name, S3 buckets a distinct autoname), and sends what each unknown input
+computed to as ``computedValues``: ``{"inputs": {urn: {path: value}}, "bucketNames": {name:
+urn}}``. The rule then judges that value as it judges a literal: ``override`` is judged itself,
+a name derived from a group's name (``rg-shared``) names no resource of this stack.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from residency_common import is_unknown
+
+COMPUTED_VALUES: Final = "computedValues"
+
+COMPUTED_VALUES_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": (
+        "What the inputs unknown at preview compute to when the program runs with every output "
+        "known: {inputs: {urn: {property path: value}}, bucketNames: {stand-in bucket name: "
+        "urn}}. Written by `python -m clover check`; an unknown not listed is not proven."
+    ),
+    "properties": {
+        "inputs": {"type": "object", "additionalProperties": {"type": "object"}},
+        "bucketNames": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "additionalProperties": False,
+}
+
+_PATH_STEP: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _steps(path: str) -> list[str | int]:
+    return [key if key else int(index) for key, index in _PATH_STEP.findall(path)]
+
+
+def _replace(props: dict[str, Any], path: str, value: Any) -> bool:
+    """Put ``value`` at ``path`` in ``props`` (a private copy) where an unknown is; False when the
+    path leads nowhere or to a known value, which evidence never replaces."""
+    steps = _steps(path)
+    if not steps:
+        return False
+    holder: Any = props
+    for step in steps[:-1]:
+        if not _has(holder, step):
+            return False
+        holder = holder[step]
+    last = steps[-1]
+    if not _has(holder, last) or not is_unknown(holder[last]):
+        return False
+    holder[last] = value
+    return True
+
+
+def _has(holder: Any, step: str | int) -> bool:
+    if isinstance(step, str):
+        return isinstance(holder, dict) and step in holder
+    return isinstance(holder, list) and step < len(holder)
+
+
+class Computed:
+    """The evidence as the rule reads it; empty when the check did not send any."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        given = config.get(COMPUTED_VALUES)
+        given = given if isinstance(given, Mapping) else {}
+        inputs = given.get("inputs")
+        names = given.get("bucketNames")
+        self.inputs: Mapping[str, Mapping[str, Any]] = inputs if isinstance(inputs, Mapping) else {}
+        self.bucket_names: Mapping[str, str] = names if isinstance(names, Mapping) else {}
+
+    def props(self, urn: str, props: Mapping[str, Any]) -> tuple[Mapping[str, Any], set[str]]:
+        """``props`` with each unknown replaced by what it computed to, and the paths replaced."""
+        values = self.inputs.get(urn)
+        if not values:
+            return props, set()
+        replaced: set[str] = set()
+        copied = copy.deepcopy(dict(props))
+        for path, value in values.items():
+            if _replace(copied, str(path), value):
+                replaced.add(str(path))
+        return copied, replaced

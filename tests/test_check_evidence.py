@@ -1,0 +1,162 @@
+"""A dependency is no proof: through ``python -m clover check``, unknown destinations are judged by
+what they are (an exact output, or what they compute to), not by what they depend on."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clover.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+RESIDENCY = ROOT / "policy_packs" / "eu_residency"
+RULE = "data-flow-destination-allowed"
+
+AWS_HEAD = """
+import pulumi
+import pulumi_aws as aws
+
+queue = aws.sqs.Queue("orders")
+topic = "arn:aws:sns:eu-west-1:123456789012:events"
+"""
+
+
+def _project(tmp_path: Path, body: str, config: dict[str, str] | None = None) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: flows\nruntime: python\n", encoding="utf-8")
+    settings = {"aws:region": "eu-west-1", "azure-native:location": "westeurope", **(config or {})}
+    lines = "".join(f"  {k}: {v}\n" for k, v in settings.items())
+    (tmp_path / "Pulumi.test.yaml").write_text(f"config:\n{lines}", encoding="utf-8")
+    (tmp_path / "__main__.py").write_text(textwrap.dedent(body), encoding="utf-8")
+    return tmp_path
+
+
+def _flows(capsys: pytest.CaptureFixture[str], project: Path) -> tuple[int, list[dict[str, Any]]]:
+    code = main(
+        ["check", "-C", str(project), "-s", "test", "--policy-pack", str(RESIDENCY), "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    report = json.loads(out)
+    return code, [d for d in report["diagnostics"] if d["policy"] == RULE]
+
+
+def test_an_exact_output_of_an_allowed_resource_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = AWS_HEAD + (
+        'aws.sns.TopicSubscription("feed", topic=topic, protocol="sqs", endpoint=queue.arn)\n'
+    )
+    assert _flows(capsys, _project(tmp_path, program)) == (0, [])
+
+
+def test_an_override_computed_from_an_allowed_resource_is_judged_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Depends on the Dublin queue exactly as `queue.arn` does; computes to a queue in Virginia.
+    program = AWS_HEAD + textwrap.dedent("""
+        override = "arn:aws:sqs:us-east-1:123456789012:elsewhere"
+        aws.sns.TopicSubscription(
+            "feed", topic=topic, protocol="sqs", endpoint=queue.arn.apply(lambda a: override or a)
+        )
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::feed")
+        and "endpoint = a value not known until apply, computed as "
+        "'arn:aws:sqs:us-east-1:123456789012:elsewhere'"
+        in d["message"]
+        and "us-east-1" in d["message"]
+        for d in found
+    ), found
+
+
+def test_a_value_computed_from_an_allowed_resource_passes_on_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = AWS_HEAD + textwrap.dedent("""
+        override = None
+        aws.sns.TopicSubscription(
+            "feed", topic=topic, protocol="sqs", endpoint=queue.arn.apply(lambda a: override or a)
+        )
+        logs = aws.s3.Bucket("logs")
+        aws.cloudtrail.Trail("audit", s3_bucket_name=logs.id.apply(lambda name: name))
+    """)
+    assert _flows(capsys, _project(tmp_path, program)) == (0, [])
+
+
+def test_a_bucket_name_computed_from_a_bucket_in_virginia_blocks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An autonamed bucket: its name is computed, a bucket name carries no region, so the check
+    # must know which bucket of the stack the computed name is.
+    program = AWS_HEAD + textwrap.dedent("""
+        us = aws.Provider("us", region="us-east-1")
+        logs = aws.s3.Bucket("logs", opts=pulumi.ResourceOptions(provider=us))
+        aws.cloudtrail.Trail("audit", s3_bucket_name=logs.id.apply(lambda name: name))
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::audit")
+        and "s3BucketName" in d["message"]
+        and "us-east-1" in d["message"]
+        for d in found
+    ), found
+
+
+def test_a_name_derived_from_an_in_stack_name_names_no_resource_of_the_stack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = textwrap.dedent("""
+        import pulumi
+        import pulumi_azure_native as azure_native
+
+        group = azure_native.resources.ResourceGroup("records", location="westeurope")
+        account = azure_native.storage.StorageAccount(
+            "store", resource_group_name=group.name, kind="StorageV2", sku={"name": "Standard_ZRS"}
+        )
+        # The blob service of the in-stack account: computed, and still that account.
+        azure_native.monitor.DiagnosticSetting(
+            "blob-audit",
+            resource_uri=pulumi.Output.concat(account.id, "/blobServices/default"),
+            storage_account_id=account.id,
+            logs=[{"category": "StorageRead", "enabled": True}],
+        )
+        # Another account's id, computed from the in-stack one's: it names no account here.
+        azure_native.monitor.DiagnosticSetting(
+            "elsewhere",
+            resource_uri=account.id,
+            storage_account_id=pulumi.Output.concat(account.id, "-shared"),
+            logs=[{"category": "StorageRead", "enabled": True}],
+        )
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert not [d for d in found if d["urn"].endswith("::blob-audit")], found
+    assert any(
+        d["urn"].endswith("::elsewhere") and "storageAccountId" in d["message"] for d in found
+    ), found
+
+
+def test_when_the_second_run_fails_computed_destinations_stay_unproven(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The apply never runs at preview; with every output known it raises.
+    program = AWS_HEAD + textwrap.dedent("""
+        def pick(arn: str) -> str:
+            raise RuntimeError("no")
+
+        endpoint = queue.arn.apply(pick)
+        aws.sns.TopicSubscription("feed", topic=topic, protocol="sqs", endpoint=endpoint)
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::feed") and "not exactly an output of a resource" in d["message"]
+        for d in found
+    ), found
