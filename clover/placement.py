@@ -149,10 +149,14 @@ class Placer:
                 if group.inputs.get("resourceGroupName", group.name) == name:
                     return group
             return None
-        for urn in resource.property_dependencies.get("resourceGroupName", ()):
-            found = self.by_urn.get(urn)
-            if found is not None and found.type == RESOURCE_GROUP:
-                return found
+        # Not known until apply: the group's only when it is exactly that group's name output
+        # (clover/standin/provenance.py). A dependency is no proof: `Output.concat(rg.name,
+        # "-shared")` depends on the group and names another one.
+        source = resource.proofs.get("resourceGroupName", "")
+        urn, _, output = source.rpartition("#")
+        found = self.by_urn.get(urn)
+        if found is not None and found.type == RESOURCE_GROUP and output == "name":
+            return found
         return None
 
     def place(self, resource: RecordedResource) -> Placed:

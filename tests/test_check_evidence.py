@@ -160,3 +160,38 @@ def test_when_the_second_run_fails_computed_destinations_stay_unproven(
         d["urn"].endswith("::feed") and "not exactly an output of a resource" in d["message"]
         for d in found
     ), found
+
+
+@pytest.mark.parametrize(("group_name", "blocked"), [("group.name", False), ("shared", True)])
+def test_a_group_name_derived_from_an_in_stack_group_is_not_that_group(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], group_name: str, blocked: bool
+) -> None:
+    program = textwrap.dedent(f"""
+        import pulumi
+        import pulumi_azure_native as azure_native
+
+        group = azure_native.resources.ResourceGroup("records", location="westeurope")
+        shared = pulumi.Output.concat(group.name, "-shared")
+        azure_native.storage.StorageAccount(
+            "store",
+            resource_group_name={group_name},
+            kind="StorageV2",
+            sku={{"name": "Standard_ZRS"}},
+        )
+    """)
+    # No provider location: the account is placed by its resource group alone.
+    project = _project(tmp_path, program, {"azure-native:location": '""'})
+    code = main(
+        ["check", "-C", str(project), "-s", "test", "--policy-pack", str(RESIDENCY), "--json"]
+    )
+    out, err = capsys.readouterr()
+    found = [
+        d
+        for d in json.loads(out)["diagnostics"]
+        if d["urn"].endswith("::store") and d["enforcementLevel"] == "mandatory"
+    ]
+    assert bool(found) == blocked, (found, err)
+    if blocked:
+        assert code == 1
+        # The provider cannot look the group up by a name not known until apply.
+        assert any("location is not known until apply" in d["message"] for d in found), found

@@ -38,6 +38,7 @@ from residency_common import (
     guarded,
     is_unknown,
     mapping,
+    pack_evidence,
     plain,
     report_all,
     report_all_at,
@@ -130,14 +131,28 @@ def check_resource_location(
 def _resource_group_of(
     resource: StackResource, stack: Sequence[StackResource]
 ) -> tuple[StackResource | None, str]:
-    """Find the resource group a resource is created in; (None, why) if it is not in the stack."""
+    """Find the resource group a resource is created in; (None, why) if it is not in the stack.
+
+    A group name not known until apply is that group's only when it is exactly the group's
+    ``name`` output, or computes to the group's name (the offline check's evidence,
+    residency_common.PackEvidence): ``Output.concat(rg.name, "-shared")`` depends on the group yet
+    names another one, which this stack does not manage.
+    """
     groups = [r for r in stack if r.type == RESOURCE_GROUP]
-    by_dependency = [
-        g for g in groups if g.urn in resource.property_dependencies.get("resourceGroupName", ())
-    ]
-    if by_dependency:
-        return by_dependency[0], ""
     name = resource.props.get("resourceGroupName")
+    if is_unknown(name):
+        evidence = pack_evidence()
+        source = evidence.source(resource.urn, "resourceGroupName")
+        if source is not None and source[1] == "name":
+            found = [g for g in groups if g.urn == source[0]]
+            if found:
+                return found[0], ""
+        name = evidence.computed_value(resource.urn, "resourceGroupName")
+        if not isinstance(name, str) or not name:
+            return None, (
+                "its resource group name is not known until apply and is not proven to be the "
+                "name of a resource group of this stack"
+            )
     if isinstance(name, str) and not is_unknown(name) and name:
         for group in groups:
             own = group.props.get("resourceGroupName")

@@ -10,7 +10,7 @@ sentinel string, and residency rules treat a sentinel as a violation themselves.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 import regions
@@ -176,6 +176,48 @@ def set_pack_allow_lists(allow_lists: PackAllowLists) -> None:
     _pack_allow_lists = allow_lists
 
 
+@dataclass(frozen=True)
+class PackEvidence:
+    """What the offline check proved about values unknown at preview (clover/evidence.py), for
+    every rule: ``provenOutputs`` (urn -> path -> ``<urn>#<output>``, None when not given: under
+    ``pulumi preview`` nothing is proven) and ``computedValues``' inputs (urn -> path -> value)."""
+
+    proven: Mapping[str, Mapping[str, str]] | None = None
+    computed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def source(self, urn: str, path: str) -> tuple[str, str] | None:
+        """(urn, output) of the resource whose output the value at ``path`` exactly is."""
+        found = (self.proven or {}).get(urn, {}).get(path)
+        if not isinstance(found, str) or "#" not in found:
+            return None
+        source, output = found.rsplit("#", 1)
+        return source, output
+
+    def computed_value(self, urn: str, path: str) -> Any:
+        return self.computed.get(urn, {}).get(path)
+
+
+_pack_evidence = PackEvidence()
+
+
+def pack_evidence() -> PackEvidence:
+    return _pack_evidence
+
+
+def _evidence_of(policy_config: Mapping[str, Any]) -> PackEvidence:
+    proven: Mapping[str, Mapping[str, str]] | None = None
+    computed: Mapping[str, Mapping[str, Any]] = {}
+    for value in policy_config.values():
+        if not isinstance(value, Mapping):
+            continue
+        if isinstance(value.get("provenOutputs"), Mapping):
+            proven = value["provenOutputs"]
+        given = value.get("computedValues")
+        if isinstance(given, Mapping) and isinstance(given.get("inputs"), Mapping):
+            computed = given["inputs"]
+    return PackEvidence(proven=proven, computed=computed)
+
+
 def wrap_configure(configure: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:
     """Wrap the SDK servicer's ``Configure`` so the pack-wide allow-lists follow every request.
 
@@ -192,11 +234,15 @@ def wrap_configure(configure: Callable[[Any, Any, Any], Any]) -> Callable[[Any, 
                 for name, entry in request.policyConfig.items()
             }
             allow_lists = pack_allow_lists(decoded)
+            evidence = _evidence_of(decoded)
         except Exception:  # noqa: BLE001 - fail closed, see docstring
             allow_lists = PackAllowLists(
                 aws_regions=frozenset(), azure_locations=frozenset(), gcp_locations=frozenset()
             )
+            evidence = PackEvidence()
         set_pack_allow_lists(allow_lists)
+        global _pack_evidence  # noqa: PLW0603 - as the allow-lists: one per Configure
+        _pack_evidence = evidence
         return configure(servicer, request, context)
 
     return run

@@ -180,14 +180,43 @@ def test_inherits_disallowed_group_location(eu_residency: PolicyPack) -> None:
     assert "inherited from its resource group" in found[1]
 
 
-def test_group_matched_by_property_dependency(eu_residency: PolicyPack) -> None:
-    # At preview an auto-named group's name is unknown; the dependency still names it.
+def _evidence(pack: PolicyPack, **evidence: Any) -> None:
+    """What ``python -m clover check`` proves about unknown values (clover/evidence.py)."""
+    pack.configure({"data-flow-destination-allowed": evidence})
+
+
+def test_group_matched_by_its_exact_name_output(eu_residency: PolicyPack) -> None:
+    # At preview an auto-named group's name is unknown; `rg.name` itself is proven to be it.
     rg = eu_resource(GROUP, "rg", {"location": "eastus"}, provider=eu_azure_provider())
     account = account_in(UNKNOWN, deps=(rg.urn,))
+    _evidence(eu_residency, provenOutputs={account.urn: {"resourceGroupName": f"{rg.urn}#name"}})
     (found,) = stack(eu_residency, [rg, account])
     assert found[0] == account.urn
     ok = eu_resource(GROUP, "rg", {"location": "westeurope"}, provider=eu_azure_provider())
     assert stack(eu_residency, [ok, account_in(UNKNOWN, deps=(ok.urn,))]) == []
+
+
+def test_a_dependency_on_a_group_does_not_place_a_resource_in_it(eu_residency: PolicyPack) -> None:
+    # `Output.concat(rg.name, "-shared")`: depends on the Dublin group, names another one.
+    ok = eu_resource(GROUP, "rg", {"location": "westeurope"}, provider=eu_azure_provider())
+    account = account_in(UNKNOWN, deps=(ok.urn,))
+    _evidence(eu_residency, provenOutputs={})
+    (found,) = stack(eu_residency, [ok, account])
+    assert "not proven to be the name of a resource group of this stack" in found[1], found
+    _evidence(
+        eu_residency,
+        provenOutputs={},
+        computedValues={"inputs": {account.urn: {"resourceGroupName": "rg-shared"}}},
+    )
+    (found,) = stack(eu_residency, [ok, account])
+    assert "its resource group 'rg-shared' is not managed in this stack" in found[1], found
+    # Computing to the group's own name is that group.
+    _evidence(
+        eu_residency,
+        provenOutputs={},
+        computedValues={"inputs": {account.urn: {"resourceGroupName": "rg"}}},
+    )
+    assert stack(eu_residency, [ok, account]) == []
 
 
 def test_group_matched_by_logical_name_when_auto_named(eu_residency: PolicyPack) -> None:

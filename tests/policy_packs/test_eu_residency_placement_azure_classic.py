@@ -405,6 +405,8 @@ def test_data_flow_to_an_in_stack_account_follows_its_location(eu_residency: Pol
         item = resource(
             CONTAINER, "c", {"storageAccountId": UNKNOWN}, {"storageAccountId": (target.urn,)}
         )
+        proofs = {item.urn: {"storageAccountId": f"{target.urn}#id"}}
+        eu_residency.configure({FLOW: {"provenOutputs": proofs}})
         messages = [d.message for d in eu_only(eu_residency.preview([target, item]), FLOW)]
         assert bool(messages) == blocked, (location, messages)
 
