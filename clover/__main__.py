@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import stat
@@ -103,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     cmd.add_argument(
         "--output", type=Path, metavar="FILE", help="write the output to FILE instead of stdout"
+    )
+    cmd.add_argument(
+        "--write-pack-configs",
+        type=Path,
+        metavar="DIR",
+        help="write each pack's config with what the program's runs proved about values unknown "
+        "at preview, as DIR/<pack>.<stack>.json, for `pulumi preview --policy-pack-config`",
     )
 
     rep = commands.add_parser(
@@ -283,10 +291,23 @@ def _status() -> Iterator[Callable[[str, int, int], None]]:
         status.stop()
 
 
+def _pack_config_files(directory: Path, results: Sequence[CheckResult]) -> None:
+    """Write each stack's pack configs with their evidence, ``<pack dir>.<stack>.json``."""
+    for result in results:
+        for run, document in zip(result.packs, result.pack_configs, strict=False):
+            name = f"{run.directory.resolve().name}.{result.stack.rsplit('/', 1)[-1]}.json"
+            _write(json.dumps(document, indent=2, sort_keys=True) + "\n", directory / name)
+
+
 def run_check(args: argparse.Namespace) -> int:
     fmt = _format(args)
     if args.output is not None:
         _writable("--output", args.output)
+    configs_dir = args.write_pack_configs
+    if configs_dir is not None and not configs_dir.is_dir():
+        raise CheckError(f"--write-pack-configs {configs_dir}: no such directory")
+    if configs_dir is not None and not os.access(configs_dir, os.W_OK | os.X_OK):
+        raise CheckError(f"--write-pack-configs {configs_dir}: not writable")
     timeout = _timeout(args)
     names = _stack_names(args)
     with _status() as progress:
@@ -312,6 +333,8 @@ def run_check(args: argparse.Namespace) -> int:
             ]
     _say_incomplete("check", results, args.verbose)
     _write(render_all(results, fmt), args.output)
+    if configs_dir is not None:
+        _pack_config_files(configs_dir, results)
     return _exit_code(results)
 
 

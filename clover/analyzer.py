@@ -475,7 +475,7 @@ class PolicyPack:
         self.effective_config = MappingProxyType(effective)
         self._configured = True
 
-    def configure_evidence(self, evidence: Mapping[str, Any]) -> None:
+    def configure_evidence(self, evidence: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """Send each ``evidence`` key to every policy whose config schema declares it, the rest of
         the configuration unchanged.
 
@@ -483,14 +483,16 @@ class PolicyPack:
         finished and is sent before ``AnalyzeStack``: ``provenOutputs`` and ``computedValues``
         (clover/evidence.py).
         It replaces any value a config file gave: what is proven is what the check itself saw.
+
+        Returns the whole configuration as a ``--policy-pack-config`` document, evidence included,
+        so ``pulumi preview`` can be given what the check proved.
         """
         self._ensure_configured()
         wanted = {
             name: [k for k in evidence if k in (info.config_schema or {}).get("properties", {})]
             for name, info in self.policies.items()
         }
-        if not any(wanted.values()):
-            return
+        document: dict[str, dict[str, Any]] = {}
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, effective in self.effective_config.items():
             entry = request.policyConfig[name]
@@ -498,7 +500,10 @@ class PolicyPack:
             props = {k: v for k, v in effective.items() if k != "enforcementLevel"}
             props.update({key: evidence[key] for key in wanted.get(name, ())})
             entry.properties.CopyFrom(_struct(props))
-        self._call(self._stub.Configure, request)
+            document[name] = {"enforcementLevel": effective["enforcementLevel"], **props}
+        if any(wanted.values()):
+            self._call(self._stub.Configure, request)
+        return document
 
     def _apply_layer(
         self, layer: Mapping[str, Any], levels: dict[str, str], props: dict[str, dict[str, Any]]

@@ -77,6 +77,10 @@ class CheckResult:
     """Each data source the program called and how it was answered offline: ``token``, ``how``
     (``computed`` as the provider computes it, or ``shaped``: a result of the right shape whose
     placement values are unproven), ``caller`` (file:line) and the ``unknown`` fields."""
+    pack_configs: Sequence[Mapping[str, Any]] = ()
+    """Each pack's configuration as it judged the stack, in ``--policy-pack-config`` form, with
+    the evidence the program's runs gave (clover/evidence.py): what ``pulumi preview`` needs to
+    judge values unknown at preview as the check did (``--write-pack-configs``)."""
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -345,6 +349,7 @@ class Streamer:
         self.error: CheckError | None = None
         self.evidence: Mapping[str, Any] = evidence.evidence([], None)
         """What the unknown inputs are, for the policies that ask (clover/evidence.py)."""
+        self.pack_configs: list[dict[str, Any]] = []
 
     def add(self, resource: RecordedResource) -> None:
         if self.error is not None:
@@ -372,8 +377,7 @@ class Streamer:
             raise self.error
         diagnostics: list[Diagnostic] = []
         try:
-            for pack in self.packs:
-                pack.configure_evidence(self.evidence)
+            self.pack_configs = [pack.configure_evidence(self.evidence) for pack in self.packs]
             stacks = [pack.send_analyze_stack(self.stack_request) for pack in self.packs]
             for pack, in_flight, found, stack_result in zip(
                 self.packs, self.in_flight, self.found, stacks, strict=True
@@ -544,6 +548,7 @@ def _check_one(
         incomplete=program.incomplete,
         detail=program.detail,
         data_sources=tuple(i for i in program.invokes if isinstance(i, Mapping)),
+        pack_configs=tuple(streamer.pack_configs),
     )
 
 

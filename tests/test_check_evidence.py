@@ -195,3 +195,46 @@ def test_a_group_name_derived_from_an_in_stack_group_is_not_that_group(
         assert code == 1
         # The provider cannot look the group up by a name not known until apply.
         assert any("location is not known until apply" in d["message"] for d in found), found
+
+
+def test_the_written_pack_configs_give_a_preview_the_checks_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = AWS_HEAD + textwrap.dedent("""
+        aws.sns.TopicSubscription("exact", topic=topic, protocol="sqs", endpoint=queue.arn)
+        aws.sns.TopicSubscription(
+            "computed", topic=topic, protocol="sqs", endpoint=queue.arn.apply(lambda a: a)
+        )
+    """)
+    directory = tmp_path / "program"
+    directory.mkdir()
+    project = _project(directory, program)
+    out = tmp_path / "configs"
+    out.mkdir()
+    args = ["check", "-C", str(project), "-s", "test", "--policy-pack", str(RESIDENCY)]
+    assert main([*args, "--write-pack-configs", str(out)]) == 0
+    capsys.readouterr()
+    written = json.loads((out / "eu_residency.test.json").read_text(encoding="utf-8"))
+    flow = written[RULE]
+    exact = "urn:pulumi:test::flows::aws:sns/topicSubscription:TopicSubscription::exact"
+    computed = "urn:pulumi:test::flows::aws:sns/topicSubscription:TopicSubscription::computed"
+    queue = "urn:pulumi:test::flows::aws:sqs/queue:Queue::orders"
+    assert flow["provenOutputs"][exact] == {"endpoint": f"{queue}#arn"}
+    endpoint = flow["computedValues"]["inputs"][computed]["endpoint"]
+    assert endpoint.startswith("arn:aws:sqs:eu-west-1:")
+    # The document is a valid --policy-pack-config: the same verdict from it.
+    config = ["--policy-pack-config", str(out / "eu_residency.test.json")]
+    assert main([*args, *config]) == 0
+
+
+def test_a_missing_pack_configs_directory_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project(tmp_path, AWS_HEAD)
+    missing = tmp_path / "nowhere"
+    code = main(["check", "-C", str(project), "-s", "test", "--write-pack-configs", str(missing)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert f"--write-pack-configs {missing}: no such directory" in err
+    assert "Traceback" not in err
+    assert not missing.exists()

@@ -128,11 +128,19 @@ def test_pulumi_runs_every_pack_with_its_stack_config(name: str) -> None:
     # The CLI pairs configs with packs by position and needs one per pack.
     assert len(configs) == len(packs), f"{name}: {configs}"
     (job,) = workflow["jobs"].values()
+    # The configs are the ones the offline check wrote just before, with its evidence about the
+    # values unknown at preview (clover/evidence.py): the check reads each stack's own config.
+    names = [step.get("uses", "") for step in job["steps"]]
+    at = next(i for i, uses in enumerate(names) if uses.startswith("pulumi/actions"))
+    evidence = job["steps"][at - 1]
+    assert evidence["env"]["STACK"] == "${{ matrix.stack }}", name
+    assert '--stack "$STACK" --write-pack-configs "$RUNNER_TEMP/clover"' in evidence["run"], name
     for stack in job["strategy"]["matrix"]["stack"]:
         for pack, config in zip(packs, configs, strict=True):
             expanded = _expand(config, stack)
-            assert expanded == f"policy_packs/config/{Path(pack).name}.{stack}.json", expanded
-            assert (ROOT / expanded).is_file(), f"{name}: {expanded} does not exist"
+            assert expanded == f"${{{{ runner.temp }}}}/clover/{Path(pack).name}.{stack}.json"
+            own = ROOT / "policy_packs" / "config" / f"{Path(pack).name}.{stack}.json"
+            assert own.is_file(), f"{name}: {own} does not exist"
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED_PERMISSIONS))

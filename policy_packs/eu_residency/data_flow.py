@@ -886,8 +886,10 @@ POLICIES: Final = [
         name=DATA_FLOW,
         description=(
             "Every outbound reference of every resource (ARN, Azure id, GCP resource name, URL, "
-            "region, location or zone field, or a value depending on another resource) must "
-            "resolve to an allowed place."
+            "region, location or zone field) must resolve to an allowed place; one not known "
+            "until apply only by the resource whose output it exactly is, or by what it computes "
+            "to (provenOutputs, computedValues from `python -m clover check`), never by a "
+            "dependency."
         ),
         validate=guarded(DATA_FLOW, _validate),
         severity=Severity.CRITICAL,
