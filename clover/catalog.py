@@ -7,6 +7,7 @@ keeps its own allow-list defaults; a test proves every site placement here lies 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -38,6 +39,12 @@ class Region:
 
 def _index(*regions: Region) -> MappingProxyType[str, Region]:
     return MappingProxyType({r.code: r for r in regions})
+
+
+_EU_COUNTRIES: Final = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
+)
+EEA_COUNTRIES: Final = frozenset([*_EU_COUNTRIES.split(), "IS", "LI", "NO"])
 
 
 AWS_REGIONS: Final = _index(
@@ -164,6 +171,99 @@ AZURE_REGIONS: Final = _index(
 )
 """Azure regions in Europe, by programmatic name."""
 
+GCP: Final = "gcp"
+"""Google Cloud: resources a program creates with pulumi-gcp are shown and judged, though no
+Clover site deploys to it (so it is no :class:`Cloud` a site or backup route can name)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GcpRegion:
+    """A Google Cloud region in Europe."""
+
+    code: str
+    """The region's name, lower case: ``europe-west1``."""
+    city: str
+    country: str
+    """ISO 3166-1 alpha-2 code of the country the region's data centres are in."""
+    eea: bool
+
+
+def _gcp(code: str, city: str, country: str) -> GcpRegion:
+    return GcpRegion(code=code, city=city, country=country, eea=country in EEA_COUNTRIES)
+
+
+# The facts of the residency pack's reviewed list (policy_packs/eu_residency/regions.py
+# GCP_EUROPE_REGIONS, with its sources); tests/test_placement_providers.py keeps the two equal.
+# Google's region tables, e.g. https://cloud.google.com/kubernetes-engine/distributed-cloud/
+# bare-metal/docs/reference/supported-regions-on-prem-api: europe-west1 St. Ghislain, Belgium;
+# europe-north1 Hamina, Finland; europe-west4 Eemshaven, Netherlands.
+GCP_REGIONS: Final = MappingProxyType(
+    {
+        r.code: r
+        for r in (
+            _gcp("europe-west1", "St. Ghislain", "BE"),
+            _gcp("europe-west2", "London", "GB"),
+            _gcp("europe-west3", "Frankfurt", "DE"),
+            _gcp("europe-west4", "Eemshaven", "NL"),
+            _gcp("europe-west6", "Zurich", "CH"),
+            _gcp("europe-west8", "Milan", "IT"),
+            _gcp("europe-west9", "Paris", "FR"),
+            _gcp("europe-west10", "Berlin", "DE"),
+            _gcp("europe-west12", "Turin", "IT"),
+            _gcp("europe-central2", "Warsaw", "PL"),
+            _gcp("europe-north1", "Hamina", "FI"),
+            _gcp("europe-north2", "Stockholm", "SE"),
+            _gcp("europe-southwest1", "Madrid", "ES"),
+        )
+    }
+)
+"""Google Cloud regions in Europe, by name."""
+
+GCP_MULTI_REGIONS: Final = MappingProxyType(
+    {
+        # Cloud Storage / BigQuery multi-regions (https://cloud.google.com/storage/docs/locations):
+        # an area, not a list of regions. ``EU`` keeps data in EU member states; ``EUROPE``
+        # (Artifact Registry) spans all of Europe, the UK and Switzerland included.
+        "eu": "EU multi-region",
+        "europe": "Europe multi-region",
+        "us": "US multi-region",
+        "asia": "Asia multi-region",
+    }
+)
+"""Multi-regions, and what the country column says of them."""
+
+GCP_DUAL_REGIONS: Final = MappingProxyType(
+    {
+        # Predefined Cloud Storage dual-regions (https://cloud.google.com/storage/docs/locations).
+        "eur4": ("europe-north1", "europe-west4"),
+        "eur5": ("europe-west1", "europe-west2"),
+        "eur7": ("europe-west2", "europe-west3"),
+        "eur8": ("europe-west3", "europe-west6"),
+        "nam4": ("us-central1", "us-east1"),
+        "asia1": ("asia-northeast1", "asia-northeast2"),
+    }
+)
+"""Predefined dual-regions and the two regions holding the data."""
+
+GCP_MULTI_REGION_CONFIGS: Final = MappingProxyType(
+    {
+        # Spanner / Firestore multi-region configurations, witness regions included
+        # (https://cloud.google.com/spanner/docs/instance-configurations).
+        "eur3": ("europe-west1", "europe-west4", "europe-north1"),
+        "eur6": ("europe-west4", "europe-west3", "europe-west6"),
+        "nam3": ("us-east4", "us-east1", "us-central1"),
+        "nam5": ("us-central1", "us-central2", "us-east1"),
+        "nam-eur-asia1": (
+            "us-central1",
+            "us-central2",
+            "europe-west1",
+            "europe-west4",
+            "asia-east1",
+        ),
+    }
+)
+"""Multi-region database configurations and every region holding a replica."""
+
 REGIONS: Final = MappingProxyType({Cloud.AWS: AWS_REGIONS, Cloud.AZURE: AZURE_REGIONS})
 
 APPROVED_AWS_REGIONS: Final = frozenset(code for code, r in AWS_REGIONS.items() if r.eea)
@@ -171,6 +271,20 @@ APPROVED_AWS_REGIONS: Final = frozenset(code for code, r in AWS_REGIONS.items() 
 
 APPROVED_AZURE_LOCATIONS: Final = frozenset(code for code, r in AZURE_REGIONS.items() if r.eea)
 """Where Clover may place data on Azure: the EEA regions."""
+
+APPROVED_GCP_LOCATIONS: Final = frozenset(
+    [
+        *(code for code, r in GCP_REGIONS.items() if r.eea),
+        "eu",
+        *(
+            name
+            for name, spans in (*GCP_DUAL_REGIONS.items(), *GCP_MULTI_REGION_CONFIGS.items())
+            if all(code in GCP_REGIONS and GCP_REGIONS[code].eea for code in spans)
+        ),
+    ]
+)
+"""Where Clover may place data on Google Cloud: EEA regions, the EU multi-region, and dual- and
+multi-region configurations wholly in the EEA (the residency pack's ``allowedGcpLocations``)."""
 
 APPROVED: Final = MappingProxyType(
     {Cloud.AWS: APPROVED_AWS_REGIONS, Cloud.AZURE: APPROVED_AZURE_LOCATIONS}
@@ -250,11 +364,6 @@ AWS_LOCAL_ZONES: Final = MappingProxyType(
     }
 )
 
-_EU_COUNTRIES: Final = (
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
-)
-EEA_COUNTRIES: Final = frozenset([*_EU_COUNTRIES.split(), "IS", "LI", "NO"])
-
 
 def normalise_azure_location(value: str) -> str:
     """Azure's programmatic form of a location: ``"North Europe"`` becomes ``northeurope``.
@@ -266,3 +375,57 @@ def normalise_azure_location(value: str) -> str:
         # str.lower() maps some non-ASCII look-alikes onto ASCII (KELVIN SIGN to "k"): refuse first.
         return value
     return value.replace(" ", "").lower()
+
+
+_GCP_NAME: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_GCP_ZONE: Final = re.compile(r"(?P<region>[a-z]+(?:-[a-z]+)+[0-9]+)-[a-z]")
+
+
+def normalise_gcp_location(value: str) -> str:
+    """The form Google documents a location in: regions and zones lower case (``EUROPE-WEST1``
+    becomes ``europe-west1``), multi- and dual-regions upper case (``eu`` becomes ``EU``).
+
+    GCP location names are case-insensitive. Anything that is not an ASCII location name is
+    returned unchanged, so it is in no catalog and never allowed (``str.lower`` maps KELVIN SIGN
+    to ``k``: refuse non-ASCII first).
+    """
+    if not value.isascii():
+        return value
+    name = value.strip().lower()
+    if not _GCP_NAME.fullmatch(name):
+        return value
+    if name in GCP_MULTI_REGIONS or name in GCP_DUAL_REGIONS:
+        return name.upper()
+    return name
+
+
+def gcp_zone_region(location: str) -> str | None:
+    """The region of a (normalised) zone, ``europe-west1-b`` → ``europe-west1``; else None."""
+    zone = _GCP_ZONE.fullmatch(location)
+    return zone.group("region") if zone is not None else None
+
+
+def gcp_regions_of(location: str) -> tuple[str, ...]:
+    """The regions a (normalised) location keeps data in: itself, a zone's region, a dual- or
+    multi-region configuration's regions; empty for an area multi-region or an unknown name."""
+    if not location.isascii():
+        return ()
+    name = location.lower()
+    spans = GCP_DUAL_REGIONS.get(name) or GCP_MULTI_REGION_CONFIGS.get(name)
+    if spans is not None:
+        return spans
+    return (gcp_zone_region(name) or name,) if _GCP_NAME.fullmatch(name) else ()
+
+
+def gcp_country(location: str) -> str | None:
+    """What the country column says of a (normalised) GCP location: the ISO code of a region's
+    (or a zone's region's) country, the area of a multi-region (``EU multi-region``), the
+    countries of a dual-region (``FI, NL``); None where the catalog does not know it."""
+    name = location.lower()
+    if name in GCP_MULTI_REGIONS:
+        return GCP_MULTI_REGIONS[name]
+    spans = gcp_regions_of(name)
+    countries = [GCP_REGIONS[code].country for code in spans if code in GCP_REGIONS]
+    if not spans or len(countries) != len(spans):
+        return None
+    return ", ".join(dict.fromkeys(countries))

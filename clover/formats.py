@@ -160,8 +160,7 @@ class Assessor:
             return NOT_ASSESSED
         if resource.is_provider or not resource.custom:
             return NEUTRAL
-        where = self.placement(item)
-        if where.region is not None or where.location is not None:
+        if self.placement(item).place is not None:
             return PLACED
         if self._neutral(resource.type):
             return NEUTRAL
@@ -181,7 +180,10 @@ def to_json(result: CheckResult) -> dict[str, Any]:
             "type": p.resource.type,
             "name": p.resource.name,
             "provider": p.provider.urn if p.provider is not None else None,
-            "region": _shown(p.region),
+            # ``region``: an AWS region, or a Google Cloud location (region, zone or multi-region
+            # such as ``EU``, as Google writes it); ``location``: an Azure location. The keys are
+            # the contract (tests/test_check.py), so GCP takes the region-shaped one.
+            "region": _shown(p.region if p.region is not None else p.gcp_location),
             "location": _shown(p.location),
             "country": p.country,
             "assessment": assessor.of(p),
@@ -237,6 +239,7 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
     """SARIF 2.1.0 for GitHub code scanning: one result per diagnostic, located at the line of the
     project that created the resource."""
     locations = _locations(result)
+    resources, index = _logical_locations(result)
     rules: dict[str, dict[str, Any]] = {}
     results: list[dict[str, Any]] = []
     for d in result.diagnostics:
@@ -267,7 +270,11 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
                             "region": {"startLine": line},
                         },
                         "logicalLocations": [
-                            {"fullyQualifiedName": d.urn or result.stack, "kind": "resource"}
+                            {
+                                "fullyQualifiedName": d.urn or result.stack,
+                                "kind": "resource",
+                                **({"index": index[d.urn]} if d.urn in index else {}),
+                            }
                         ],
                     }
                 ],
@@ -277,12 +284,57 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [_sarif_run(result, rules, results)],
+        "runs": [_sarif_run(result, rules, results, resources)],
     }
 
 
+def _placement_row(item: Placed, assessor: Assessor) -> tuple[str, str, str, str]:
+    """(cloud, place, country, verdict) as the text table shows them: a kubernetes resource is
+    where its cluster is; a resource no pack could place is ``not assessed``, never ``-``."""
+    verdict = assessor.of(item)
+    placement = assessor.placement(item)
+    where = placement.place
+    shown = "unknown" if where == UNKNOWN else (where or "-")
+    if verdict != PLACED:
+        shown = "placement-neutral" if verdict == NEUTRAL else NOT_ASSESSED
+    cloud = cloud_of(placement) or package_of(item.resource.type)
+    return cloud, shown, placement.country or "-", verdict
+
+
+def _logical_locations(result: CheckResult) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """SARIF 2.1.0 §3.14.17 run.logicalLocations: every cloud resource of the stack with its
+    placement in the property bag (§3.8), so a clean run still shows where everything is; a
+    result's logical location points at its resource by ``index`` (§3.33.2)."""
+    assessor = Assessor(result)
+    found: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for item in result.placed:
+        if item.resource.is_provider or not item.resource.custom:
+            continue
+        cloud, place, country, verdict = _placement_row(item, assessor)
+        index[item.resource.urn] = len(found)
+        found.append(
+            {
+                "name": item.resource.name,
+                "fullyQualifiedName": item.resource.urn,
+                "kind": "resource",
+                "properties": {
+                    "type": item.resource.type,
+                    "cloud": cloud,
+                    "place": place,
+                    "country": None if country == "-" else country,
+                    "assessment": verdict,
+                },
+            }
+        )
+    return found, index
+
+
 def _sarif_run(
-    result: CheckResult, rules: dict[str, dict[str, Any]], results: list[dict[str, Any]]
+    result: CheckResult,
+    rules: dict[str, dict[str, Any]],
+    results: list[dict[str, Any]],
+    resources: list[dict[str, Any]],
 ) -> dict[str, Any]:
     # SARIF 2.1.0 §3.20.14: executionSuccessful is false when the tool did not finish its work;
     # the reason goes in a toolExecutionNotification (§3.20.21), so a partial run is never read as
@@ -306,6 +358,7 @@ def _sarif_run(
         },
         "automationDetails": {"id": f"clover-check/{result.stack}/"},
         "invocations": [invocation],
+        "logicalLocations": resources,
         "results": results,
         # SARIF 2.1.0 §3.8 property bag: the loosenings are facts about the run, not results.
         "properties": {"loosened": _loosened(result)},
@@ -323,19 +376,13 @@ def to_text(result: CheckResult, width: int = 120) -> str:
     for item in result.placed:
         if item.resource.is_provider or not item.resource.custom:
             continue  # placed through the resources they manage or contain
-        verdict = assessor.of(item)
-        # A kubernetes resource is where its cluster is.
-        placement = assessor.placement(item)
-        where = placement.region or placement.location
-        shown = "unknown" if where == UNKNOWN else (where or "-")
-        if verdict != PLACED:
-            shown = "placement-neutral" if verdict == NEUTRAL else NOT_ASSESSED
+        cloud, shown, country, _ = _placement_row(item, assessor)
         table.add_row(
             item.resource.name,
             item.resource.type,
-            cloud_of(placement) or package_of(item.resource.type),
+            cloud,
             shown,
-            placement.country or "-",
+            country,
             site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-",
         )
     console.print(table)

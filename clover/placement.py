@@ -12,16 +12,39 @@ here, deliberately and only as the providers document them:
   resource group cannot be identified, the location is unknown.
   https://www.pulumi.com/registry/packages/azure-native/installation-configuration/
 
+Shown only, the packs being sent what the program gave (they reproduce these defaults themselves):
+
+- pulumi-gcp places a resource by its own ``location``, ``region`` or ``zone`` (which of them a
+  type takes: the residency pack's ``gcp_placement_types.json``, read from the SDK), else by its
+  provider's ``region``/``zone`` (for the default provider the stack's ``gcp:region`` /
+  ``gcp:zone``). A BigQuery dataset without a ``location`` is created in the ``US`` multi-region,
+  whatever the provider says.
+  https://www.pulumi.com/registry/packages/gcp/installation-configuration/
+  https://cloud.google.com/bigquery/docs/locations
+- pulumi-azure (classic) takes a resource's own ``location``; a type that takes one and is given
+  none gets its resource group's, which the provider reads from Azure by ``resourceGroupName``
+  (``defaultAzureLocation`` in https://github.com/pulumi/pulumi-azure/blob/master/provider/
+  resources.go). Offline, only a group of this stack can say where that is.
+
 Values the engine would not know at preview stay ``UNKNOWN``, so the residency rules fail closed.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Final, TypeGuard
 
-from clover.catalog import AWS_REGIONS, AZURE_REGIONS, normalise_azure_location
+from clover.catalog import (
+    AWS_REGIONS,
+    AZURE_REGIONS,
+    gcp_country,
+    normalise_azure_location,
+    normalise_gcp_location,
+)
 from clover.standin.engine import UNKNOWN, RecordedResource, Recording
 from clover.standin.provider_defaults import takes_argument
 
@@ -29,7 +52,43 @@ AWS_PACKAGE = "aws"
 AZURE_PACKAGE = "azure-native"
 AWS_NATIVE_PACKAGE = "aws-native"
 AZURE_CLASSIC_PACKAGE = "azure"
+GCP_PACKAGE = "gcp"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+CLASSIC_RESOURCE_GROUP = "azure:core/resourceGroup:ResourceGroup"
+
+_RESIDENCY_PACK: Final = Path(__file__).resolve().parents[1] / "policy_packs" / "eu_residency"
+
+GCP_DEFAULT_LOCATIONS: Final = {
+    # "If you don't specify a location, the dataset is created in the US multi-region."
+    # (https://cloud.google.com/bigquery/docs/datasets#create-dataset); pulumi-gcp's ``location``
+    # doc: "The default value is multi-regional location `US`". The residency pack's
+    # placement_gcp.DOCUMENTED_DEFAULTS holds the same.
+    "gcp:bigquery/dataset:Dataset": "US",
+}
+"""Where a GCP type lands without a location of its own, when that is not the provider's."""
+
+
+@functools.cache
+def gcp_placement_arguments() -> Mapping[str, tuple[str, ...]]:
+    """Which of ``location``/``region``/``zone`` each pulumi-gcp type takes, as the residency pack
+    read them from the SDK (``gcp_placement_types.json``); empty when the pack is not here."""
+    try:
+        data = json.loads((_RESIDENCY_PACK / "gcp_placement_types.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(t): tuple(a) for t, a in data.get("placementArguments", {}).items()}
+
+
+@functools.cache
+def azure_classic_location_types() -> frozenset[str]:
+    """The pulumi-azure types that take ``location`` (the residency pack's list, from the SDK)."""
+    try:
+        data = json.loads(
+            (_RESIDENCY_PACK / "azure_classic_location_types.json").read_text("utf-8")
+        )
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(str(t) for t in data.get("typesWithLocation", ()))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,10 +98,21 @@ class Placed:
     resource: RecordedResource
     properties: Mapping[str, Any]
     provider: RecordedResource | None
-    region: str | None
+    region: str | None = None
     """AWS: the effective region (``UNKNOWN`` when it cannot be proven); None for other packages."""
-    location: str | None
+    location: str | None = None
     """Azure: the effective location (``UNKNOWN`` when it cannot be proven); None for others."""
+    gcp_location: str | None = None
+    """Google Cloud: the effective region, zone or multi-region as Google writes it (``UNKNOWN``
+    when it cannot be proven); None for other packages and for types placed by nested fields."""
+
+    @property
+    def place(self) -> str | None:
+        """Where the resource is, whichever cloud: its region, location or GCP location."""
+        for where in (self.region, self.location, self.gcp_location):
+            if where is not None:
+                return where
+        return None
 
     @property
     def country(self) -> str | None:
@@ -50,6 +120,8 @@ class Placed:
             return AWS_REGIONS[self.region].country
         if self.location and self.location in AZURE_REGIONS:
             return AZURE_REGIONS[self.location].country
+        if self.gcp_location and self.gcp_location != UNKNOWN:
+            return gcp_country(self.gcp_location)
         return None
 
 
@@ -71,6 +143,11 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _known(value: object) -> TypeGuard[str]:
+    """A non-empty string the engine knows at preview."""
+    return isinstance(value, str) and value not in {"", UNKNOWN}
+
+
 class Placer:
     """Fills in effective regions and locations, one resource at a time as they are registered.
 
@@ -83,6 +160,7 @@ class Placer:
         self.config = config
         self.by_urn: dict[str, RecordedResource] = {}
         self._groups: list[RecordedResource] = []
+        self._classic_groups: dict[str, RecordedResource] = {}
         self._locations: dict[str, str] = {}
         for resource in recording.resources if recording is not None else ():
             self.add(resource)
@@ -91,6 +169,12 @@ class Placer:
         self.by_urn[resource.urn] = resource
         if resource.type == RESOURCE_GROUP:
             self._groups.append(resource)
+        if resource.type == CLASSIC_RESOURCE_GROUP:
+            # Without a ``name`` input the group is named from its logical name; ARM names are
+            # case-insensitive (the residency pack's ClassicIndex matches them the same way).
+            own = resource.inputs.get("name", resource.name)
+            if isinstance(own, str) and own and own != UNKNOWN:
+                self._classic_groups.setdefault(own.lower(), resource)
 
     def _provider(self, resource: RecordedResource) -> RecordedResource | None:
         return self.by_urn.get(resource.provider_urn) if resource.provider_urn else None
@@ -159,10 +243,65 @@ class Placer:
             return found
         return None
 
+    def gcp_location(self, resource: RecordedResource) -> str | None:
+        """A pulumi-gcp resource's effective location; None for a type without a placement
+        argument (placed by a nested field, or placed nowhere: the residency pack judges it)."""
+        arguments = gcp_placement_arguments().get(resource.type)
+        if arguments is None:
+            return None
+        for argument in arguments:
+            own = resource.inputs.get(argument)
+            if own is not None and own != "":
+                return normalise_gcp_location(own) if _known(own) else UNKNOWN
+        default = GCP_DEFAULT_LOCATIONS.get(resource.type)
+        if default is not None:
+            return default
+        provider = self._provider(resource)
+        settings: Mapping[str, Any] = (
+            provider.inputs
+            if provider is not None
+            else {"region": self.config.get("gcp:region"), "zone": self.config.get("gcp:zone")}
+        )
+        # A zonal type falls back to the provider's zone first, the others to its region; either
+        # names the region, which is what residency needs (placement_gcp._provider_placement).
+        order = ("zone", "region") if arguments == ("zone",) else ("region", "zone")
+        for key in order:
+            value = settings.get(key)
+            if value is not None and value != "":
+                return normalise_gcp_location(value) if _known(value) else UNKNOWN
+        return UNKNOWN
+
+    def azure_classic_location(self, resource: RecordedResource) -> str | None:
+        """A pulumi-azure resource's location: its own, else (for a type that takes one) its
+        resource group's; None for a type without a location (it lives in its parent)."""
+        own = resource.inputs.get("location")
+        if own is not None and own != "":
+            return normalise_azure_location(own) if _known(own) else UNKNOWN
+        if resource.type not in azure_classic_location_types():
+            return None
+        group = self._classic_group(resource)
+        if group is None or group is resource:
+            return UNKNOWN
+        inherited = group.inputs.get("location")
+        if not _known(inherited):
+            return UNKNOWN
+        return normalise_azure_location(inherited)
+
+    def _classic_group(self, resource: RecordedResource) -> RecordedResource | None:
+        name = resource.inputs.get("resourceGroupName")
+        if _known(name):
+            return self._classic_groups.get(name.lower())
+        # Unknown until apply: the group's only when it is exactly that group's name output.
+        urn, _, output = resource.proofs.get("resourceGroupName", "").rpartition("#")
+        found = self.by_urn.get(urn)
+        if found is not None and found.type == CLASSIC_RESOURCE_GROUP and output == "name":
+            return found
+        return None
+
     def place(self, resource: RecordedResource) -> Placed:
         package = package_of(resource.type)
         properties = dict(resource.inputs)
-        region = location = None
+        region = location = gcp_location = None
         if package == AWS_PACKAGE and _takes(resource, "region"):
             region = self.aws_region(resource)
             properties.setdefault("region", region)
@@ -171,14 +310,17 @@ class Placer:
             properties.setdefault("location", location)
         elif package == AWS_NATIVE_PACKAGE:
             region = self.aws_native_region(resource)
-        elif package == AZURE_CLASSIC_PACKAGE and _text(resource.inputs.get("location")):
-            location = normalise_azure_location(resource.inputs["location"])
+        elif package == AZURE_CLASSIC_PACKAGE:
+            location = self.azure_classic_location(resource)
+        elif package == GCP_PACKAGE:
+            gcp_location = self.gcp_location(resource)
         return Placed(
             resource=resource,
             properties=properties,
             provider=self._provider(resource),
             region=region,
             location=location,
+            gcp_location=gcp_location,
         )
 
     def place_all(self) -> list[Placed]:
