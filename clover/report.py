@@ -34,10 +34,17 @@ from clover import __version__
 from clover.catalog import (
     APPROVED_AWS_REGIONS,
     APPROVED_AZURE_LOCATIONS,
+    APPROVED_GCP_LOCATIONS,
     AWS_REGIONS,
     AZURE_REGIONS,
+    GCP,
+    GCP_MULTI_REGIONS,
+    GCP_REGIONS,
     SITES,
+    gcp_country,
+    gcp_zone_region,
     normalise_azure_location,
+    normalise_gcp_location,
 )
 from clover.check import CheckResult
 from clover.formats import NEUTRAL, PLACED, Assessor, cloud_of, site_of, sites_by_provider
@@ -285,7 +292,27 @@ def _country(cloud: str | None, region: str | None) -> str | None:
         return AWS_REGIONS[region].country
     if cloud == "azure" and region in AZURE_REGIONS:
         return AZURE_REGIONS[region].country
+    if cloud == GCP and region != "unknown":
+        found = gcp_country(region)
+        if found is not None:
+            return found
     return OUTSIDE_EUROPE.get(region, (None, None, ""))[2] or None
+
+
+def in_allow_list(
+    cloud: str | None, region: str | None, allowed: Mapping[str, Iterable[str]]
+) -> bool:
+    """Whether a place is on the allow-list of its cloud. A GCP location is compared as the
+    residency pack compares it (placement_gcp.location_problem): case-insensitively, and a zone
+    is allowed when its region is."""
+    if cloud is None or region is None or region == "unknown":
+        return False
+    codes = allowed.get(cloud, ())
+    if cloud != GCP:
+        return region in codes
+    lowered = {c.lower() for c in codes}
+    name = region.lower()
+    return name in lowered or gcp_zone_region(name) in lowered
 
 
 def _arn_region(arn: Any) -> str | None:
@@ -350,7 +377,7 @@ class _Index:
 
     def endpoint(self, item: Placed) -> Endpoint:
         cloud = cloud_of(item)
-        region = _where(item.region or item.location) or "unknown"
+        region = _where(item.place) or "unknown"
         return Endpoint(
             label=item.resource.name,
             cloud=cloud,
@@ -396,7 +423,7 @@ class _Derive:
     # -- encryption -----------------------------------------------------------------------------
 
     def _key_name(self, key: Placed) -> str:
-        where = _where(key.region or key.location)
+        where = _where(key.place)
         kind = "KMS key" if package_of(key.resource.type) == AWS_PACKAGE else "Key Vault key"
         if _type_name(key.resource.type) == "keyvault/Vault":
             kind = "key in Key Vault"
@@ -623,7 +650,7 @@ class _Derive:
         return flows
 
     def allowed(self, cloud: str | None, region: str | None) -> bool:
-        return cloud is not None and region is not None and region in self.allow_list.get(cloud, ())
+        return in_allow_list(cloud, region, self.allow_list)
 
     def _bucket_endpoint(
         self, item: Placed, prop: str, value: Any, skip: Placed | None
@@ -909,10 +936,12 @@ def _walk(value: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
 
 
 def allow_list(result: CheckResult) -> dict[str, tuple[str, ...]]:
-    """Where data may go: the residency pack's configured lists for this run, else the catalog's
-    approved (EEA) regions, which the pack's own defaults cover."""
+    """Where data may go, per cloud: the residency pack's configured lists for this run
+    (``allowedRegions``, ``allowedLocations``, ``allowedGcpLocations``), else the catalog's
+    approved (EEA) places, which the pack's own defaults cover."""
     aws: set[str] | None = None
     azure: set[str] | None = None
+    gcp: set[str] | None = None
     for run in result.packs:
         if run.directory.name != RESIDENCY_PACK or run.config_file is None:
             continue
@@ -930,9 +959,17 @@ def allow_list(result: CheckResult) -> dict[str, tuple[str, ...]]:
             if isinstance(locations, list):
                 wanted = {normalise_azure_location(str(v)) for v in locations}
                 azure = wanted if azure is None else azure & wanted
+            # gcp-resource-location-allowed's allowedGcpLocations (default: the EEA regions, EU,
+            # EUR4, eur3), case-insensitive like the pack's residency_common.allowed_gcp_locations.
+            gcp_locations = policy.get("allowedGcpLocations")
+            if isinstance(gcp_locations, list):
+                wanted = {normalise_gcp_location(str(v)) for v in gcp_locations}
+                gcp = wanted if gcp is None else gcp & wanted
+    approved_gcp = {normalise_gcp_location(code) for code in APPROVED_GCP_LOCATIONS}
     return {
         "aws": tuple(sorted(APPROVED_AWS_REGIONS if aws is None else aws)),
         "azure": tuple(sorted(APPROVED_AZURE_LOCATIONS if azure is None else azure)),
+        GCP: tuple(sorted(approved_gcp if gcp is None else gcp)),
     }
 
 
@@ -993,7 +1030,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         where = assessor.placement(item)
         placed = kind == "resource" and assessment == PLACED
         cloud = cloud_of(where) if placed else None
-        region = _where(where.region or where.location) if placed else None
+        region = _where(where.place) if placed else None
         site, site_from = site_of(item), "tag"
         if site is None and kind == "resource":
             site = provider_sites.get(item.resource.provider_urn or "")
@@ -1145,6 +1182,20 @@ REGION_POSITIONS: Final = {
     "ukwest": (51.48, -3.18),
     "switzerlandnorth": (47.37, 8.54),
     "switzerlandwest": (46.20, 6.14),
+    # Google Cloud: the town each region's data centres are in (catalog.GCP_REGIONS).
+    "europe-west1": (50.45, 3.82),
+    "europe-west2": (51.51, -0.13),
+    "europe-west3": (50.11, 8.68),
+    "europe-west4": (53.44, 6.83),
+    "europe-west6": (47.37, 8.54),
+    "europe-west8": (45.46, 9.19),
+    "europe-west9": (48.86, 2.35),
+    "europe-west10": (52.52, 13.40),
+    "europe-west12": (45.07, 7.69),
+    "europe-central2": (52.23, 21.01),
+    "europe-north1": (60.57, 27.20),
+    "europe-north2": (59.33, 18.07),
+    "europe-southwest1": (40.42, -3.70),
 }
 
 SITE_POSITIONS: Final = {"dublin": (53.35, -6.26), "hamar": (60.79, 11.07)}
@@ -1166,6 +1217,12 @@ OUTSIDE_EUROPE: Final = {
     "centralus": ("Iowa", "azure", "US"),
     "canadacentral": ("Toronto", "azure", "CA"),
     "southeastasia": ("Singapore", "azure", "SG"),
+    "us-central1": ("Council Bluffs, Iowa", GCP, "US"),
+    "us-east1": ("Moncks Corner, South Carolina", GCP, "US"),
+    "us-east4": ("Ashburn, Virginia", GCP, "US"),
+    "us-west1": ("The Dalles, Oregon", GCP, "US"),
+    "asia-northeast1": ("Tokyo", GCP, "JP"),
+    "asia-southeast1": ("Jurong West", GCP, "SG"),
 }
 
 # Simplified coastlines as (longitude, latitude): a schematic, not a survey.
@@ -1249,6 +1306,9 @@ OK_COLOUR: Final = "#2e7d32"
 WARN_COLOUR: Final = "#c62828"
 AWS_COLOUR: Final = "#b35c00"
 AZURE_COLOUR: Final = "#0a5fb4"
+GCP_COLOUR: Final = "#00838f"
+CLOUD_COLOURS: Final = {"aws": AWS_COLOUR, "azure": AZURE_COLOUR, GCP: GCP_COLOUR}
+CLOUD_NAMES: Final = {"aws": "AWS", "azure": "Azure", GCP: "Google Cloud"}
 SITE_COLOUR: Final = "#6a1b9a"
 _DASH: Final = {REPLICATION: "", BACKUP_COPY: "9 5", LOG_DELIVERY: "2 4"}
 
@@ -1290,8 +1350,9 @@ def _layout(report: Report) -> dict[tuple[str | None, str], _Node]:
     def node(cloud: str | None, region: str) -> _Node:
         key = (cloud, region)
         if key not in nodes:
-            ok = cloud is not None and region in allowed.get(cloud, set())
-            nodes[key] = _Node(cloud=cloud, region=region, allowed=ok)
+            nodes[key] = _Node(
+                cloud=cloud, region=region, allowed=in_allow_list(cloud, region, allowed)
+            )
         return nodes[key]
 
     for resource in report.cloud_resources:
@@ -1303,14 +1364,15 @@ def _layout(report: Report) -> dict[tuple[str | None, str], _Node]:
     by_position: dict[tuple[float, float], list[_Node]] = {}
     panel: list[_Node] = []
     for item in nodes.values():
-        if item.region in REGION_POSITIONS:
-            x, y = project(*REGION_POSITIONS[item.region])
+        position = _position(item)
+        if position is not None:
+            x, y = project(*position)
             by_position.setdefault((x, y), []).append(item)
         else:
             item.on_map = False
             panel.append(item)
     for (x, y), group in by_position.items():
-        # AWS left of Azure where both clouds have a region in the same city.
+        # AWS left of Azure, Azure left of Google Cloud, where clouds share a city.
         group.sort(key=lambda n: (n.cloud or "", n.region))
         for i, item in enumerate(group):
             item.x = x + (i - (len(group) - 1) / 2) * 20
@@ -1323,9 +1385,21 @@ def _layout(report: Report) -> dict[tuple[str | None, str], _Node]:
     return nodes
 
 
+def _position(item: _Node) -> tuple[float, float] | None:
+    """Where a node sits on the map: its region's city (a GCP zone at its region's); None for a
+    place with no position (outside Europe, a multi-region, unknown), drawn in the panel."""
+    if item.region in REGION_POSITIONS:
+        return REGION_POSITIONS[item.region]
+    if item.cloud == GCP:
+        region = gcp_zone_region(item.region)
+        if region is not None and region in GCP_REGIONS:
+            return REGION_POSITIONS.get(region)
+    return None
+
+
 def _node_svg(item: _Node) -> str:
-    colour = (AWS_COLOUR if item.cloud == "aws" else AZURE_COLOUR) if item.allowed else WARN_COLOUR
-    cloud = {"aws": "AWS", "azure": "Azure"}.get(item.cloud or "", "cloud")
+    colour = CLOUD_COLOURS.get(item.cloud or "", AZURE_COLOUR) if item.allowed else WARN_COLOUR
+    cloud = CLOUD_NAMES.get(item.cloud or "", "cloud")
     if item.on_map:
         country = _country(item.cloud, item.region) or "?"
         title = f"{cloud} {item.region} ({country}): {item.resources} resource(s)"
@@ -1334,15 +1408,20 @@ def _node_svg(item: _Node) -> str:
                 f'<rect x="{item.x - 7}" y="{item.y - 7}" width="14" height="14" rx="2" '
                 f'fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
             )
+        elif item.cloud == GCP:
+            shape = _diamond(item.x, item.y, colour)
         else:
             shape = (
                 f'<circle cx="{item.x}" cy="{item.y}" r="7.5" fill="{colour}" stroke="#fff" '
                 f'stroke-width="1.5"/>'
             )
-        # AWS names above the square, Azure names right of the circle: where both clouds have
-        # a region in one city the two labels never meet.
+        # AWS names above the square, Azure names right of the circle, Google Cloud names left
+        # of the diamond: where clouds have a region in one city the labels never meet.
         if item.cloud == "aws":
             at = f'x="{item.x}" y="{item.y - 13}" text-anchor="middle"'
+        elif item.cloud == GCP:
+            # Google Cloud names left of the diamond, clear of the other two.
+            at = f'x="{item.x - 12}" y="{item.y + 4}" text-anchor="end"'
         else:
             at = f'x="{item.x + 12}" y="{item.y + 4}" text-anchor="start"'
         label = f'<text {at} class="node-label" fill="{colour}">{_e(item.region)}</text>'
@@ -1357,6 +1436,10 @@ def _node_svg(item: _Node) -> str:
         detail = "cannot be proven at preview"
     else:
         city, _, country = OUTSIDE_EUROPE.get(item.region, ("", None, ""))
+        if item.cloud == GCP and item.region.lower() in GCP_MULTI_REGIONS:
+            city, country = "", GCP_MULTI_REGIONS[item.region.lower()]
+        elif item.cloud == GCP and not country:
+            country = _country(item.cloud, item.region) or ""
         heading = f"{cloud} {item.region}"
         detail = ", ".join(v for v in (city, country) if v) or "no position known"
         if not item.allowed:
@@ -1551,7 +1634,7 @@ def map_svg(report: Report) -> str:
             f'<rect x="{_PANEL_X - 8}" y="{_MAP_Y + 18}" width="{_PANEL_W}" '
             f'height="{bottom - _MAP_Y - 18}" rx="8" class="panel"/>'
             f'<text x="{_PANEL_X + 4}" y="{_MAP_Y + 38}" class="panel-heading">'
-            f"Outside Europe or unknown</text>"
+            f"Multi-regions, outside Europe or unknown</text>"
         )
         legend_top = bottom + 24
     defs = "".join(
@@ -1579,6 +1662,14 @@ def map_svg(report: Report) -> str:
     )
 
 
+def _diamond(x: float, y: float, colour: str) -> str:
+    """Google Cloud's symbol: a square standing on its corner, as wide as the others."""
+    return (
+        f'<path d="M{x:.1f},{y - 8.5:.1f} L{x + 8.5:.1f},{y:.1f} L{x:.1f},{y + 8.5:.1f} '
+        f'L{x - 8.5:.1f},{y:.1f} Z" fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
+    )
+
+
 def _legend(x: float, top: float) -> str:
     """A vertical key beside the map: one row per symbol, 26 px apart."""
 
@@ -1588,6 +1679,7 @@ def _legend(x: float, top: float) -> str:
         shapes = [
             f'<rect x="{x}" y="{y}" width="14" height="14" rx="2" fill="{AWS_COLOUR}"/>',
             f'<circle cx="{x + 7}" cy="{mid}" r="7.5" fill="{AZURE_COLOUR}"/>',
+            _diamond(x + 7, mid, GCP_COLOUR),
             f'<circle cx="{x + 7}" cy="{mid}" r="10" fill="#f6effb" stroke="{SITE_COLOUR}" '
             f'stroke-dasharray="4 3" stroke-width="1.6"/>',
             f'<rect x="{x}" y="{y}" width="14" height="14" rx="2" fill="{WARN_COLOUR}"/>',
@@ -1606,6 +1698,7 @@ def _legend(x: float, top: float) -> str:
     labels = (
         ("AWS region", None),
         ("Azure region", None),
+        ("Google Cloud region", None),
         ("site", None),
         ("region outside the allow-list", WARN_COLOUR),
         ("replication", None),
@@ -1914,8 +2007,7 @@ def to_html(report: Report) -> str:
         for pack, config in report.packs
     )
     allow = "; ".join(
-        f"{_e({'aws': 'AWS', 'azure': 'Azure'}.get(cloud, cloud))}: "
-        + ", ".join(f"<code>{_e(c)}</code>" for c in codes)
+        f"{_e(CLOUD_NAMES.get(cloud, cloud))}: " + ", ".join(f"<code>{_e(c)}</code>" for c in codes)
         for cloud, codes in report.allow_list.items()
     )
     revision = (

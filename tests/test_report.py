@@ -14,6 +14,7 @@ import pytest
 from clover.__main__ import main
 from clover.catalog import AWS_REGIONS, AZURE_REGIONS, SITES
 from clover.report import (
+    GCP_COLOUR,
     MAP_HEIGHT,
     MAP_WIDTH,
     OK_COLOUR,
@@ -505,3 +506,132 @@ def test_a_program_that_ended_early_is_never_certified(tmp_path: Path) -> None:
     assert 'data-verdict="incomplete"' in page
     assert "PASSED" not in page
     assert "The program ended before it finished: it called sys.exit(0)" in page
+
+
+# -- Google Cloud and classic Azure ------------------------------------------------------------
+
+CLEAN = ROOT / "tests" / "data" / "clean_programs"
+
+
+def _node(page: str, cloud: str, region: str) -> str:
+    match = re.search(
+        rf'<g class="region[^"]*" data-region="{re.escape(region)}" data-cloud="{cloud}"'
+        r"[^>]*>.*?</g>",
+        page,
+        re.S,
+    )
+    assert match, f"no {cloud} node for {region}"
+    return match.group(0)
+
+
+def test_gcp_places_are_in_the_inventory_and_on_the_map(tmp_path: Path) -> None:
+    code, page, facts = _report(
+        tmp_path, "--cwd", str(CLEAN / "gcp-bucket-eu"), "--stack", "test", "--policy-pack",
+        str(RESIDENCY),
+    )  # fmt: skip
+    assert code == 0, facts["findings"]
+    assert_consistent(page, facts)
+    # The pack's default allowedGcpLocations: the EEA regions, EU, EUR4 and eur3.
+    assert {"EU", "EUR4", "europe-west1", "europe-north1"} <= set(facts["allowList"]["gcp"])
+    assert "europe-west2" not in facts["allowList"]["gcp"]  # London
+    by_name = {r["name"]: r for r in facts["resources"]}
+    analytics = by_name["analytics"]
+    assert (analytics["cloud"], analytics["region"], analytics["country"]) == (
+        "gcp",
+        "europe-west1",
+        "BE",
+    )
+    assert analytics["inAllowList"] is True
+    assert (by_name["eu-exports"]["region"], by_name["eu-exports"]["inAllowList"]) == ("EU", True)
+    row = re.search(rf'<tr[^>]*data-urn="{re.escape(analytics["urn"])}".*?</tr>', page, re.S)
+    assert row
+    assert "<code>europe-west1</code>" in row.group(0)
+    assert '<span class="badge gcp">gcp</span>' in row.group(0)
+    # Belgium is on the map in Google Cloud's colour; the EU multi-region has no one city.
+    belgium = _node(page, "gcp", "europe-west1")
+    assert 'data-allowed="true"' in belgium
+    assert f'fill="{GCP_COLOUR}"' in belgium
+    x, y = project(*REGION_POSITIONS["europe-west1"])
+    assert f"L{x + 8.5:.1f},{y:.1f}" in belgium
+    eu = _node(page, "gcp", "EU")
+    assert 'class="region off-map"' in eu
+    assert "EU multi-region" in eu
+    assert 'data-allowed="true"' in eu
+    assert "Google Cloud: <code>EU</code>" in page  # the allow-list in the footer
+
+
+def test_a_us_bucket_is_outside_the_gcp_allow_list(tmp_path: Path) -> None:
+    code, page, facts = _misplaced(tmp_path, "gcp-bucket-us")
+    assert code == 1
+    bucket = next(r for r in facts["resources"] if r["name"] == "us-exports")
+    assert (bucket["cloud"], bucket["region"], bucket["country"]) == (
+        "gcp",
+        "US",
+        "US multi-region",
+    )
+    assert bucket["inAllowList"] is False
+    assert "US" not in facts["allowList"]["gcp"]
+    assert facts["summary"]["resourcesOutsideAllowList"] == 1
+    us = _node(page, "gcp", "US")
+    assert 'data-allowed="false"' in us
+    assert WARN_COLOUR in us
+    assert "outside allow-list" in us
+
+
+def test_a_gcp_zone_is_drawn_at_its_region_and_the_allow_list_follows_the_config(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "p").mkdir()
+    project_dir = tmp_path / "p"
+    (project_dir / "Pulumi.yaml").write_text("name: zones\nruntime: python\n")
+    (project_dir / "Pulumi.test.yaml").write_text(
+        "config:\n  gcp:project: clover-test\n  gcp:region: europe-west1\n"
+    )
+    (project_dir / "__main__.py").write_text(
+        textwrap.dedent(
+            """
+            import pulumi_gcp as gcp
+            gcp.compute.Disk("scratch", zone="europe-west4-a", size=10)
+            gcp.compute.Subnetwork("net", ip_cidr_range="10.0.0.0/24", network="default")
+            """
+        )
+    )
+    config = tmp_path / "residency.json"
+    config.write_text(
+        json.dumps({"gcp-resource-location-allowed": {"allowedGcpLocations": ["EUROPE-WEST4"]}})
+    )
+    code, page, facts = _report(
+        tmp_path, "--cwd", str(project_dir), "--stack", "test", "--policy-pack", str(RESIDENCY),
+        "--policy-pack-config", str(config),
+    )  # fmt: skip
+    assert facts["allowList"]["gcp"] == ["europe-west4"]
+    by_name = {r["name"]: r for r in facts["resources"]}
+    # A zone is in its region's country and allowed with its region, as the pack judges it.
+    scratch = by_name["scratch"]
+    assert (scratch["region"], scratch["country"], scratch["inAllowList"]) == (
+        "europe-west4-a",
+        "NL",
+        True,
+    )
+    zone = _node(page, "gcp", "europe-west4-a")
+    assert 'class="region off-map"' not in zone
+    assert 'data-allowed="true"' in zone
+    # The subnetwork takes gcp:region, which the narrowed list leaves out: blocked, and drawn so.
+    net = by_name["net"]
+    assert (net["region"], net["inAllowList"]) == ("europe-west1", False)
+    assert 'data-allowed="false"' in _node(page, "gcp", "europe-west1")
+    assert code == 1
+    assert any(f["urn"] == net["urn"] for f in facts["findings"])
+
+
+def test_classic_azure_is_at_westeurope_in_the_netherlands(tmp_path: Path) -> None:
+    code, page, facts = _report(
+        tmp_path, "--cwd", str(CLEAN / "azure-classic-clean"), "--stack", "test",
+        "--policy-pack", str(RESIDENCY),
+    )  # fmt: skip
+    assert code == 0, facts["findings"]
+    by_name = {r["name"]: r for r in facts["resources"]}
+    for name in ("data", "records"):  # the account takes its resource group's location
+        assert (by_name[name]["cloud"], by_name[name]["region"]) == ("azure", "westeurope")
+        assert (by_name[name]["country"], by_name[name]["inAllowList"]) == ("NL", True)
+    assert 'data-allowed="true"' in _node(page, "azure", "westeurope")
