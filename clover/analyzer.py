@@ -37,6 +37,8 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from clover import reaper
+
 UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's sentinel for a value not known until the resource is created (preview)."""
 
@@ -296,6 +298,7 @@ class PolicyPack:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
         )
+        reaper.watch(self._process.pid)  # stopped even if the check is killed outright
         self._finalizer = weakref.finalize(self, _kill, self._process, self._stderr)
         try:
             port = self._read_port(startup_timeout)
@@ -644,6 +647,7 @@ def _kill(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> None:
     if process.poll() is None:
         process.kill()
     process.wait()
+    reaper.forget(process.pid)
     if process.stdout is not None:
         process.stdout.close()
     stderr.close()

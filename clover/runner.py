@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from clover import reaper
 from clover.project import Project
 from clover.standin.engine import RecordedResource
 
@@ -301,6 +302,7 @@ class ProgramHost:
             _kill_group(process.pid)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=10)
+            reaper.forget(process.pid)
 
     def _spawn(self) -> None:
         control_read, control_write = os.pipe()
@@ -332,6 +334,7 @@ class ProgramHost:
         finally:
             os.close(control_read)
             os.close(events_write)
+        reaper.watch(self._process.pid)  # its session, stopped even if the check is killed
         self._control = os.fdopen(control_write, "wb")
         self._events = os.fdopen(events_read, "rb")
 
@@ -455,6 +458,7 @@ class _Job:
     def kill(self) -> None:
         if self.pid is not None:
             _kill_group(self.pid)
+            reaper.forget(self.pid)
 
     def handle(self, event: Mapping[str, Any]) -> None:
         kind = event.get("t")
@@ -463,6 +467,7 @@ class _Job:
             self.on_register(_resource(event))
         elif kind == "started":
             self.pid = int(event["pid"])
+            reaper.watch(self.pid)  # the job leads a session of its own
             if self.timed_out:
                 self.kill()
         elif kind == "done":
