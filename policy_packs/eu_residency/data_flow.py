@@ -796,10 +796,28 @@ def _classify(  # noqa: PLR0911 - one return per shape of value
     return None
 
 
-def check_data_flows(
-    stack: Sequence[StackResource], config: Mapping[str, Any]
-) -> list[tuple[str, str]]:
-    """(urn, message) for every outbound reference that is outside the allow-list or unproven."""
+@dataclass(frozen=True)
+class ResolvedFlow:
+    """One outbound reference as the rule resolved it: where it goes, how that was proven, and
+    the violation message when it is not allowed (the evidence report draws these)."""
+
+    urn: str
+    path: str
+    value: Any
+    place: Place
+    how: str
+    """``as written``, ``exactly the output <urn>#<output>``, or ``computed as <value>``."""
+    problem: str | None
+    message: str | None
+
+    @property
+    def destination(self) -> str | None:
+        """The URN of the stack resource the flow goes to, when it goes to one."""
+        return self.place.via if self.place.via.startswith("urn:") else None
+
+
+def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> list[ResolvedFlow]:
+    """Every outbound reference of every resource, resolved, allowed or not."""
     index = StackIndex(stack)
     computed = Computed(config)
     for name, urn in computed.bucket_names.items():
@@ -812,7 +830,7 @@ def check_data_flows(
         allowed_aws_regions(config), allowed_azure_locations(config), allowed_gcp_locations(config)
     )
     skipped = set(TABLE.get("skippedTypes", ()))
-    findings: list[tuple[str, str]] = []
+    flows: list[ResolvedFlow] = []
     for resource in stack:
         if resource.type.startswith("pulumi:") or resource.type in skipped:
             continue
@@ -820,14 +838,36 @@ def check_data_flows(
         for leaf in walk(resource.type, props):
             found = _classify(resource, leaf, resolver)
             places = found if isinstance(found, list) else [] if found is None else [found]
+            if not places:
+                continue
+            how = _how(resource, leaf, resolver, replaced)
             for place in places:
                 problem = allowed.problem(place)
-                if problem is not None:
-                    message = _message(
-                        resource, leaf, problem, allowed, place.cloud, computed=replaced
-                    )
-                    findings.append((resource.urn, message))
-    return findings
+                message = (
+                    None
+                    if problem is None
+                    else _message(resource, leaf, problem, allowed, place.cloud, computed=replaced)
+                )
+                flows.append(
+                    ResolvedFlow(resource.urn, leaf.path, leaf.value, place, how, problem, message)
+                )
+    return flows
+
+
+def _how(resource: StackResource, leaf: Leaf, resolver: Resolver, computed: Collection[str]) -> str:
+    if any(leaf.path == p or leaf.path.startswith((f"{p}.", f"{p}[")) for p in computed):
+        return f"computed as {leaf.value!r}"
+    if is_unknown(leaf.value):
+        source = (resolver.proofs or {}).get(resource.urn, {}).get(leaf.path)
+        return f"exactly the output {source}" if source else "not proven"
+    return "as written"
+
+
+def check_data_flows(
+    stack: Sequence[StackResource], config: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """(urn, message) for every outbound reference that is outside the allow-list or unproven."""
+    return [(f.urn, f.message) for f in resolve_flows(stack, config) if f.message is not None]
 
 
 def _message(
