@@ -48,6 +48,7 @@ from clover.catalog import (
 )
 from clover.check import CheckResult
 from clover.formats import NEUTRAL, PLACED, Assessor, cloud_of, site_of, sites_by_provider
+from clover.pack_flows import PackFlow, pack_flows
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
 from clover.standin.engine import UNKNOWN
 
@@ -108,7 +109,12 @@ class Flow:
     declared_by: tuple[str, ...]
     """URNs of the resources that declare the flow (two Azure policies declare one replication)."""
     in_allow_list: bool
-    """True only when the destination's region is known and on the allow-list."""
+    """True only when the destination's region is known and on the allow-list, and the data-flow
+    rule found nothing wrong with it."""
+    proven: str = ""
+    """How the residency pack's data-flow rule resolved the destination (``as written``,
+    ``exactly the output <urn>#<output>``, ``computed as <value>``); empty when it did not see
+    it (a geo-redundant pair, a Cosmos location: placement rules, not references)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -119,6 +125,7 @@ class Flow:
             "destination": self.destination.as_json(),
             "declaredBy": list(self.declared_by),
             "inAllowList": self.in_allow_list,
+            "proven": self.proven,
         }
 
 
@@ -1004,7 +1011,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
     """Derive the report's facts from one check run."""
     allowed = allow_list(result)
     derive = _Derive(result, {cloud: frozenset(codes) for cloud, codes in allowed.items()})
-    flows = derive.flows()
+    flows = _with_pack_flows(derive.flows(), pack_flows(result), derive.index)
     findings = tuple(
         Finding(
             policy_pack=d.policy_pack,
@@ -1076,6 +1083,74 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         edge_services=edge_services(result),
     )
     return Report(**{**report.__dict__, "sites": _site_summaries(report)})
+
+
+REFERENCE: Final = "reference"
+"""The kind of a flow only the data-flow rule found (a log group, a subscription endpoint...)."""
+
+
+def _with_pack_flows(
+    flows: list[Flow], found: Sequence[PackFlow] | None, index: _Index
+) -> list[Flow]:
+    """The report's flows with every flow the data-flow rule resolved: one it already has is
+    marked with how the rule proved it (and outside the allow-list if the rule blocked it), any
+    other is added, so the picture and the verdict cannot disagree (clover/pack_flows.py)."""
+    merged = list(flows)
+    for flow in found or ():
+        source = index.by_urn.get(flow.source)
+        if source is None:
+            continue
+        target = index.by_urn.get(flow.destination or "")
+        if target is not None:
+            destination = index.endpoint(target)
+        else:
+            where = flow.place or "unknown"
+            destination = Endpoint(
+                label=_short(str(flow.value)),
+                cloud=flow.cloud,
+                region=where,
+                country=_country(flow.cloud, where),
+            )
+        same = next(
+            (
+                i
+                for i, f in enumerate(merged)
+                if flow.source in f.declared_by
+                and (f.destination.urn or f.destination.label)
+                == (destination.urn or destination.label)
+            ),
+            None,
+        )
+        if same is not None:
+            known = merged[same]
+            merged[same] = Flow(
+                **{
+                    **known.__dict__,
+                    "in_allow_list": known.in_allow_list and flow.allowed,
+                    "proven": known.proven or f"{flow.path}: {flow.how}",
+                }
+            )
+            continue
+        merged.append(
+            Flow(
+                id=f"F{len(merged) + 1}",
+                kind=REFERENCE,
+                what=flow.path,
+                source=index.endpoint(source),
+                destination=destination,
+                declared_by=(flow.source,),
+                in_allow_list=flow.allowed,
+                proven=flow.how,
+            )
+        )
+    return merged
+
+
+def _drawn(flow: Flow) -> bool:
+    """Whether the map draws the flow: a reference the rule allowed (a bucket's versioning naming
+    its bucket, a role assignment naming its vault) is listed with how it was proven, not drawn,
+    or the arrows that matter would drown among them; one the rule blocked is drawn."""
+    return not (flow.kind == REFERENCE and flow.in_allow_list)
 
 
 def _site_summaries(report: Report) -> tuple[SiteSummary, ...]:
@@ -1359,8 +1434,9 @@ def _layout(report: Report) -> dict[tuple[str | None, str], _Node]:
         if resource.region not in {None, GLOBAL}:
             node(resource.cloud, str(resource.region)).resources += 1
     for flow in report.flows:
-        node(flow.source.cloud, flow.source.region)
-        node(flow.destination.cloud, flow.destination.region)
+        if _drawn(flow):
+            node(flow.source.cloud, flow.source.region)
+            node(flow.destination.cloud, flow.destination.region)
     by_position: dict[tuple[float, float], list[_Node]] = {}
     panel: list[_Node] = []
     for item in nodes.values():
@@ -1462,12 +1538,13 @@ def _flow_paths(report: Report, nodes: Mapping[tuple[str | None, str], _Node]) -
     paths = []
     pair_count: Counter[tuple[tuple[str | None, str], tuple[str | None, str]]] = Counter()
     loop_count: Counter[tuple[str | None, str]] = Counter()
+    drawn = [f for f in report.flows if _drawn(f)]
     loops = Counter(
         (f.source.cloud, f.source.region)
-        for f in report.flows
+        for f in drawn
         if (f.source.cloud, f.source.region) == (f.destination.cloud, f.destination.region)
     )
-    for flow in report.flows:
+    for flow in drawn:
         source = nodes[(flow.source.cloud, flow.source.region)]
         target = nodes[(flow.destination.cloud, flow.destination.region)]
         colour = OK_COLOUR if flow.in_allow_list else WARN_COLOUR
@@ -1584,7 +1661,8 @@ def map_svg(report: Report) -> str:
     loops = {
         f.source.region
         for f in report.flows
-        if (f.source.cloud, f.source.region) == (f.destination.cloud, f.destination.region)
+        if _drawn(f)
+        and (f.source.cloud, f.source.region) == (f.destination.cloud, f.destination.region)
     }
     land = "".join(
         '<path class="land" d="M'
@@ -1884,15 +1962,18 @@ def _flows_html(report: Report) -> str:
             )
         )
         declared = ", ".join(_e(names.get(u, u)) for u in flow.declared_by)
+        proven = _e(flow.proven) if flow.proven else '<span class="na">—</span>'
         rows.append(
             f'<tr class="{"" if flow.in_allow_list else "warn"}" data-flow="{_e(flow.id)}">'
             f'<td class="name">{_e(flow.id)}</td><td>{_e(flow.kind)}<div class="type">'
             f"{_e(flow.what)}</div></td><td>{_endpoint_text(flow.source)}</td>"
-            f"<td>{_endpoint_text(flow.destination)}</td><td>{declared}</td><td>{status}</td></tr>"
+            f"<td>{_endpoint_text(flow.destination)}</td><td>{declared}</td>"
+            f'<td class="mono">{proven}</td><td>{status}</td></tr>'
         )
     return (
         "<table><thead><tr><th>id</th><th>kind</th><th>from</th><th>to</th>"
-        "<th>declared by</th><th>allow-list</th></tr></thead>"
+        "<th>declared by</th><th>how the data-flow rule proved it</th><th>allow-list</th>"
+        "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -2032,9 +2113,11 @@ def to_html(report: Report) -> str:
         "<h2>Sites</h2>"
         f"{_sites_html(report)}"
         "<h2>Data flows</h2>"
-        '<p class="lead">Every replication, backup copy and log delivery the program declares. '
-        "A destination whose region cannot be proven before deployment counts as outside the "
-        "allow-list.</p>"
+        '<p class="lead">Every replication, backup copy and log delivery the program declares, '
+        "and every other outbound reference the data-flow rule resolved (kind "
+        "<i>reference</i>; drawn on the map only when the rule blocked it), with how the rule "
+        "proved where each one goes. A destination whose region cannot be proven before "
+        "deployment counts as outside the allow-list.</p>"
         f"{_flows_html(report)}"
         "<h2>Resources</h2>"
         f"{_resources_html(report)}"

@@ -54,15 +54,29 @@ def _arrows(page: str) -> list[dict[str, str]]:
     return [dict(re.findall(r'([\w-]+)="([^"]*)"', tag)) for tag in _PATH.findall(page)]
 
 
+def declared(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flows the report derives itself, without the data-flow rule's other references."""
+    return [f for f in facts["flows"] if f["kind"] != "reference"]
+
+
+def drawn(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flows with an arrow: all but the references the data-flow rule allowed."""
+    return [f for f in facts["flows"] if not (f["kind"] == "reference" and f["inAllowList"])]
+
+
 def assert_consistent(page: str, facts: dict[str, Any]) -> None:
-    """Every resource listed exactly once; one arrow per flow; per-site counts add up."""
+    """Every resource listed exactly once; one arrow per drawn flow; per-site counts add up."""
     listed = Counter(re.findall(r'<tr[^>]* data-urn="([^"]+)"', page))
     urns = [r["urn"] for r in facts["resources"]]
     assert len(urns) == len(set(urns))
     assert listed == Counter(urns), set(listed) ^ set(urns)
     arrows = _arrows(page)
-    assert len(arrows) == len(facts["flows"])
-    assert sorted(a["data-flow"] for a in arrows) == sorted(f["id"] for f in facts["flows"])
+    assert len(arrows) == len(drawn(facts))
+    assert sorted(a["data-flow"] for a in arrows) == sorted(f["id"] for f in drawn(facts))
+    # Every flow is listed, drawn or not, with how the data-flow rule proved it.
+    assert sorted(re.findall(r'<tr[^>]* data-flow="([^"]+)"', page)) == sorted(
+        f["id"] for f in facts["flows"]
+    )
     for arrow in arrows:
         flow = next(f for f in facts["flows"] if f["id"] == arrow["data-flow"])
         assert arrow["stroke"] == (OK_COLOUR if flow["inAllowList"] else WARN_COLOUR), flow
@@ -107,7 +121,8 @@ def test_every_misplaced_program_is_reported_consistently(tmp_path: Path, progra
 
 def test_backup_copy_to_singapore_is_an_arrow_in_the_warning_colour(tmp_path: Path) -> None:
     _, page, facts = _misplaced(tmp_path, "aws-backup-copy-singapore")
-    (flow,) = facts["flows"]
+    (flow,) = declared(facts)
+    assert flow["proven"] == "rules[0].copyActions[0].destinationVaultArn: as written"
     assert flow["kind"] == "backup copy"
     assert flow["source"]["region"] == "eu-west-1"
     assert flow["destination"]["region"] == "ap-southeast-1"
@@ -127,7 +142,7 @@ def test_backup_copy_to_singapore_is_an_arrow_in_the_warning_colour(tmp_path: Pa
 
 def test_replication_to_an_external_bucket_has_an_unknown_destination(tmp_path: Path) -> None:
     _, page, facts = _misplaced(tmp_path, "aws-replication-external-bucket")
-    (flow,) = facts["flows"]
+    (flow,) = declared(facts)
     assert flow["kind"] == "replication"
     assert flow["source"]["label"] == "source"
     # An S3 ARN names no region: the destination cannot be proven, so it is not allowed.
@@ -250,7 +265,7 @@ def test_every_flow_kind_is_found_and_placed(tmp_path: Path, flows_project: Path
     assert code == 0, facts["findings"]
     assert_consistent(page, facts)
     assert_self_contained(page)
-    found = {(f["what"], f["source"]["label"], f["destination"]["label"]) for f in facts["flows"]}
+    found = {(f["what"], f["source"]["label"], f["destination"]["label"]) for f in declared(facts)}
     assert found == {
         ("S3 server access logs", "data", "logs"),
         ("S3 replication rule all", "data", "replica"),
@@ -635,3 +650,22 @@ def test_classic_azure_is_at_westeurope_in_the_netherlands(tmp_path: Path) -> No
         assert (by_name[name]["cloud"], by_name[name]["region"]) == ("azure", "westeurope")
         assert (by_name[name]["country"], by_name[name]["inAllowList"]) == ("NL", True)
     assert 'data-allowed="true"' in _node(page, "azure", "westeurope")
+
+
+def test_a_flow_only_the_data_flow_rule_knows_is_drawn_as_it_decided(tmp_path: Path) -> None:
+    # No handler of the report knows EventBridge targets: the flow comes from the rule itself.
+    _, page, facts = _misplaced(tmp_path, "flow-eventbridge-us-east-1")
+    assert_consistent(page, facts)
+    (flow,) = facts["flows"]
+    assert flow["kind"] == "reference"
+    assert flow["what"] == "arn"
+    assert flow["source"]["label"] == "forward-orders"
+    assert flow["destination"]["region"] == "us-east-1"
+    assert flow["inAllowList"] is False
+    assert flow["proven"] == "as written"
+    (arrow,) = _arrows(page)
+    assert arrow["stroke"] == WARN_COLOUR
+    blocked = {
+        f["urn"] for f in facts["findings"] if f["policy"] == "data-flow-destination-allowed"
+    }
+    assert flow["declaredBy"] == sorted(blocked)
