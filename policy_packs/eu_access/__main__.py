@@ -8,17 +8,27 @@ with this directory first on ``sys.path``.
 from typing import TYPE_CHECKING
 
 from pulumi_policy import PolicyPack
+from pulumi_policy import policy as sdk_policy
 
 # The CLI runs the pack with this directory first on sys.path, so sibling modules are imported
 # as top-level modules; the type checker sees the repository layout instead.
 if TYPE_CHECKING:
+    from policy_packs.eu_access import exemptions
     from policy_packs.eu_access.kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from policy_packs.eu_access.resource_policies import POLICIES as RESOURCE_POLICIES
     from policy_packs.eu_access.trust_policies import POLICIES as TRUST_POLICIES
 else:
+    import exemptions
     from kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from resource_policies import POLICIES as RESOURCE_POLICIES
     from trust_policies import POLICIES as TRUST_POLICIES
+
+# Reviewed exemptions (policy_packs/config/exemptions.yaml) reach each rule through its config;
+# exemptions.py wraps the rules and the SDK servicer (no public hook; the SDK is pinned to a minor)
+# and adds policy-exemption-applied as the last policy.
+policies = exemptions.install(
+    sdk_policy._PolicyAnalyzerServicer, [*RESOURCE_POLICIES, *TRUST_POLICIES, *KMS_KEY_POLICIES]
+)
 
 PolicyPack(
     name="eu-access",
@@ -27,5 +37,5 @@ PolicyPack(
         "policies, role trust policies and KMS key policies admit only allowed accounts, listed "
         "principals and gateway-conditioned requests."
     ),
-    policies=[*RESOURCE_POLICIES, *TRUST_POLICIES, *KMS_KEY_POLICIES],
+    policies=policies,
 )

@@ -9,6 +9,7 @@ import data_flow
 import data_movement_aws
 import data_movement_azure
 import edge_services
+import exemptions
 import placement_aws
 import placement_aws_native
 import placement_azure
@@ -26,12 +27,11 @@ from pulumi_policy import policy as sdk_policy
 # the servicer class is wrapped before construction; requirements.txt pins the SDK to a minor.
 servicer = sdk_policy._PolicyAnalyzerServicer
 servicer.Configure = residency_common.wrap_configure(servicer.Configure)
-
-PolicyPack(
-    name="eu-residency",
-    description="Keeps resources and every copy of their data in allowed EEA regions.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[
+# Reviewed exemptions (policy_packs/config/exemptions.yaml) reach each rule through its config;
+# exemptions.py wraps the rules and the servicer the same way and adds policy-exemption-applied.
+policies = exemptions.install(
+    servicer,
+    [
         *placement_aws.POLICIES,
         *placement_azure.POLICIES,
         *placement_aws_native.POLICIES,
@@ -44,4 +44,11 @@ PolicyPack(
         *placement_kubernetes.POLICIES,
         *assessment.POLICIES,
     ],
+)
+
+PolicyPack(
+    name="eu-residency",
+    description="Keeps resources and every copy of their data in allowed EEA regions.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=policies,
 )
