@@ -11,17 +11,29 @@ and every overlay, because ``pulumi preview --policy-pack-config`` takes exactly
 Every way the effective config is looser than the base is a :class:`Loosening`, which the check
 prints and every output carries. An overlay that adds a region or location outside the catalog's
 approved (EEA) set is refused outright: no stack may approve storing data there.
+
+Reviewed exemptions live in ``policy_packs/config/exemptions.yaml`` (see :func:`load_exemptions`);
+the entries for a stack are compiled into the effective document under each exempted rule's
+``exemptions`` setting, which is how they reach the packs under ``pulumi preview`` and a Pulumi
+Cloud policy group as well as the offline check. Neither a base nor an overlay may set
+``exemptions`` itself: only the reviewed file does. Exemptions are not loosenings of the rule (it
+still blocks every other resource); the packs report each one they apply.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
 import json
+import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+import jsonschema
+import yaml
 
 from clover import catalog
 
@@ -30,6 +42,18 @@ CONFIG_DIR: Final = PACKS_DIR / "config"
 LAYERS_DIR: Final = CONFIG_DIR / "layers"
 BASE: Final = "base"
 """The base layer's name in place of a stack name; no stack may be called this."""
+LAYERED_PACKS: Final = ("eu_residency", "eu_data_protection", "eu_access")
+"""The packs whose per-stack configs are generated from a base and overlays."""
+EXEMPTIONS_FILE: Final = "exemptions.yaml"
+PACK_NAMES: Final = {
+    "eu-residency": "eu_residency",
+    "eu-data-protection": "eu_data_protection",
+    "eu-access": "eu_access",
+}
+"""Each pack's name (``PolicyPack(name=...)``, as exemptions name it) and its directory."""
+EXEMPTION_RECORD: Final = "policy-exemption-applied"
+"""The rule each pack reports applied and stale exemptions with (policy_packs/*/exemptions.py)."""
+EXEMPTIONS_KEY: Final = "exemptions"
 
 STRICTEST: Final = "mandatory"
 # How strict each enforcement level is: a lower rank blocks less. ``remediate`` changes the
@@ -92,6 +116,8 @@ class Layered:
     overlay_file: Path | None
     config: Mapping[str, Any]
     loosened: tuple[Loosening, ...]
+    exemptions: tuple[Exemption, ...] = ()
+    """The reviewed exemptions compiled into ``config`` (expired ones too: the pack says so)."""
 
     @property
     def generated_file(self) -> Path:
@@ -137,6 +163,11 @@ def _entry(path: Path, policy: str, value: Any) -> dict[str, Any]:
         )
     if policy == "all" and set(value) - {"enforcementLevel"}:
         raise PackConfigError(f"{path}: all: only enforcementLevel may be set")
+    if EXEMPTIONS_KEY in value:
+        raise PackConfigError(
+            f"{path}: {policy}: {EXEMPTIONS_KEY} may not be set in a layer; exemptions are "
+            f"listed, reviewed and given an expiry in {path.parent.parent / EXEMPTIONS_FILE}"
+        )
     return value
 
 
@@ -312,8 +343,255 @@ def _refuse_outside_catalog(path: Path, overlay: Mapping[str, Any]) -> None:
                 )
 
 
-def layer(pack: str, stack: str, config_dir: Path = CONFIG_DIR) -> Layered:
-    """The pack's effective config for ``stack``: its base, overlaid by the stack's file if any."""
+# -- exemptions ----------------------------------------------------------------------------------
+
+_DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
+_NAME: Final = {"type": "string", "minLength": 1, "pattern": r"^\S(.*\S)?$"}
+EXEMPTIONS_SCHEMA: Final[Mapping[str, Any]] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "id": _NAME,
+            "stacks": {
+                "oneOf": [
+                    {"const": "*"},
+                    {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True},
+                ]
+            },
+            "pack": {"enum": sorted(PACK_NAMES)},
+            "policy": _NAME,
+            "resource": _NAME,
+            "reason": _NAME,
+            "approvedBy": _NAME,
+            "expires": {"type": "string", "pattern": _DATE},
+        },
+        "required": [
+            "id",
+            "stacks",
+            "pack",
+            "policy",
+            "resource",
+            "reason",
+            "approvedBy",
+            "expires",
+        ],
+        "additionalProperties": False,
+    },
+}
+_GLOB: Final = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exemption:
+    """One reviewed exemption: one rule, the resources its URN or pattern names, until a date."""
+
+    id: str
+    stacks: tuple[str, ...] | None
+    """The stacks it holds in; None for every stack (``"*"``)."""
+    pack: str
+    """The pack's name, ``eu-residency``; :data:`PACK_NAMES` gives its directory."""
+    policy: str
+    resource: str
+    reason: str
+    approved_by: str
+    expires: datetime.date
+
+    def holds_in(self, stack: str) -> bool:
+        return self.stacks is None or stack in self.stacks
+
+    def to_config(self) -> dict[str, str]:
+        """The fields the pack needs, as its ``exemptions`` setting takes them."""
+        return {
+            "id": self.id,
+            "resource": self.resource,
+            "reason": self.reason,
+            "approvedBy": self.approved_by,
+            "expires": self.expires.isoformat(),
+        }
+
+
+def _entry_name(raw: Any, index: int) -> str:
+    ident = raw.get("id") if isinstance(raw, Mapping) else None
+    return f"exemption {ident!r} (entry {index})" if isinstance(ident, str) else f"entry {index}"
+
+
+def _schema_error(path: Path, raw: list[Any], error: jsonschema.ValidationError) -> str:
+    where = list(error.absolute_path)
+    if not where:
+        return f"{path}: the file must be a list of exemptions: {error.message}"
+    index = int(where[0])
+    key = str(where[1]) if len(where) > 1 else None
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [k for k in required if k not in error.instance]
+        key = missing[0] if missing else key
+        problem = "missing (every exemption names it" + (
+            "; an exemption without an expiry never lapses and is refused)"
+            if key == "expires"
+            else ")"
+        )
+    elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = EXEMPTIONS_SCHEMA["items"]["properties"]
+        extra = sorted(k for k in error.instance if k not in allowed)
+        key = extra[0] if extra else key
+        problem = f"unknown key; the keys are {', '.join(allowed)}"
+    elif key == "expires":
+        problem = f"{error.instance!r} is not a date (YYYY-MM-DD, quoted or not)"
+    else:
+        problem = f"{error.instance!r} is invalid: {error.message}"
+    return f"{path}: {_entry_name(raw[index], index)}: key {key or '(entry)'}: {problem}"
+
+
+def _dates_as_text(raw: Any) -> Any:
+    """YAML reads an unquoted ``2026-06-30`` as a date; the schema takes the ISO text."""
+    if isinstance(raw, list):
+        return [
+            {
+                k: v.isoformat()
+                if type(v) is datetime.date  # a datetime (with a time) stays refused
+                else v
+                for k, v in e.items()
+            }
+            if isinstance(e, Mapping)
+            else e
+            for e in raw
+        ]
+    return raw
+
+
+def _check_resource(resource: str) -> str | None:
+    """Why ``resource`` is not a precise URN or pattern, or None.
+
+    A URN is ``urn:pulumi:<stack>::<project>::<type>::<name>`` (pulumi's resource/urn.go), where
+    ``<type>`` is the parents' types and the resource's own, joined by ``$``. A pattern may leave
+    the stack, project, parents or name open, never the resource's own type: an exemption is
+    for one kind of resource.
+    """
+    prefix = "urn:pulumi:"
+    parts = resource[len(prefix) :].split("::", 3) if resource.startswith(prefix) else []
+    if len(parts) != 4 or not all(parts):
+        return "not a URN (urn:pulumi:<stack>::<project>::<type>::<name>) nor a pattern of one"
+    own_type = parts[2].rsplit("$", 1)[-1]
+    if _GLOB.search(own_type):
+        return f"the pattern leaves the resource's own type open ({own_type!r}); name it exactly"
+    return None
+
+
+def exemptions_path(config_dir: Path) -> Path:
+    return config_dir / EXEMPTIONS_FILE
+
+
+def load_exemptions(
+    path: Path,
+    *,
+    policies: Mapping[str, Collection[str]] | None = None,
+    stacks: Collection[str] | None = None,
+) -> tuple[Exemption, ...]:
+    """The reviewed exemptions in ``path`` (none when there is no such file).
+
+    The file is a YAML list; each entry has ``id`` (unique), ``stacks`` (a list of stack names or
+    ``"*"``), ``pack`` (a pack's name), ``policy`` (one of its rules), ``resource`` (an exact URN or
+    an ``fnmatch`` pattern over the URN, see :func:`_check_resource`), ``reason``, ``approvedBy``
+    and ``expires`` (the last day it holds, ISO ``YYYY-MM-DD``; required). With ``policies``
+    (each pack directory's rule names) the rules are checked to exist; with ``stacks`` the
+    stacks. The first problem is raised as one :class:`PackConfigError` naming the file, the entry
+    and the key.
+    """
+    if not path.is_file():
+        return ()
+    try:
+        raw = _dates_as_text(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except OSError as err:
+        raise PackConfigError(f"{path}: cannot read: {err}") from None
+    except yaml.YAMLError as err:
+        raise PackConfigError(f"{path}: not valid YAML: {err}") from None
+    raw = [] if raw is None else raw
+    errors = sorted(
+        jsonschema.Draft7Validator(EXEMPTIONS_SCHEMA).iter_errors(raw),
+        key=lambda e: [str(p) for p in e.absolute_path],
+    )
+    if errors:
+        raise PackConfigError(_schema_error(path, raw, errors[0]))
+    found: list[Exemption] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(raw):
+        where = f"{path}: {_entry_name(entry, index)}"
+        if entry["id"] in seen:
+            raise PackConfigError(
+                f"{where}: key id: {entry['id']!r} is already the id of entry {seen[entry['id']]}"
+            )
+        seen[entry["id"]] = index
+        try:
+            expires = datetime.date.fromisoformat(entry["expires"])
+        except ValueError:
+            raise PackConfigError(
+                f"{where}: key expires: {entry['expires']!r} is not a date (YYYY-MM-DD)"
+            ) from None
+        problem = _check_resource(entry["resource"])
+        if problem is not None:
+            raise PackConfigError(f"{where}: key resource: {entry['resource']!r}: {problem}")
+        directory = PACK_NAMES[entry["pack"]]
+        if entry["policy"] == EXEMPTION_RECORD:
+            raise PackConfigError(f"{where}: key policy: {EXEMPTION_RECORD} cannot be exempted")
+        known = None if policies is None else policies.get(directory)
+        if known is not None and entry["policy"] not in known:
+            raise PackConfigError(
+                f"{where}: key policy: pack {entry['pack']} has no rule {entry['policy']!r}"
+            )
+        listed = None if entry["stacks"] == "*" else tuple(entry["stacks"])
+        if stacks is not None and set(listed or ()) - set(stacks):
+            unknown = sorted(set(listed or ()) - set(stacks))
+            raise PackConfigError(
+                f"{where}: key stacks: {', '.join(unknown)} is not a stack of the project "
+                f"nor of an overlay ({', '.join(sorted(stacks)) or 'none'})"
+            )
+        found.append(
+            Exemption(
+                id=entry["id"],
+                stacks=listed,
+                pack=entry["pack"],
+                policy=entry["policy"],
+                resource=entry["resource"],
+                reason=entry["reason"],
+                approved_by=entry["approvedBy"],
+                expires=expires,
+            )
+        )
+    return tuple(found)
+
+
+def with_exemptions(config: Mapping[str, Any], exemptions: Iterable[Exemption]) -> dict[str, Any]:
+    """``config`` with each exempted rule's ``exemptions`` setting (sorted by id)."""
+    by_policy: dict[str, list[Exemption]] = {}
+    for exemption in exemptions:
+        by_policy.setdefault(exemption.policy, []).append(exemption)
+    compiled: dict[str, Any] = copy.deepcopy(dict(config))
+    for policy in sorted(by_policy):
+        old = compiled.get(policy)
+        entry = {"enforcementLevel": old} if isinstance(old, str) else dict(old or {})
+        ordered = sorted(by_policy[policy], key=lambda e: e.id)
+        entry[EXEMPTIONS_KEY] = [e.to_config() for e in ordered]
+        compiled[policy] = entry
+    return compiled
+
+
+def stack_exemptions(
+    pack: str, stack: str, exemptions: Iterable[Exemption]
+) -> tuple[Exemption, ...]:
+    """The exemptions for pack directory ``pack`` that hold in ``stack``, expired ones included:
+    the pack decides expiry when it runs (a generated file outlives the day it was written)."""
+    return tuple(e for e in exemptions if PACK_NAMES[e.pack] == pack and e.holds_in(stack))
+
+
+def layer(
+    pack: str,
+    stack: str,
+    config_dir: Path = CONFIG_DIR,
+    exemptions: Sequence[Exemption] | None = None,
+) -> Layered:
+    """The pack's effective config for ``stack``: its base, overlaid by the stack's file if any,
+    with the stack's exemptions (read from ``config_dir``'s file unless given)."""
     if stack == BASE:
         raise PackConfigError(f"a stack may not be called {BASE!r}: that name is the base layer")
     base_file = base_path(config_dir, pack)
@@ -329,13 +607,17 @@ def layer(pack: str, stack: str, config_dir: Path = CONFIG_DIR) -> Layered:
             _entry(overlay_file, policy, value)
         _refuse_outside_catalog(overlay_file, overlay)
     effective = merge(base, overlay)
+    if exemptions is None:
+        exemptions = load_exemptions(exemptions_path(config_dir))
+    exempted = stack_exemptions(pack, stack, exemptions)
     return Layered(
         pack=pack,
         stack=stack,
         base_file=base_file,
         overlay_file=overlay_file if overlay_file.is_file() else None,
-        config=effective,
+        config=with_exemptions(effective, exempted),
         loosened=tuple(loosenings(pack, base, effective)),
+        exemptions=exempted,
     )
 
 
@@ -355,29 +637,55 @@ def stacks_to_generate(
     return sorted(set(project_stacks) | overlays)
 
 
+def policy_names(packs: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Each pack directory's rule names, as the running pack reports them."""
+    from clover.analyzer import PolicyPack  # noqa: PLC0415 - starting packs is only for this
+
+    names = {}
+    for pack in packs:
+        with PolicyPack(PACKS_DIR / pack) as running:
+            names[pack] = frozenset(running.policies)
+    return names
+
+
 def generated(
-    packs: Sequence[str], project_stacks: Iterable[str], config_dir: Path = CONFIG_DIR
+    packs: Sequence[str],
+    project_stacks: Iterable[str],
+    config_dir: Path = CONFIG_DIR,
+    *,
+    policies: Mapping[str, Collection[str]] | None = None,
 ) -> dict[Path, str]:
-    """Every generated file's path and text, computed from the sources."""
+    """Every generated file's path and text, computed from the sources.
+
+    The exemptions are checked against the stacks generated and the packs' rules (``policies``,
+    else asked of the running packs when there is any exemption), so that an exemption for a
+    misspelt rule or stack is refused rather than silently matching nothing.
+    """
     stacks = list(project_stacks)
+    all_stacks = {s for pack in packs for s in stacks_to_generate(pack, stacks, config_dir)}
+    path = exemptions_path(config_dir)
+    exemptions = load_exemptions(path)
+    if exemptions:
+        if policies is None:
+            policies = policy_names(sorted({PACK_NAMES[e.pack] for e in exemptions}))
+        exemptions = load_exemptions(path, policies=policies, stacks=all_stacks)
     files: dict[Path, str] = {}
     for pack in packs:
         for stack in stacks_to_generate(pack, stacks, config_dir):
-            layered = layer(pack, stack, config_dir)
+            layered = layer(pack, stack, config_dir, exemptions)
             files[layered.generated_file] = render(layered.config)
     return files
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the generated per-stack configs; ``--check`` only reports the ones out of step."""
-    from clover.check import DEFAULT_PACKS  # noqa: PLC0415 - clover.check imports this module
     from clover.project import ProjectError, load_project  # noqa: PLC0415
 
     args = list(sys.argv[1:] if argv is None else argv)
     only_check = "--check" in args
     try:
         project = load_project(PACKS_DIR.parent)
-        files = generated(DEFAULT_PACKS, project.stacks())
+        files = generated(LAYERED_PACKS, project.stacks())
     except (PackConfigError, ProjectError) as err:
         print(f"clover.pack_config: {err}", file=sys.stderr)
         return 2

@@ -29,8 +29,10 @@ DEV_LOOSENED = [
 
 
 def test_generated_configs_are_in_step_with_their_sources() -> None:
-    expected = pack_config.generated(DEFAULT_PACKS, load_project(ROOT).stacks())
-    on_disk = sorted(p for pack in DEFAULT_PACKS for p in pack_config.CONFIG_DIR.glob(f"{pack}.*"))
+    expected = pack_config.generated(pack_config.LAYERED_PACKS, load_project(ROOT).stacks())
+    on_disk = sorted(
+        p for pack in pack_config.LAYERED_PACKS for p in pack_config.CONFIG_DIR.glob(f"{pack}.*")
+    )
     assert sorted(expected) == on_disk, "run `python -m clover.pack_config`"
     for path, text in expected.items():
         assert path.read_bytes() == text.encode("utf-8"), (
@@ -38,7 +40,11 @@ def test_generated_configs_are_in_step_with_their_sources() -> None:
         )
 
 
-@pytest.mark.parametrize("pack", DEFAULT_PACKS)
+def test_the_check_default_packs_are_layered() -> None:
+    assert set(DEFAULT_PACKS) <= set(pack_config.LAYERED_PACKS)
+
+
+@pytest.mark.parametrize("pack", pack_config.LAYERED_PACKS)
 def test_base_runs_every_rule_mandatory(pack: str) -> None:
     base = json.loads(pack_config.base_path(pack_config.CONFIG_DIR, pack).read_text("utf-8"))
     with PolicyPack(CLOVER_PACKS_DIR / pack) as running:
@@ -67,7 +73,7 @@ def test_residency_base_allows_exactly_the_catalog_sites() -> None:
 
 def test_dev_loosenings_are_listed_and_prod_has_none() -> None:
     assert [x.describe() for x in layer("eu_data_protection", "dev").loosened] == DEV_LOOSENED
-    for pack in DEFAULT_PACKS:
+    for pack in pack_config.LAYERED_PACKS:
         assert layer(pack, "prod").loosened == ()
         assert layer(pack, "production").loosened == ()
         assert layer(pack, "production").config == layer(pack, "prod").config
@@ -197,6 +203,10 @@ def test_a_base_that_is_not_strict_is_refused(tmp_path: Path, base: dict[str, An
         ({"region": 3}, "region: expected an enforcement level or an object"),
         ({"region": "strict"}, "region: enforcementLevel 'strict' is not one of"),
         ({"all": {"allowedRegions": []}}, "all: only enforcementLevel may be set"),
+        (
+            {"region": {"exemptions": []}},
+            r"region: exemptions may not be set in a layer.*exemptions",
+        ),
     ],
 )
 def test_a_malformed_overlay_is_refused(
