@@ -199,6 +199,8 @@ class Ledger:
                         _Record(urn=urn, message=applied_message(exemption, urn, message))
                     )
                     return None
+            # Matched, but does not apply: the violation says why, staleness need not.
+            self._matched.update(e.id for e in candidates)
         return "".join(e.why_not(today) for e in candidates)
 
     def take(self, key: str) -> list[_Record]:
