@@ -461,3 +461,21 @@ def test_a_read_resource_keeps_its_id_at_preview() -> None:
         program, project="p", stack="s", config={"aws:region": "eu-west-1"}, preview=True
     )
     assert recording.outputs["id"] == "my-existing-bucket"
+
+
+def test_stand_in_identities_are_in_the_providers_account() -> None:
+    # The provider works only in its allowedAccountIds: ARNs and the caller identity name that
+    # account, else a policy computed from them would grant to a foreign one.
+    seen: list[str] = []
+
+    def program() -> None:
+        own = aws.Provider("own", region="eu-north-1", allowed_account_ids=["210987654321"])
+        key = aws.kms.Key("k", opts=pulumi.ResourceOptions(provider=own))
+        pulumi.export("arn", key.arn)
+        seen.append(aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=own)).account_id)
+        pulumi.export("default", aws.get_caller_identity().account_id)
+
+    recording = _run(program, preview=False, config={"aws:allowedAccountIds": '["109876543210"]'})
+    assert recording.outputs["arn"] == "arn:aws:kms:eu-north-1:210987654321:key/k-id"
+    assert seen == ["210987654321"]
+    assert recording.outputs["default"] == "109876543210"

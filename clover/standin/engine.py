@@ -344,6 +344,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             found = self.monitor.provider_inputs.get(provider_ref.rsplit("::", 1)[0], {})
         return found
 
+    def _aws_account(self, provider_ref: str | None) -> str:
+        """The account a resource is created in: its provider's (invokes.Provider.aws_account)."""
+        if not provider_ref:
+            return invokes.Provider({}, default=True).aws_account()
+        known = self.monitor.provider_inputs if self.monitor is not None else {}
+        return invokes.Provider.from_ref(provider_ref, known).aws_account()
+
     def _aws_region(self, provider_ref: str | None, inputs: Mapping[str, Any]) -> str:
         region = inputs.get("region") or self._provider_inputs(provider_ref).get("region")
         return region if isinstance(region, str) else UNKNOWN
@@ -427,13 +434,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return f"arn:aws:s3:::{resource_id}"
         if service == "s3":
             return f"arn:aws:s3:::{args.inputs.get('bucket') or args.name}"
+        account = self._aws_account(args.provider)
         if service == "iam":
-            return f"arn:aws:iam::{FAKE_AWS_ACCOUNT_ID}:role/{args.inputs.get('name') or args.name}"
+            return f"arn:aws:iam::{account}:role/{args.inputs.get('name') or args.name}"
         # The region the provider's Check filled in (the stack's aws:region for the default
         # provider), else the resource's or its provider's own.
         region = filled or self._aws_region(args.provider, args.inputs)
         kind = kind.lower() or service
-        return f"arn:aws:{service}:{region}:{FAKE_AWS_ACCOUNT_ID}:{kind}/{resource_id}"
+        return f"arn:aws:{service}:{region}:{account}:{kind}/{resource_id}"
 
     def call(
         self, args: pulumi.runtime.MockCallArgs

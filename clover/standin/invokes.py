@@ -398,6 +398,24 @@ class Provider:
         parts = ref.split("::")
         return cls({}, default=len(parts) > 3 and parts[3].startswith("default"))
 
+    def aws_account(self) -> str:
+        """The account the provider works in, as far as offline can know: the first of its
+        ``allowedAccountIds`` (the provider refuses credentials of any other account,
+        https://www.pulumi.com/registry/packages/aws/api-docs/provider/#allowed_account_ids; for
+        the default provider the stack's ``aws:allowedAccountIds``), else the documented example
+        account 123456789012."""
+        given: Any = self.inputs.get("allowedAccountIds")
+        if given is None and self.default:
+            given = pulumi.runtime.get_config("aws:allowedAccountIds")
+        if isinstance(given, str):
+            try:
+                given = json.loads(given)
+            except ValueError:
+                given = [given]
+        if isinstance(given, list) and given and isinstance(given[0], str) and given[0].isdigit():
+            return given[0]
+        return FAKE_AWS_ACCOUNT_ID
+
     def aws_region(self, args: Mapping[str, Any]) -> str:
         # pulumi-aws v7: a data source's own `region` argument wins over the provider's region;
         # the default provider's region is the stack config `aws:region`. A region only in
@@ -468,12 +486,13 @@ def _aws_get_availability_zones(
 
 
 def _aws_get_caller_identity(args: Mapping[str, Any], provider: Provider) -> dict[str, Any] | None:
-    del args, provider
-    # An STS call in the cloud; offline every run is the documented example account.
+    del args
+    # An STS call in the cloud; offline the account is the provider's (Provider.aws_account).
+    account = provider.aws_account()
     return {
-        "accountId": FAKE_AWS_ACCOUNT_ID,
-        "arn": f"arn:aws:iam::{FAKE_AWS_ACCOUNT_ID}:user/clover-offline",
-        "id": FAKE_AWS_ACCOUNT_ID,
+        "accountId": account,
+        "arn": f"arn:aws:iam::{account}:user/clover-offline",
+        "id": account,
         "userId": "AIDACLOVEROFFLINE",
     }
 
