@@ -478,6 +478,13 @@ class PolicyPack:
         self.effective_config = MappingProxyType(effective)
         self._configured = True
 
+    def takes(self, key: str) -> bool:
+        """Whether any policy of the pack declares ``key`` in its config schema."""
+        return any(
+            key in (info.config_schema or {}).get("properties", {})
+            for info in self.policies.values()
+        )
+
     def configure_evidence(self, evidence: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """Send each ``evidence`` key to every policy whose config schema declares it, the rest of
         the configuration unchanged.

@@ -350,6 +350,7 @@ class Streamer:
         self.evidence: Mapping[str, Any] = evidence.evidence([], None)
         """What the unknown inputs are, for the policies that ask (clover/evidence.py)."""
         self.pack_configs: list[dict[str, Any]] = []
+        self.requests: dict[str, analyzer_pb2.AnalyzeRequest] = {}
 
     def add(self, resource: RecordedResource) -> None:
         if self.error is not None:
@@ -363,6 +364,7 @@ class Streamer:
             return
         self.placed.append(placed)
         request = analyze_request(analyzed)
+        self.requests[analyzed.urn] = request
         add_to_stack(self.stack_request, analyzed, request)
         try:
             for pack, in_flight, found in zip(self.packs, self.in_flight, self.found, strict=True):
@@ -378,15 +380,32 @@ class Streamer:
         diagnostics: list[Diagnostic] = []
         try:
             self.pack_configs = [pack.configure_evidence(self.evidence) for pack in self.packs]
+            # The evidence exists only once the program has finished: a resource whose unknown
+            # inputs it computed is analyzed again by the packs that take it (a policy document
+            # holding another resource's output), and those answers replace the first ones.
+            again = {
+                urn
+                for urn in self.evidence.get(evidence.COMPUTED_VALUES, {}).get("inputs", {})
+                if urn in self.requests
+            }
+            redone = [
+                [pack.send_analyze(self.requests[u]) for u in sorted(again)]
+                if pack.takes(evidence.COMPUTED_VALUES)
+                else []
+                for pack in self.packs
+            ]
             stacks = [pack.send_analyze_stack(self.stack_request) for pack in self.packs]
-            for pack, in_flight, found, stack_result in zip(
-                self.packs, self.in_flight, self.found, stacks, strict=True
+            for pack, in_flight, found, redo, stack_result in zip(
+                self.packs, self.in_flight, self.found, redone, stacks, strict=True
             ):
                 total = len(self.placed)
                 while in_flight:
                     found.extend(in_flight.popleft()())
                     if progress is not None:
                         progress(pack.name, total - len(in_flight), total)
+                if redo:
+                    found[:] = [d for d in found if d.urn not in again]
+                    found.extend(d for answer in redo for d in answer())
                 diagnostics.extend(found)
                 diagnostics.extend(stack_result())
         except PolicyPackError as err:

@@ -238,3 +238,50 @@ def test_a_missing_pack_configs_directory_is_refused_before_anything_runs(
     assert f"--write-pack-configs {missing}: no such directory" in err
     assert "Traceback" not in err
     assert not missing.exists()
+
+
+ACCESS = ROOT / "policy_packs" / "eu_access"
+
+
+@pytest.mark.parametrize(("reader", "blocked"), [("role.arn", False), ("foreign", True)])
+def test_a_policy_document_computed_from_outputs_is_judged_as_it_will_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], reader: str, blocked: bool
+) -> None:
+    # Unknown at preview (it holds the bucket's and the role's ARNs); the check computes it.
+    program = textwrap.dedent(f"""
+        import json
+        import pulumi
+        import pulumi_aws as aws
+
+        bucket = aws.s3.Bucket("data")
+        role = aws.iam.Role("reader", assume_role_policy=json.dumps({{
+            "Version": "2012-10-17",
+            "Statement": [{{"Effect": "Allow", "Action": "sts:AssumeRole",
+                           "Principal": {{"Service": "lambda.amazonaws.com"}},
+                           "Condition": {{"StringEquals": {{"aws:SourceAccount": "123456789012"}}}}}}],
+        }}))
+        foreign = "arn:aws:iam::999999999999:role/elsewhere"
+        aws.s3.BucketPolicy(
+            "data",
+            bucket=bucket.id,
+            policy=pulumi.Output.all(bucket.arn, {reader}).apply(lambda a: json.dumps({{
+                "Version": "2012-10-17",
+                "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject",
+                               "Principal": {{"AWS": a[1]}}, "Resource": a[0] + "/*"}}],
+            }})),
+        )
+    """)
+    project = _project(tmp_path, program, {"aws:allowedAccountIds": '["123456789012"]'})
+    code = main(["check", "-C", str(project), "-s", "test", "--policy-pack", str(ACCESS), "--json"])
+    out, err = capsys.readouterr()
+    found = [
+        d
+        for d in json.loads(out)["diagnostics"]
+        if d["policy"] == "aws-s3-bucket-policy-no-foreign-principals"
+    ]
+    if blocked:
+        assert code == 1, err
+        assert any("999999999999" in d["message"] for d in found), found
+    else:
+        assert found == [], found
+        assert code == 0, err

@@ -154,8 +154,20 @@ ALLOWED_ACCOUNTS_SCHEMA: Final = {
 ARN_LIST_SCHEMA: Final = {"type": "array", "items": {"type": "string"}, "default": []}
 
 
+COMPUTED_VALUES: Final = "computedValues"
+COMPUTED_VALUES_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": (
+        "What inputs unknown at preview compute to when the program runs with every output "
+        "known ({inputs: {urn: {property path: value}}}), written by `python -m clover check`: "
+        "a policy document that holds another resource's output is judged as it will be."
+    ),
+}
+
+
 def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:
-    return PolicyConfigSchema(properties=dict(properties))
+    """A rule's config schema; every rule also takes the check's ``computedValues``."""
+    return PolicyConfigSchema(properties={**properties, COMPUTED_VALUES: COMPUTED_VALUES_SCHEMA})
 
 
 # -- policy documents ------------------------------------------------------------------------------
@@ -476,11 +488,55 @@ def fail_closed(rule_name: str) -> Callable[[Validator[A]], Validator[A]]:
 
 
 def read_property(args: Any, name: str) -> Any:
-    """One top-level input, copied by :func:`plain`; None when absent."""
+    """One top-level input, copied by :func:`plain`; None when absent.
+
+    A value unknown at preview (a document holding another resource's output) is read as the
+    offline check computed it, when it did (``computedValues``, clover/evidence.py): only the
+    unknown parts are filled in, never a known value replaced.
+    """
     try:
         props = args.props
-        return plain(props[name]) if name in props else None
+        value = plain(props[name]) if name in props else None
     except UnknownValueError:
-        return UNKNOWN
+        value = UNKNOWN
     except (KeyError, TypeError):
         return None
+    return _computed(args, name, value)
+
+
+_STEP: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _computed(args: Any, name: str, value: Any) -> Any:
+    try:
+        config = args.get_config()
+        given = config.get(COMPUTED_VALUES) if isinstance(config, Mapping) else None
+        inputs = given.get("inputs") if isinstance(given, Mapping) else None
+        values = inputs.get(args.urn) if isinstance(inputs, Mapping) else None
+    except Exception:  # noqa: BLE001 - no evidence is no evidence: the value stays unknown
+        return value
+    if not isinstance(values, Mapping):
+        return value
+    holder: dict[str, Any] = {name: value}
+    for path, computed in values.items():
+        steps: list[str | int] = [k or int(i) for k, i in _STEP.findall(str(path))]
+        if steps and steps[0] == name:
+            _fill(holder, steps, plain(computed))
+    return holder[name]
+
+
+def _fill(holder: Any, steps: Sequence[str | int], computed: Any) -> None:
+    """Put ``computed`` at ``steps`` where an unknown is."""
+    for step in steps[:-1]:
+        if not _has(holder, step):
+            return
+        holder = holder[step]
+    last = steps[-1]
+    if _has(holder, last) and holder[last] is UNKNOWN:
+        holder[last] = computed
+
+
+def _has(holder: Any, step: str | int) -> bool:
+    if isinstance(step, str):
+        return isinstance(holder, dict) and step in holder
+    return isinstance(holder, list) and step < len(holder)
