@@ -58,6 +58,9 @@ class PackRun:
     config_file: Path | None
     loosened: tuple[Loosening, ...] = ()
     """How the stack's config is looser than the pack's strict base (Clover's own packs only)."""
+    config: Mapping[str, Any] | None = None
+    """The config to send instead of reading ``config_file``: the base with the stack's reviewed
+    exemptions, for a stack that has no overlay and so no generated file."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,7 +130,13 @@ def _layered_run(name: str, stack: str) -> PackRun:
             "run `python -m clover.pack_config`"
         )
     else:
-        config_file = layered.base_file
+        # No file of its own: the base, with the stack's exemptions (exemptions.yaml) applied.
+        return PackRun(
+            directory=CLOVER_PACKS_DIR / name,
+            config_file=layered.base_file,
+            loosened=layered.loosened,
+            config=layered.config,
+        )
     return PackRun(
         directory=CLOVER_PACKS_DIR / name, config_file=config_file, loosened=layered.loosened
     )
@@ -282,7 +291,7 @@ def to_analyzed(
 
 def _start(run: PackRun) -> PolicyPack:
     try:
-        config = load_pack_config(run.config_file) if run.config_file is not None else None
+        config = _pack_config(run)
         pack = PolicyPack(run.directory)
     except PolicyConfigError as err:
         raise CheckError(f"--policy-pack-config {run.config_file}: {err}") from None
@@ -573,6 +582,8 @@ def _check_one(
 
 def _pack_config(run: PackRun) -> dict[str, Any] | None:
     try:
+        if run.config is not None:
+            return dict(run.config)
         return load_pack_config(run.config_file) if run.config_file is not None else None
     except PolicyConfigError as err:
         raise CheckError(f"--policy-pack-config {run.config_file}: {err}") from None

@@ -388,3 +388,21 @@ def test_the_check_reports_the_certificate_exempted(
         assert {u.rsplit("::", 1)[-1] for _, u in blocked} == {"exports"}
     else:
         assert code == 0, blocked
+
+
+def test_a_stack_without_a_config_file_of_its_own_still_gets_its_exemptions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No overlay and no generated file (a stack created since the configs were generated): the
+    # check sends the base with the stack's exemptions, not the bare base file.
+    from clover import check as check_module
+
+    config_dir = _config_dir(tmp_path, [_exemption(stacks=["dev"])])
+    real = pack_config.layer
+    monkeypatch.setattr(
+        check_module.pack_config, "layer", lambda pack, stack: real(pack, stack, config_dir)
+    )
+    run = check_module._layered_run("eu_residency", "dev")
+    assert run.config is not None
+    assert [e["id"] for e in run.config[REGION]["exemptions"]] == ["cloudfront-certificate"]
+    assert check_module._pack_config(run) == dict(run.config)
