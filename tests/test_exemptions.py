@@ -399,9 +399,7 @@ def test_a_stack_without_a_config_file_of_its_own_still_gets_its_exemptions(
 
     config_dir = _config_dir(tmp_path, [_exemption(stacks=["dev"])])
     real = pack_config.layer
-    monkeypatch.setattr(
-        check_module.pack_config, "layer", lambda pack, stack: real(pack, stack, config_dir)
-    )
+    monkeypatch.setattr(pack_config, "layer", lambda pack, stack: real(pack, stack, config_dir))
     run = check_module._layered_run("eu_residency", "dev")
     assert run.config is not None
     assert [e["id"] for e in run.config[REGION]["exemptions"]] == ["cloudfront-certificate"]
