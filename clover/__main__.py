@@ -1,4 +1,5 @@
-"""``python -m clover``: the offline residency check and the residency evidence report."""
+"""``clover`` (or ``python -m clover``): the offline residency check and the residency evidence
+report."""
 
 from __future__ import annotations
 
@@ -16,7 +17,16 @@ from pathlib import Path
 
 from rich.console import Console
 
-from clover.check import DEFAULT_TIMEOUT, CheckError, CheckResult, check, check_stacks
+from clover import __version__
+from clover.check import (
+    CLOVER_PACKS_DIR,
+    DEFAULT_PACKS,
+    DEFAULT_TIMEOUT,
+    CheckError,
+    CheckResult,
+    check,
+    check_stacks,
+)
 from clover.formats import FORMATS, json_error, render_all
 from clover.project import ProjectError, load_project, stack_name
 from clover.report import build, render_json, to_html
@@ -81,8 +91,9 @@ def _add_common(cmd: argparse.ArgumentParser, *, stacks_help: str) -> None:
     cmd.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m clover", description=__doc__)
+def _parser(prog: str = "python -m clover") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description=__doc__)
+    parser.add_argument("--version", action="version", version=f"clover {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     cmd = commands.add_parser(
         "check",
@@ -131,7 +142,24 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the facts as JSON to FILE",
     )
+    packs = commands.add_parser(
+        "packs",
+        help="print the directory of each default policy pack, one per line",
+        description="Print where Clover's default policy packs are (in this checkout or in the "
+        "installed package), one directory per line, in the order `check` runs them: what "
+        "`pulumi preview --policy-pack` takes.",
+    )
+    packs.set_defaults(verbose=False)
     return parser
+
+
+def run_packs() -> int:
+    for name in DEFAULT_PACKS:
+        directory = CLOVER_PACKS_DIR / name
+        if not directory.is_dir():
+            raise CheckError(f"policy pack {name}: {directory} does not exist; reinstall clover")
+        sys.stdout.write(f"{directory}\n")
+    return EXIT_OK
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -391,9 +419,11 @@ def _fail(args: argparse.Namespace, message: str, hint: str = "") -> None:
             sys.stdout.flush()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m clover") -> int:
+    args = _parser(prog).parse_args(argv)
     try:
+        if args.command == "packs":
+            return run_packs()
         if args.command == "report":
             return run_report(args)
         return run_check(args)
@@ -409,6 +439,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = "" if args.verbose else " (run with --verbose for the traceback)"
         _fail(args, f"internal error: {type(err).__name__}: {err}", hint)
     return EXIT_USAGE
+
+
+def entry() -> None:
+    """The ``clover`` console script: ``python -m clover`` under its installed name."""
+    sys.exit(main(prog="clover"))
 
 
 if __name__ == "__main__":

@@ -34,12 +34,13 @@ from clover.analyzer import (
     load_pack_config,
 )
 from clover.pack_config import Loosening
+from clover.packs import packs_dir
 from clover.placement import Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
 from clover.runner import ProgramHost, RunnerError
 from clover.standin.engine import RecordedResource, Recording, run_program
 
-CLOVER_PACKS_DIR = Path(__file__).resolve().parents[1] / "policy_packs"
+CLOVER_PACKS_DIR = packs_dir()
 DEFAULT_PACKS = ("eu_residency", "eu_data_protection")
 
 

@@ -36,8 +36,9 @@ import jsonschema
 import yaml
 
 from clover import catalog
+from clover.packs import packs_dir
 
-PACKS_DIR: Final = Path(__file__).resolve().parents[1] / "policy_packs"
+PACKS_DIR: Final = packs_dir()
 CONFIG_DIR: Final = PACKS_DIR / "config"
 LAYERS_DIR: Final = CONFIG_DIR / "layers"
 BASE: Final = "base"

@@ -35,7 +35,6 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final, TypeGuard
 
 from clover.catalog import (
@@ -45,6 +44,7 @@ from clover.catalog import (
     normalise_azure_location,
     normalise_gcp_location,
 )
+from clover.packs import packs_dir
 from clover.standin.engine import UNKNOWN, RecordedResource, Recording
 from clover.standin.provider_defaults import takes_argument
 
@@ -56,7 +56,7 @@ GCP_PACKAGE = "gcp"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 CLASSIC_RESOURCE_GROUP = "azure:core/resourceGroup:ResourceGroup"
 
-_RESIDENCY_PACK: Final = Path(__file__).resolve().parents[1] / "policy_packs" / "eu_residency"
+_RESIDENCY_PACK: Final = packs_dir() / "eu_residency"
 
 GCP_DEFAULT_LOCATIONS: Final = {
     # "If you don't specify a location, the dataset is created in the US multi-region."
