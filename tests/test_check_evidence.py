@@ -258,7 +258,8 @@ def test_a_policy_document_computed_from_outputs_is_judged_as_it_will_be(
             "Version": "2012-10-17",
             "Statement": [{{"Effect": "Allow", "Action": "sts:AssumeRole",
                            "Principal": {{"Service": "lambda.amazonaws.com"}},
-                           "Condition": {{"StringEquals": {{"aws:SourceAccount": "123456789012"}}}}}}],
+                           "Condition": {{"StringEquals": {{
+                               "aws:SourceAccount": "123456789012"}}}}}}],
         }}))
         foreign = "arn:aws:iam::999999999999:role/elsewhere"
         aws.s3.BucketPolicy(
