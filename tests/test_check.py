@@ -10,12 +10,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from clover import formats
 from clover.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "data" / "programs"
 RESIDENCY = ROOT / "policy_packs" / "eu_residency"
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json"
+OUTPUT_SCHEMA = ROOT / "clover" / "schemas" / "check-output.schema.json"
 
 # Each deliberately misplaced program, and the logical name of the resource that must be blocked.
 MISPLACED = {
@@ -47,10 +49,18 @@ MISPLACED = {
 }
 
 
+def validate_check_output(document: Any) -> Any:
+    """Fail unless ``document`` is what the published schema of ``check --format json`` allows:
+    no key it does not list, no value of another shape."""
+    schema = json.loads(OUTPUT_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    return document
+
+
 def _check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
     code = main(["check", *args, "--format", "json"])
     out, err = capsys.readouterr()
-    return code, (json.loads(out) if out else {}), err
+    return code, (validate_check_output(json.loads(out)) if out else {}), err
 
 
 def test_every_misplaced_program_is_in_the_set() -> None:
@@ -192,6 +202,94 @@ def test_sarif_is_valid_against_the_official_schema(
     assert any(r["level"] == "error" and "::exports" in r["message"]["text"] for r in results)
 
 
+def _sarif(capsys: pytest.CaptureFixture[str], program: Path, *args: str) -> tuple[int, Any]:
+    code = main(["check", "--cwd", str(program), "--stack", "test", *args, "--format", "sarif"])
+    sarif = json.loads(capsys.readouterr().out)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(sarif)
+    return code, sarif
+
+
+def test_sarif_has_one_run_per_pack_with_ranked_rules_and_their_remediation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from clover.analyzer import PolicyPack
+
+    code, sarif = _sarif(capsys, PROGRAMS / "azure-storage-eastus")
+    assert code == 1
+    runs = sarif["runs"]
+    drivers = [run["tool"]["driver"]["name"] for run in runs]
+    assert drivers == ["clover/eu-residency", "clover/eu-data-protection"]
+    # Code scanning refuses two runs of one tool in one category.
+    assert len(
+        {(d, r["automationDetails"]["id"]) for d, r in zip(drivers, runs, strict=True)}
+    ) == len(runs)
+    scores = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for run, directory in zip(runs, ("eu_residency", "eu_data_protection"), strict=True):
+        with PolicyPack(ROOT / "policy_packs" / directory) as pack:
+            policies = dict(pack.policies)
+        rules = run["tool"]["driver"]["rules"]
+        assert [rule["name"] for rule in rules] == list(policies)
+        for rule in rules:
+            info = policies[rule["name"]]
+            assert rule["id"] == f"{pack.name}/{info.name}"
+            assert rule["properties"]["security-severity"] == scores[info.severity], rule["id"]
+            assert "security" in rule["properties"]["tags"]
+            assert info.remediation.strip() in rule["help"]["text"], rule["id"]
+            assert info.remediation.strip() in rule["help"]["markdown"], rule["id"]
+            assert rule["helpUri"].startswith(formats.README_URI + "#")
+        # The anchor is the one GitHub gives the heading above the pack's rule table.
+        heading = formats.RULE_TABLES[pack.name]
+        assert f"\n{heading}\n" in readme
+        assert rules[0]["helpUri"].endswith("#" + formats.github_anchor(heading))
+        for result in run["results"]:
+            assert result["ruleId"].startswith(f"{pack.name}/")
+            assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    blocked = [r for r in runs[0]["results"] if "::exports" in r["message"]["text"]]
+    assert [r["level"] for r in blocked] == ["error"]
+    assert "eu-residency/azure-native-resource-location-allowed" in {r["ruleId"] for r in blocked}
+
+
+def test_sarif_reports_each_result_once_and_a_clean_program_gets_empty_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, sarif = _sarif(capsys, PROGRAMS / "azure-storage-eastus")
+    keys = [
+        (r["ruleId"], r["message"]["text"], r["partialFingerprints"]["cloverResult/v1"])
+        for run in sarif["runs"]
+        for r in run["results"]
+    ]
+    assert len(keys) == len(set(keys))
+    assert len({k[2] for k in keys}) == len(keys), "each alert has a fingerprint of its own"
+    code, clean = _sarif(capsys, ROOT / "tests" / "data" / "clean_programs" / "gcp-bucket-eu")
+    assert code == 0
+    # An empty run per pack closes that pack's alerts in code scanning.
+    assert [run["results"] for run in clean["runs"]] == [[], []]
+
+
+def test_github_anchor_is_the_heading_slug() -> None:
+    assert formats.github_anchor("### `eu-access` (`policy_packs/eu_access/`)") == (
+        "eu-access-policy_packseu_access"
+    )
+    assert formats.github_anchor("## The offline check") == "the-offline-check"
+
+
+def test_the_output_schema_refuses_keys_it_does_not_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, report, _ = _check_json(
+        capsys, "--cwd", str(PROGRAMS / "aws-bucket-us-east-1"), "--stack", "test"
+    )
+    assert report["diagnostics"], "the misplaced program is blocked"
+    validate_check_output({"error": "no such project", "complete": False})
+    with pytest.raises(jsonschema.ValidationError):
+        validate_check_output({**report, "extra": 1})
+    with pytest.raises(jsonschema.ValidationError):
+        validate_check_output({**report, "resources": [{**report["resources"][0], "site": "x"}]})
+    with pytest.raises(jsonschema.ValidationError):
+        validate_check_output({"error": "x", "complete": True})
+
+
 def test_text_shows_placement_table_and_grouped_violations(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -300,7 +398,7 @@ def _incomplete(
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("clover check: the program ended before it finished: "), err
-    document = json.loads(output.read_text())
+    document = validate_check_output(json.loads(output.read_text()))
     assert document["complete"] is False
     assert document["incomplete"] in err
     return err, document

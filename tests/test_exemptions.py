@@ -404,3 +404,63 @@ def test_a_stack_without_a_config_file_of_its_own_still_gets_its_exemptions(
     assert run.config is not None
     assert [e["id"] for e in run.config[REGION]["exemptions"]] == ["cloudfront-certificate"]
     assert check_module._pack_config(run) == dict(run.config)
+
+
+def test_sarif_lists_the_exempted_violation_as_an_accepted_suppression(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    project = _project(tmp_path, bucket=False)
+    urn = f"urn:pulumi:test::cdn::{CERT}::cdn-certificate"
+    config_dir = _config_dir(tmp_path / "config", [_exemption(stacks=["test"], resource=urn)])
+    config = tmp_path / "eu_residency.test.json"
+    config.write_text(pack_config.render(layer("eu_residency", "test", config_dir).config))
+    args = ["check", "-C", str(project), "-s", "test", "--format", "sarif"]
+    pack = [
+        "--policy-pack",
+        str(POLICY_PACKS / "eu_residency"),
+        "--policy-pack-config",
+        str(config),
+    ]
+    assert main([*args, *pack]) == 0
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    (result,) = [r for r in run["results"] if urn in r["message"]["text"]]
+    # The violation under its own rule, at the rule's level, dismissed by the reviewed exemption.
+    assert result["ruleId"] == f"eu-residency/{REGION}"
+    assert result["level"] == "error"
+    description, found = result["message"]["text"].split("\n")
+    assert description.startswith("AWS resources must be placed in an allowed region")
+    assert (
+        found
+        == f"{urn}: region 'us-east-1' is not allowed; allowed regions: eu-north-1, eu-west-1. "
+        f"[{urn}]"
+    )
+    (suppression,) = result["suppressions"]
+    assert suppression["kind"] == "external"
+    assert suppression["status"] == "accepted"
+    assert suppression["justification"] == (
+        "exemption cloudfront-certificate: CloudFront serves only ACM certificates issued in "
+        f"us-east-1 (approved by dpo@example.com, expires {FUTURE})"
+    )
+    assert not [r for r in run["results"] if r["ruleId"].endswith(APPLIED)]
+
+
+def test_sarif_keeps_a_stale_exemption_as_an_open_advisory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    project = _project(tmp_path, bucket=False)
+    stale = _exemption(id="gone", stacks=["test"], resource="urn:pulumi:test::cdn::x::gone")
+    config_dir = _config_dir(tmp_path / "config", [stale])
+    config = tmp_path / "eu_residency.test.json"
+    config.write_text(pack_config.render(layer("eu_residency", "test", config_dir).config))
+    args = ["check", "-C", str(project), "-s", "test", "--format", "sarif"]
+    pack = [
+        "--policy-pack",
+        str(POLICY_PACKS / "eu_residency"),
+        "--policy-pack-config",
+        str(config),
+    ]
+    assert main([*args, *pack]) == 1
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    records = [r for r in run["results"] if r["ruleId"].endswith(APPLIED)]
+    assert [("gone" in r["message"]["text"], r["level"]) for r in records] == [(True, "warning")]
+    assert all("suppressions" not in r for r in run["results"])
