@@ -148,10 +148,17 @@ def run_check(directory: Path, timeout: float) -> dict[str, Any]:
     result: dict[str, Any] = {"status": status, "exit": code, "error": error, "seconds": seconds}
     if code in (0, 1):
         try:
-            json.loads(stdout)
+            document = json.loads(stdout)
         except ValueError:
             result["status"] = "bad-json"
             result["error"] = f"stdout is not JSON: {stdout[:120]!r}"
+        else:
+            # What blocked it, to tell a foreign placement from one that could not be proven.
+            result["blocked"] = [
+                {"policy": d["policy"], "urn": d["urn"], "message": _last_line(d["message"])}
+                for d in document.get("diagnostics", [])
+                if d.get("enforcementLevel") == "mandatory"
+            ]
     return result
 
 
