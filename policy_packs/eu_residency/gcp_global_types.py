@@ -34,6 +34,11 @@ STATIC_ADDRESS: Final = "a reserved global IP address; carries traffic only for 
 HEALTH_CHECK: Final = "probes backends from Google's checkers and keeps only their health status"
 CERTIFICATE: Final = "a TLS certificate or policy; configuration, no user data"
 MONITORING: Final = "alerting, dashboards and uptime settings about the project; no user data"
+ACCESS: Final = (
+    "Access Context Manager: organisation-level access policies, access levels (conditions on "
+    "the origin of a request) and VPC Service Controls perimeters; rules about who may reach data, "
+    "no user data"
+)
 
 
 def _in_parent(parent: str) -> str:
@@ -52,6 +57,31 @@ IN_KEY_RING: Final = _in_parent("KMS key ring")
 IN_SECRET: Final = _in_parent("secret (its replication policy)")
 IN_TOPIC: Final = _in_parent("topic (its message storage policy)")
 IN_FIRESTORE: Final = _in_parent("Firestore database")
+
+_ACCESS_CONTEXT_TYPES: Final = (
+    "AccessPolicy",
+    "AccessLevel",
+    "AccessLevels",
+    "AccessLevelCondition",
+    "AuthorizedOrgsDesc",
+    "EgressPolicy",
+    "IngressPolicy",
+    "GcpUserAccessBinding",
+    "ServicePerimeter",
+    "ServicePerimeters",
+    "ServicePerimeterResource",
+    "ServicePerimeterDryRunResource",
+    "ServicePerimeterEgressPolicy",
+    "ServicePerimeterIngressPolicy",
+    "ServicePerimeterDryRunEgressPolicy",
+    "ServicePerimeterDryRunIngressPolicy",
+)
+
+
+def _access_context(name: str) -> str:
+    """``gcp:accesscontextmanager/accessLevel:AccessLevel`` for ``AccessLevel``."""
+    return f"gcp:accesscontextmanager/{name[0].lower()}{name[1:]}:{name}"
+
 
 PLACEMENT_NEUTRAL_GCP: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -90,6 +120,8 @@ PLACEMENT_NEUTRAL_GCP: Final[Mapping[str, str]] = MappingProxyType(
         "gcp:tags/tagKey:TagKey": TAGS,
         "gcp:tags/tagValue:TagValue": TAGS,
         "gcp:essentialcontacts/contact:Contact": CONTACTS,
+        # Access Context Manager and VPC Service Controls
+        **{_access_context(name): ACCESS for name in _ACCESS_CONTEXT_TYPES},
         # DNS
         "gcp:dns/managedZone:ManagedZone": DNS,
         "gcp:dns/recordSet:RecordSet": DNS,

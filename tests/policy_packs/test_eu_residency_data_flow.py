@@ -1080,3 +1080,34 @@ def test_a_gcp_zone_field_is_a_place_only_when_it_names_a_compute_zone(
         assert any("'us-east4-b' is a zone of region 'us-east4'" in m for m in found), found
     else:
         assert found == [], "a time zone or a DNS managed zone is no place"
+
+
+def test_access_level_regions_are_request_origins_not_places(eu_residency: PolicyPack) -> None:
+    # `regions` of an Access Context Manager condition are ISO 3166 country codes a request may
+    # come from (https://cloud.google.com/access-context-manager/docs/access-level-attributes),
+    # a rule about who reaches data; the level keeps no data anywhere.
+    policy = gcp(
+        "gcp:accesscontextmanager/accessPolicy:AccessPolicy",
+        "policy",
+        {"parent": "organizations/123456789", "title": "eu"},
+    )
+    levels = gcp(
+        "gcp:accesscontextmanager/accessLevels:AccessLevels",
+        "levels",
+        {
+            "parent": UNKNOWN,
+            "accessLevels": [
+                {
+                    "name": UNKNOWN,
+                    "title": "eu-only",
+                    "basic": {"conditions": [{"regions": ["CH", "IT", "US"]}]},
+                }
+            ],
+        },
+        parent=(policy.urn,),
+        accessLevels=(policy.urn,),
+    )
+    assert blocking(eu_residency, [policy, levels]) == []
+    # The same words elsewhere still name a place.
+    topic = gcp("gcp:newservice/thing:Thing", "t", {"basic": {"conditions": [{"regions": ["US"]}]}})
+    assert blocking(eu_residency, [topic])
