@@ -13,12 +13,14 @@ packs' verdicts. From those facts it derives, best effort but never guessing:
   destination's region when it can be proven and "unknown" when it cannot (fail closed).
 
 :func:`to_json` gives the facts as JSON and :func:`to_html` one self-contained HTML page: inline CSS
-and an inline SVG schematic of Europe, nothing fetched when it is opened.
+and an inline SVG map (Natural Earth borders from clover/assets/, zoomed to the regions in use),
+rendered by the jinja2 template clover/report_template.html with autoescaping; nothing is fetched
+when it is opened.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import math
 import os
@@ -29,6 +31,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+
+import jinja2
+import markupsafe
 
 from clover import __version__
 from clover.catalog import (
@@ -63,8 +68,6 @@ BACKUP_COPY: Final = "backup copy"
 LOG_DELIVERY: Final = "log delivery"
 
 RESIDENCY_PACK: Final = "eu_residency"
-
-_TEMPLATE: Final = Path(__file__).with_name("report_template.html")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1224,7 +1227,7 @@ def render_json(report: Report) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The picture: a schematic of Europe drawn from a few coastline points, no map data fetched
+# The picture: Natural Earth borders, zoomed to the regions in use, no map data fetched
 # ---------------------------------------------------------------------------------------------
 
 REGION_POSITIONS: Final = {
@@ -1300,83 +1303,6 @@ OUTSIDE_EUROPE: Final = {
     "asia-southeast1": ("Jurong West", GCP, "SG"),
 }
 
-# Simplified coastlines as (longitude, latitude): a schematic, not a survey.
-_LAND: Final = (
-    # Ireland
-    ((-6.2, 53.3), (-6.0, 52.2), (-7.0, 52.1), (-8.5, 51.6), (-9.8, 51.5), (-10.3, 52.1),
-     (-9.4, 52.6), (-9.9, 53.4), (-10.1, 54.2), (-8.5, 54.3), (-8.2, 55.2), (-7.3, 55.35),
-     (-6.1, 55.2), (-5.5, 54.5), (-6.1, 54.0)),
-    # Great Britain
-    ((-5.7, 50.05), (-4.2, 50.35), (-3.0, 50.7), (-1.3, 50.75), (0.3, 50.8), (1.4, 51.15),
-     (0.9, 51.5), (1.7, 52.6), (0.3, 53.1), (0.1, 53.6), (-0.5, 54.5), (-1.6, 55.6),
-     (-2.5, 56.0), (-2.4, 56.6), (-1.8, 57.5), (-3.3, 57.7), (-4.0, 57.9), (-3.1, 58.6),
-     (-5.0, 58.6), (-5.5, 58.0), (-5.7, 57.0), (-5.6, 56.3), (-5.5, 55.6), (-4.9, 55.0),
-     (-5.0, 54.8), (-3.4, 54.9), (-3.6, 54.5), (-2.9, 54.1), (-3.0, 53.4), (-4.6, 53.3),
-     (-4.2, 52.9), (-4.1, 52.3), (-5.1, 51.8), (-4.1, 51.6), (-3.0, 51.5), (-4.2, 51.2),
-     (-5.2, 50.9)),
-    # Scandinavia and Finland, cut at the Russian border
-    ((11.9, 57.7), (12.6, 56.2), (12.9, 55.4), (14.2, 55.4), (14.4, 56.0), (16.0, 56.2),
-     (16.6, 57.0), (16.7, 57.9), (18.0, 59.0), (18.6, 60.1), (17.3, 60.7), (17.3, 61.8),
-     (17.9, 62.7), (19.8, 63.7), (21.5, 65.0), (22.3, 65.8), (24.2, 65.8), (25.2, 65.0),
-     (24.0, 64.2), (21.5, 62.9), (21.4, 61.5), (21.4, 60.7), (22.3, 60.1), (24.0, 60.0),
-     (25.0, 60.2), (26.9, 60.4), (28.7, 60.6), (29.5, 61.3), (31.3, 63.0), (30.0, 64.5),
-     (29.8, 66.5), (29.0, 68.0), (28.5, 69.0), (30.8, 69.8), (28.5, 70.9), (25.8, 71.15),
-     (23.5, 70.6), (19.0, 70.1), (16.0, 69.2), (14.0, 68.0), (12.5, 66.0), (11.0, 64.8),
-     (10.0, 63.9), (8.5, 63.4), (6.5, 62.6), (5.0, 61.9), (5.0, 60.5), (5.5, 59.3),
-     (5.7, 59.0), (5.8, 58.5), (7.0, 58.0), (8.0, 58.1), (9.5, 58.9), (10.4, 59.3),
-     (11.0, 59.2), (11.4, 58.9), (11.2, 58.3)),
-    # Continental Europe with Jutland, cut east at the edge of the picture
-    ((8.6, 54.9), (8.9, 54.0), (8.2, 53.5), (7.0, 53.4), (6.0, 53.45), (4.8, 53.0), (4.5, 52.4),
-     (4.0, 51.95), (3.4, 51.4), (2.5, 51.1), (1.6, 50.9), (1.6, 50.2), (0.2, 49.7),
-     (-1.2, 49.4), (-1.9, 49.7), (-1.6, 48.7), (-3.0, 48.8), (-4.7, 48.4), (-4.3, 47.8),
-     (-2.5, 47.3), (-1.2, 46.2), (-1.2, 44.6), (-1.5, 43.4), (-3.8, 43.45), (-5.9, 43.6),
-     (-8.0, 43.7), (-9.3, 43.0), (-8.9, 42.0), (-8.7, 41.2), (-9.4, 38.7), (-8.8, 37.9),
-     (-8.9, 37.0), (-7.4, 37.2), (-6.3, 36.8), (-5.6, 36.0), (-4.4, 36.7), (-2.1, 36.7),
-     (-0.7, 37.6), (-0.5, 38.3), (0.2, 38.8), (-0.3, 39.5), (0.9, 40.8), (2.2, 41.4),
-     (3.2, 42.0), (3.0, 42.9), (4.0, 43.5), (5.4, 43.3), (6.6, 43.1), (7.5, 43.8), (8.8, 44.4),
-     (10.2, 43.9), (11.1, 42.4), (12.4, 41.7), (14.0, 40.8), (15.7, 40.0), (15.6, 38.0),
-     (16.6, 38.4), (17.1, 39.0), (16.5, 39.7), (17.2, 40.4), (18.4, 39.8), (18.5, 40.4),
-     (17.0, 41.1), (16.0, 41.9), (14.7, 42.1), (13.6, 43.5), (12.3, 44.5), (12.4, 45.4),
-     (13.8, 45.6), (13.6, 45.1), (14.5, 45.3), (15.5, 44.0), (16.4, 43.5), (18.1, 42.6),
-     (19.4, 41.9), (19.3, 40.4), (20.0, 39.6), (21.1, 38.3), (21.7, 36.8), (22.5, 36.4),
-     (23.2, 36.5), (24.0, 38.0), (22.9, 39.4), (22.9, 40.6), (24.4, 40.9), (26.0, 40.8),
-     (26.6, 41.6), (28.0, 42.0), (27.9, 43.2), (28.6, 43.8), (28.8, 44.5), (29.7, 45.2),
-     (30.7, 46.5), (32.0, 46.6), (32.0, 59.9), (30.2, 59.9), (28.0, 59.5), (24.8, 59.5),
-     (23.5, 59.2), (24.3, 58.3), (24.1, 57.0), (22.6, 57.6), (21.6, 57.4), (21.0, 56.5),
-     (21.1, 55.7), (20.5, 54.9), (19.6, 54.4), (18.6, 54.4), (18.5, 54.8), (17.0, 54.7),
-     (16.0, 54.25), (14.2, 53.9), (13.4, 54.6), (12.1, 54.2), (11.0, 54.0), (10.1, 54.35),
-     (9.9, 54.8), (9.7, 55.2), (9.8, 55.6), (10.2, 56.0), (10.9, 56.4), (10.5, 57.2),
-     (10.6, 57.7), (9.9, 57.6), (8.6, 57.1), (8.1, 56.6), (8.1, 55.5)),
-    # Zealand and Funen
-    ((11.1, 55.3), (12.1, 55.1), (12.6, 55.7), (12.3, 56.1), (11.2, 55.9), (10.9, 55.5)),
-    ((9.8, 55.5), (10.8, 55.6), (10.6, 55.0), (10.0, 55.1)),
-    # Sicily, Sardinia, Corsica, Crete
-    ((12.5, 38.0), (13.4, 38.2), (15.6, 38.3), (15.1, 37.5), (15.2, 36.7), (14.4, 36.8),
-     (12.6, 37.6)),
-    ((8.2, 41.0), (9.2, 41.2), (9.8, 40.5), (9.6, 39.2), (9.0, 39.0), (8.4, 39.0), (8.4, 40.6)),
-    ((9.4, 43.0), (9.6, 42.2), (9.2, 41.4), (8.6, 41.9), (8.6, 42.6)),
-    ((23.5, 35.3), (24.5, 35.4), (26.3, 35.2), (25.8, 35.0), (24.0, 35.1)),
-)  # fmt: skip
-
-_COUNTRY_LABELS: Final = (
-    ("IE", 53.0, -8.2), ("GB", 52.6, -1.8), ("NO", 65.3, 13.4), ("SE", 63.2, 15.6),
-    ("FI", 63.2, 26.5), ("DK", 56.2, 9.1), ("NL", 52.4, 5.8), ("BE", 50.5, 4.5),
-    ("DE", 51.0, 10.4), ("PL", 52.0, 19.3), ("FR", 46.6, 2.4), ("ES", 39.6, -4.0),
-    ("PT", 39.6, -8.2), ("IT", 42.8, 12.6), ("CH", 46.8, 8.2), ("AT", 47.6, 14.2),
-    ("CZ", 49.8, 15.3), ("EE", 58.7, 25.8), ("LV", 56.9, 25.8), ("LT", 55.3, 24.0),
-    ("GR", 39.4, 22.0), ("RO", 45.9, 24.9), ("BG", 42.7, 25.3), ("HU", 47.1, 19.4),
-)  # fmt: skip
-
-_LON_MIN, _LON_MAX, _LAT_MIN, _LAT_MAX = -14.0, 32.0, 34.6, 71.6
-_SCALE: Final = 24.0
-_COS: Final = math.cos(math.radians(53.0))
-_MAP_X, _MAP_Y = 16.0, 56.0
-MAP_WIDTH: Final = (_LON_MAX - _LON_MIN) * _COS * _SCALE
-MAP_HEIGHT: Final = (_LAT_MAX - _LAT_MIN) * _SCALE
-_PANEL_X: Final = _MAP_X + MAP_WIDTH + 36
-_PANEL_W: Final = 290.0
-SVG_WIDTH: Final = _PANEL_X + _PANEL_W + 16
-
 OK_COLOUR: Final = "#2e7d32"
 WARN_COLOUR: Final = "#c62828"
 AWS_COLOUR: Final = "#b35c00"
@@ -1387,12 +1313,161 @@ CLOUD_NAMES: Final = {"aws": "AWS", "azure": "Azure", GCP: "Google Cloud"}
 SITE_COLOUR: Final = "#6a1b9a"
 _DASH: Final = {REPLICATION: "", BACKUP_COPY: "9 5", LOG_DELIVERY: "2 4"}
 
+ATLAS_FILE: Final = Path(__file__).with_name("assets") / "europe.json"
+"""Natural Earth borders and coastlines, built by tools/build_map.py (source noted inside)."""
 
-def project(lat: float, lon: float) -> tuple[float, float]:
-    """Map latitude/longitude to picture coordinates (equirectangular, scaled at 53°N)."""
-    x = _MAP_X + (lon - _LON_MIN) * _COS * _SCALE
-    y = _MAP_Y + (_LAT_MAX - lat) * _SCALE
-    return round(x, 1), round(y, 1)
+MAP_WIDTH: Final = 820.0
+MAP_HEIGHT: Final = 680.0
+"""The map's frame; the view inside it is fitted to the places in use."""
+_MAP_X, _MAP_Y = 16.0, 56.0
+_PANEL_X: Final = _MAP_X + MAP_WIDTH + 36
+_PANEL_W: Final = 290.0
+SVG_WIDTH: Final = _PANEL_X + _PANEL_W + 16
+DEFAULT_VIEW: Final = (-11.0, 35.0, 31.0, 71.0)
+"""(west, south, east, north) in degrees: the EEA's mainland, when no place is on the map."""
+_PAD: Final = 2.5
+"""Degrees of margin around the places in use, so a ring or a loop is not cut by the frame."""
+_MIN_SPAN: Final = 9.0
+"""Degrees of latitude the view spans at least: one region is shown with its neighbours."""
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str | None
+    name: str
+    rings: tuple[tuple[tuple[tuple[float, float], ...], ...], ...]
+    """Polygons, each an outer ring and its holes, as (longitude, latitude)."""
+    label: tuple[float, float]
+    """(longitude, latitude) inside the country's largest polygon."""
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Atlas:
+    source: str
+    licence: str
+    extent: tuple[float, float, float, float]
+    names: Mapping[str, str]
+    countries: tuple[Country, ...]
+
+
+@functools.cache
+def atlas() -> Atlas:
+    """The committed Natural Earth asset, decoded once per process."""
+    data = json.loads(ATLAS_FILE.read_text(encoding="utf-8"))
+    scale = float(data["scale"])
+    countries = []
+    for entry in data["countries"]:
+        # Each ring is stored flat: [lon0, lat0, lon1, lat1, ...] in hundredths of a degree.
+        polygons = tuple(
+            tuple(
+                tuple(zip(flat[0::2], flat[1::2], strict=True))
+                for flat in ([v / scale for v in ring] for ring in polygon)
+            )
+            for polygon in entry["polygons"]
+        )
+        lons = [lon for polygon in polygons for ring in polygon for lon, _ in ring]
+        lats = [lat for polygon in polygons for ring in polygon for _, lat in ring]
+        countries.append(
+            Country(
+                code=entry["code"],
+                name=entry["name"],
+                rings=polygons,
+                label=(entry["label"][0] / scale, entry["label"][1] / scale),
+                bbox=(min(lons), min(lats), max(lons), max(lats)),
+            )
+        )
+    west, south, east, north = (float(v) for v in data["extent"])
+    return Atlas(
+        source=str(data["source"]),
+        licence=str(data["licence"]),
+        extent=(west, south, east, north),
+        names=dict(data["names"]),
+        countries=tuple(countries),
+    )
+
+
+def country_name(code: str | None) -> str | None:
+    """The English short name of an ISO 3166 alpha-2 code (Natural Earth's and ISO's names);
+    None for anything else (a GCP multi-region's "EU multi-region")."""
+    return atlas().names.get(code or "")
+
+
+@dataclass(frozen=True)
+class MapView:
+    """An equirectangular view of (west, south, east, north) degrees in the map's frame, scaled
+    at its middle latitude; the frame's width fixes the scale, its height follows."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @property
+    def cos(self) -> float:
+        return math.cos(math.radians((self.south + self.north) / 2))
+
+    @property
+    def scale(self) -> float:
+        return MAP_WIDTH / ((self.east - self.west) * self.cos)
+
+    @property
+    def height(self) -> float:
+        return (self.north - self.south) * self.scale
+
+    def project(self, lat: float, lon: float) -> tuple[float, float]:
+        """Latitude/longitude to picture coordinates."""
+        x = _MAP_X + (lon - self.west) * self.cos * self.scale
+        y = _MAP_Y + (self.north - lat) * self.scale
+        return round(x, 1), round(y, 1)
+
+    def shows(self, lat: float, lon: float) -> bool:
+        return self.west <= lon <= self.east and self.south <= lat <= self.north
+
+    def attribute(self) -> str:
+        return f"{self.west:.2f} {self.south:.2f} {self.east:.2f} {self.north:.2f}"
+
+    @classmethod
+    def parse(cls, text: str) -> MapView:
+        west, south, east, north = (float(v) for v in text.split())
+        return cls(west, south, east, north)
+
+
+def fit_view(points: Iterable[tuple[float, float]]) -> MapView:
+    """The view that shows every (latitude, longitude) with a margin, at the frame's proportions,
+    kept inside the atlas where it can be."""
+    found = list(points)
+    if not found:
+        west, south, east, north = DEFAULT_VIEW
+    else:
+        south = min(lat for lat, _ in found) - _PAD
+        north = max(lat for lat, _ in found) + _PAD
+        if north - south < _MIN_SPAN:
+            middle = (south + north) / 2
+            south, north = middle - _MIN_SPAN / 2, middle + _MIN_SPAN / 2
+        cos = math.cos(math.radians((south + north) / 2))
+        west = min(lon for _, lon in found) - _PAD / cos
+        east = max(lon for _, lon in found) + _PAD / cos
+    cos = math.cos(math.radians((south + north) / 2))
+    ratio = MAP_WIDTH / MAP_HEIGHT
+    wide, tall = (east - west) * cos, north - south
+    if wide / tall < ratio:
+        grow = (ratio * tall / cos - (east - west)) / 2
+        west, east = west - grow, east + grow
+    else:
+        grow = (wide / ratio - tall) / 2
+        south, north = south - grow, north + grow
+    a_west, a_south, a_east, a_north = atlas().extent
+    # Slide a view that pokes out of the atlas back in, without changing its size.
+    for low, high, lo, hi in ((west, east, a_west, a_east), (south, north, a_south, a_north)):
+        shift = 0.0
+        if high - low <= hi - lo:
+            shift = max(lo - low, 0.0) + min(hi - high, 0.0)
+        if (low, high) == (west, east):
+            west, east = west + shift, east + shift
+        else:
+            south, north = south + shift, north + shift
+    return MapView(round(west, 2), round(south, 2), round(east, 2), round(north, 2))
 
 
 @dataclass
@@ -1414,11 +1489,12 @@ class _Node:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """Escape as the template does (markupsafe, jinja2's autoescaping)."""
+    return str(markupsafe.escape(str(value)))
 
 
-def _layout(report: Report) -> dict[tuple[str | None, str], _Node]:
-    """One node per (cloud, region) in use; European ones on the map, the rest in the panel."""
+def _nodes(report: Report) -> dict[tuple[str | None, str], _Node]:
+    """One node per (cloud, region) in use."""
     allowed = {cloud: set(codes) for cloud, codes in report.allow_list.items()}
     nodes: dict[tuple[str | None, str], _Node] = {}
 
@@ -1437,12 +1513,31 @@ def _layout(report: Report) -> dict[tuple[str | None, str], _Node]:
         if _drawn(flow):
             node(flow.source.cloud, flow.source.region)
             node(flow.destination.cloud, flow.destination.region)
+    return nodes
+
+
+def _sites_in_use(report: Report) -> list[str]:
+    used = {r.site for r in report.cloud_resources}
+    return [name for name in SITE_POSITIONS if name in used]
+
+
+def view_of(report: Report) -> MapView:
+    """The map zooms to the regions in use and the sites that hold the stack's data."""
+    positions = [_position(n) for n in _nodes(report).values()]
+    points = [p for p in positions if p is not None]
+    points += [SITE_POSITIONS[s] for s in _sites_in_use(report)]
+    return fit_view(points)
+
+
+def _layout(report: Report, view: MapView) -> dict[tuple[str | None, str], _Node]:
+    """European nodes on the map, the rest (outside Europe, multi-region, unknown) in the panel."""
+    nodes = _nodes(report)
     by_position: dict[tuple[float, float], list[_Node]] = {}
     panel: list[_Node] = []
     for item in nodes.values():
         position = _position(item)
         if position is not None:
-            x, y = project(*position)
+            x, y = view.project(*position)
             by_position.setdefault((x, y), []).append(item)
         else:
             item.on_map = False
@@ -1473,40 +1568,48 @@ def _position(item: _Node) -> tuple[float, float] | None:
     return None
 
 
-def _node_svg(item: _Node) -> str:
+def _place_text(code: str | None) -> str:
+    """``NO`` -> ``NO, Norway``; anything without a name as it is."""
+    name = country_name(code)
+    return f"{code}, {name}" if name else (code or "")
+
+
+def _node_model(item: _Node) -> dict[str, Any]:
     colour = CLOUD_COLOURS.get(item.cloud or "", AZURE_COLOUR) if item.allowed else WARN_COLOUR
     cloud = CLOUD_NAMES.get(item.cloud or "", "cloud")
+    model: dict[str, Any] = {
+        "region": item.region,
+        "cloud": item.cloud,
+        "allowed": item.allowed,
+        "colour": colour,
+        "x": item.x,
+        "y": item.y,
+        "on_map": item.on_map,
+    }
     if item.on_map:
-        country = _country(item.cloud, item.region) or "?"
-        title = f"{cloud} {item.region} ({country}): {item.resources} resource(s)"
-        if item.cloud == "aws":
-            shape = (
-                f'<rect x="{item.x - 7}" y="{item.y - 7}" width="14" height="14" rx="2" '
-                f'fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
-            )
-        elif item.cloud == GCP:
-            shape = _diamond(item.x, item.y, colour)
-        else:
-            shape = (
-                f'<circle cx="{item.x}" cy="{item.y}" r="7.5" fill="{colour}" stroke="#fff" '
-                f'stroke-width="1.5"/>'
-            )
+        country = _country(item.cloud, item.region)
+        model["title"] = (
+            f"{cloud} {item.region} ({_place_text(country) or '?'}): {item.resources} resource(s)"
+        )
+        model["shape"] = {"aws": "square", GCP: "diamond"}.get(item.cloud or "", "circle")
+        model["diamond"] = _diamond(item.x, item.y)
         # AWS names above the square, Azure names right of the circle, Google Cloud names left
         # of the diamond: where clouds have a region in one city the labels never meet.
         if item.cloud == "aws":
-            at = f'x="{item.x}" y="{item.y - 13}" text-anchor="middle"'
+            model["label"] = {"x": item.x, "y": round(item.y - 13, 1), "anchor": "middle"}
         elif item.cloud == GCP:
-            # Google Cloud names left of the diamond, clear of the other two.
-            at = f'x="{item.x - 12}" y="{item.y + 4}" text-anchor="end"'
+            model["label"] = {
+                "x": round(item.x - 12, 1),
+                "y": round(item.y + 4, 1),
+                "anchor": "end",
+            }
         else:
-            at = f'x="{item.x + 12}" y="{item.y + 4}" text-anchor="start"'
-        label = f'<text {at} class="node-label" fill="{colour}">{_e(item.region)}</text>'
-
-        return (
-            f'<g class="region" data-region="{_e(item.region)}" data-cloud="{_e(item.cloud)}" '
-            f'data-allowed="{str(item.allowed).lower()}"><title>{_e(title)}</title>'
-            f"{shape}{label}</g>"
-        )
+            model["label"] = {
+                "x": round(item.x + 12, 1),
+                "y": round(item.y + 4, 1),
+                "anchor": "start",
+            }
+        return model
     if item.region == "unknown":
         heading = f"{cloud}: region unknown"
         detail = "cannot be proven at preview"
@@ -1517,24 +1620,23 @@ def _node_svg(item: _Node) -> str:
         elif item.cloud == GCP and not country:
             country = _country(item.cloud, item.region) or ""
         heading = f"{cloud} {item.region}"
-        detail = ", ".join(v for v in (city, country) if v) or "no position known"
+        detail = ", ".join(v for v in (city, country_name(country) or country) if v)
+        detail = detail or "no position known"
         if not item.allowed:
             detail += " · outside allow-list"
     width, height = _PANEL_W - 28, 46
-    return (
-        f'<g class="region off-map" data-region="{_e(item.region)}" data-cloud="{_e(item.cloud)}" '
-        f'data-allowed="{str(item.allowed).lower()}"><title>{_e(heading)}: {_e(detail)}</title>'
-        f'<rect x="{item.x}" y="{item.y - height / 2}" width="{width}" height="{height}" rx="6" '
-        f'fill="{"#fdecea" if not item.allowed else "#eef5ee"}" stroke="{colour}" '
-        f'stroke-width="1.5"/>'
-        f'<text x="{item.x + 10}" y="{item.y - 4}" class="panel-title" fill="{colour}">'
-        f"{_e(heading)}</text>"
-        f'<text x="{item.x + 10}" y="{item.y + 13}" class="panel-detail">{_e(detail)}</text>'
-        f"</g>"
+    model.update(
+        heading=heading,
+        detail=detail,
+        box={"y": item.y - height / 2, "width": width, "height": height},
+        fill="#fdecea" if not item.allowed else "#eef5ee",
     )
+    return model
 
 
-def _flow_paths(report: Report, nodes: Mapping[tuple[str | None, str], _Node]) -> list[str]:
+def _flow_paths(
+    report: Report, nodes: Mapping[tuple[str | None, str], _Node], view: MapView
+) -> list[dict[str, Any]]:
     paths = []
     pair_count: Counter[tuple[tuple[str | None, str], tuple[str | None, str]]] = Counter()
     loop_count: Counter[tuple[str | None, str]] = Counter()
@@ -1547,30 +1649,33 @@ def _flow_paths(report: Report, nodes: Mapping[tuple[str | None, str], _Node]) -
     for flow in drawn:
         source = nodes[(flow.source.cloud, flow.source.region)]
         target = nodes[(flow.destination.cloud, flow.destination.region)]
-        colour = OK_COLOUR if flow.in_allow_list else WARN_COLOUR
-        marker = "arrow-ok" if flow.in_allow_list else "arrow-warn"
-        dash = _DASH.get(flow.kind, "")
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        width = 2.0 if flow.in_allow_list else 2.6
         if source is target:
             k = loop_count[source.key]
             loop_count[source.key] += 1
-            d, lx, ly = _loop(source, k, loops[source.key])
+            d, lx, ly = _loop(source, k, loops[source.key], view)
         else:
             k = pair_count[(source.key, target.key)]
             pair_count[(source.key, target.key)] += 1
             d, lx, ly = _curve(source, target, k)
-        title = (
-            f"{flow.id} {flow.kind}: {flow.what}: {flow.source.label} "
-            f"({flow.source.region}) → {flow.destination.label} ({flow.destination.region})"
-            + ("" if flow.in_allow_list else " — OUTSIDE THE ALLOW-LIST")
-        )
         paths.append(
-            f'<g class="flow-group"><title>{_e(title)}</title>'
-            f'<path class="flow" data-flow="{_e(flow.id)}" data-kind="{_e(flow.kind)}" '
-            f'data-allowed="{str(flow.in_allow_list).lower()}" d="{d}" fill="none" '
-            f'stroke="{colour}" stroke-width="{width}"{dash_attr} marker-end="url(#{marker})"/>'
-            f'<text x="{lx}" y="{ly}" class="flow-label" fill="{colour}">{_e(flow.id)}</text></g>'
+            {
+                "id": flow.id,
+                "kind": flow.kind,
+                "allowed": flow.in_allow_list,
+                "d": d,
+                "colour": OK_COLOUR if flow.in_allow_list else WARN_COLOUR,
+                "marker": "arrow-ok" if flow.in_allow_list else "arrow-warn",
+                "dash": _DASH.get(flow.kind, ""),
+                "width": 2.0 if flow.in_allow_list else 2.6,
+                "lx": lx,
+                "ly": ly,
+                "title": (
+                    f"{flow.id} {flow.kind}: {flow.what}: {flow.source.label} "
+                    f"({flow.source.region}) → {flow.destination.label} "
+                    f"({flow.destination.region})"
+                    + ("" if flow.in_allow_list else " — OUTSIDE THE ALLOW-LIST")
+                ),
+            }
         )
     return paths
 
@@ -1607,20 +1712,19 @@ def _curve(source: _Node, target: _Node, k: int) -> tuple[str, float, float]:
     return d, round(lx + 4, 1), round(ly - 4, 1)
 
 
-def _away(item: _Node) -> float:
-    """The direction from the middle of the map to a node: loops fan out that way, into space."""
-    # Seen from a point over the Baltic, Clover's regions lie to the south-west: loops then fan
-    # over the Atlantic and the North Sea, clear of the site labels above the site rings.
-    cx, cy = _MAP_X + MAP_WIDTH * 0.62, _MAP_Y + MAP_HEIGHT * 0.22
+def _away(item: _Node, view: MapView) -> float:
+    """The direction from a point north-east of the view's middle to a node: loops fan out that
+    way, over the sea west and south of the continent, clear of the site labels above the rings."""
+    cx, cy = _MAP_X + MAP_WIDTH * 0.62, _MAP_Y + view.height * 0.22
     return math.atan2(item.y - cy, item.x - cx)
 
 
-def _loop(item: _Node, k: int, total: int) -> tuple[str, float, float]:
+def _loop(item: _Node, k: int, total: int, view: MapView) -> tuple[str, float, float]:
     """A flow that stays in its region: a loop out of the node and back, fanned by index."""
     per_tier = 5
     tier, slot = divmod(k, per_tier)
     in_tier = min(per_tier, total - tier * per_tier)
-    angle = _away(item) + item.fan + math.radians(24) * (slot - (in_tier - 1) / 2)
+    angle = _away(item, view) + item.fan + math.radians(24) * (slot - (in_tier - 1) / 2)
     reach = 84 + 30 * tier
     spread = math.radians(9)
     r = 10.0
@@ -1638,58 +1742,155 @@ def _loop(item: _Node, k: int, total: int) -> tuple[str, float, float]:
     return d, round(lx - 7, 1), round(ly + 4, 1)
 
 
-def _site_label(name: str, x: float, y: float, nodes: Iterable[_Node], loops: set[str]) -> str:
+def _site_label(
+    name: str, x: float, y: float, nodes: Iterable[_Node], loops: set[str], *, view: MapView
+) -> dict[str, Any]:
     """Above the ring, unless the loops of a region inside the ring fan upwards: then left."""
     upward = any(
         n.on_map
         and n.region in loops
         and math.hypot(n.x - x, n.y - y) < 30
-        and abs(math.degrees(_away(n)) + 90) < 60
+        and abs(math.degrees(_away(n, view)) + 90) < 60
         for n in nodes
     )
-    text = f"{name.capitalize()} site ({SITES[name].country})"
+    code = SITES[name].country
+    text = f"{name.capitalize()} site ({code}, {country_name(code) or code})"
     if upward:
-        return (
-            f'<text x="{x - 32}" y="{y + 4}" text-anchor="end" class="site-label">{_e(text)}</text>'
+        return {"x": round(x - 32, 1), "y": round(y + 4, 1), "anchor": "end", "text": text}
+    return {"x": x, "y": round(y - 32, 1), "anchor": "middle", "text": text}
+
+
+def _ring_path(ring: Sequence[tuple[float, float]], view: MapView) -> str:
+    points = []
+    last = None
+    for lon, lat in ring:
+        x, y = view.project(lat, lon)
+        if (x, y) != last:
+            points.append(f"{x:.1f},{y:.1f}")
+        last = (x, y)
+    return "M" + " L".join(points) + " Z"
+
+
+def _countries(report: Report, view: MapView) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The Natural Earth countries the view shows (its shapes and a label each); the countries
+    that hold the stack's data are shaded and named in full."""
+    held = {r.country for r in report.cloud_resources if r.country}
+    # Shapes up to a few degrees beyond the frame are drawn (and clipped to it), the rest skipped.
+    margin = 3.0
+    shapes, labels = [], []
+    for country in atlas().countries:
+        west, south, east, north = country.bbox
+        if (
+            east < view.west - margin
+            or west > view.east + margin
+            or north < view.south - margin
+            or south > view.north + margin
+        ):
+            continue
+        d = " ".join(_ring_path(ring, view) for polygon in country.rings for ring in polygon)
+        name = country.name
+        shapes.append({"code": country.code, "name": name, "d": d, "held": country.code in held})
+        lon, lat = country.label
+        inset = 0.6
+        if view.shows(lat, lon) and (
+            view.west + inset < lon < view.east - inset
+            and view.south + inset < lat < view.north - inset
+        ):
+            x, y = view.project(lat, lon)
+            is_held = country.code in held
+            labels.append(
+                {"x": x, "y": y, "text": name if is_held else (country.code or ""), "held": is_held}
+            )
+    return shapes, [label for label in labels if label["text"]]
+
+
+def _diamond(x: float, y: float) -> str:
+    """Google Cloud's symbol: a square standing on its corner, as wide as the others."""
+    return (
+        f"M{x:.1f},{y - 8.5:.1f} L{x + 8.5:.1f},{y:.1f} L{x:.1f},{y + 8.5:.1f} "
+        f"L{x - 8.5:.1f},{y:.1f} Z"
+    )
+
+
+_LEGEND: Final = (
+    ("aws", "AWS region", None),
+    ("azure", "Azure region", None),
+    (GCP, "Google Cloud region", None),
+    ("site", "site", None),
+    ("warn-region", "region outside the allow-list", WARN_COLOUR),
+    (REPLICATION, "replication", None),
+    (BACKUP_COPY, "backup copy", None),
+    (LOG_DELIVERY, "log delivery", None),
+    ("warn-flow", "flow leaving the allow-list or unknown", WARN_COLOUR),
+)
+_LEGEND_NOTES: Final = (
+    "Arrows carry the flow ids of the",
+    "data-flow table. A loop is a flow",
+    "that stays in its region. A dotted",
+    "purple line joins a site to a",
+    "region outside its ring. Shaded:",
+    "countries holding the stack's data.",
+)
+
+
+def _legend(x: float, top: float) -> dict[str, Any]:
+    """A vertical key beside the map: one row per symbol, 26 px apart."""
+    rows = []
+    for i, (kind, label, colour) in enumerate(_LEGEND):
+        y = top + 8 + i * 26
+        line = kind in {REPLICATION, BACKUP_COPY, LOG_DELIVERY, "warn-flow"}
+        rows.append(
+            {
+                "kind": kind,
+                "label": label,
+                "label_colour": colour,
+                "y": y,
+                "mid": y + 7,
+                "line": line,
+                "dash": _DASH.get(kind, ""),
+                "colour": WARN_COLOUR if kind == "warn-flow" else OK_COLOUR,
+                "marker": "arrow-warn" if kind == "warn-flow" else "arrow-ok",
+                "width": 2.6 if kind == "warn-flow" else 2,
+                "diamond": _diamond(x + 7, y + 7),
+            }
         )
-    return f'<text x="{x}" y="{y - 32}" text-anchor="middle" class="site-label">{_e(text)}</text>'
+    base = top + 8 + len(_LEGEND) * 26 + 10
+    notes = [{"y": base + i * 16, "text": text} for i, text in enumerate(_LEGEND_NOTES)]
+    return {"x": x, "top": top, "rows": rows, "notes": notes}
 
 
-def map_svg(report: Report) -> str:
-    """The inline SVG: Europe, the sites, the regions in use and an arrow per data flow."""
-    nodes = _layout(report)
+def map_model(report: Report) -> dict[str, Any]:
+    """What the template draws: Natural Earth countries in a view zoomed to the regions in use,
+    the sites, one node per region and an arrow per data flow; places without a position in the
+    panel beside it."""
+    view = view_of(report)
+    nodes = _layout(report, view)
     loops = {
         f.source.region
         for f in report.flows
         if _drawn(f)
         and (f.source.cloud, f.source.region) == (f.destination.cloud, f.destination.region)
     }
-    land = "".join(
-        '<path class="land" d="M'
-        + " L".join("{:.1f},{:.1f}".format(*project(lat, lon)) for lon, lat in shape)
-        + ' Z"/>'
-        for shape in _LAND
-    )
-    countries = "".join(
-        f'<text class="country" x="{x}" y="{y}">{code}</text>'
-        for code, x, y in ((c, *project(lat, lon)) for c, lat, lon in _COUNTRY_LABELS)
-    )
+    shapes, labels = _countries(report, view)
+    in_use = set(_sites_in_use(report))
     sites = []
-    in_use = {r.site for r in report.cloud_resources}
-    for name, (lat, lon) in SITE_POSITIONS.items():
-        x, y = project(lat, lon)
-        used = name in in_use
-        sites.append(
-            f'<g class="site" data-site="{_e(name)}" opacity="{1 if used else 0.45}">'
-            f"<title>site {_e(name)} ({_e(SITES[name].country)})</title>"
-            f'<circle cx="{x}" cy="{y}" r="26" fill="#f6effb" fill-opacity="0.55" '
-            f'stroke="{SITE_COLOUR}" stroke-width="1.6" stroke-dasharray="4 3"/>'
-            f"{_site_label(name, x, y, nodes.values(), loops)}</g>"
-        )
     links = []
     for name, (lat, lon) in SITE_POSITIONS.items():
+        if not view.shows(lat, lon):
+            continue
+        x, y = view.project(lat, lon)
+        code = SITES[name].country
+        sites.append(
+            {
+                "name": name,
+                "x": x,
+                "y": y,
+                "used": name in in_use,
+                "title": f"site {name} ({code}, {country_name(code) or code})",
+                "label": _site_label(name, x, y, nodes.values(), loops, view=view),
+            }
+        )
         # A site's data held in a region outside its ring (Hamar's AWS data in Stockholm).
-        x, y = project(lat, lon)
         placed_in = {
             (r.cloud, r.region) for r in report.cloud_resources if r.site == name and r.region
         }
@@ -1698,112 +1899,50 @@ def map_svg(report: Report) -> str:
             if target is None or not target.on_map or math.hypot(target.x - x, target.y - y) < 30:
                 continue
             links.append(
-                f'<line class="site-link" x1="{x}" y1="{y}" x2="{target.x}" y2="{target.y}" '
-                f'stroke="{SITE_COLOUR}" stroke-width="1.4" stroke-dasharray="1 4" '
-                f'stroke-linecap="round"><title>site {_e(name)} keeps data in '
-                f"{_e(target.cloud)} {_e(target.region)}</title></line>"
+                {
+                    "x1": x,
+                    "y1": y,
+                    "x2": target.x,
+                    "y2": target.y,
+                    "title": f"site {name} keeps data in {target.cloud} {target.region}",
+                }
             )
     panel_nodes = [n for n in nodes.values() if not n.on_map]
-    panel = ""
+    panel = None
     legend_top = _MAP_Y + 18
     if panel_nodes:
         bottom = max(n.y for n in panel_nodes) + 40
-        panel = (
-            f'<rect x="{_PANEL_X - 8}" y="{_MAP_Y + 18}" width="{_PANEL_W}" '
-            f'height="{bottom - _MAP_Y - 18}" rx="8" class="panel"/>'
-            f'<text x="{_PANEL_X + 4}" y="{_MAP_Y + 38}" class="panel-heading">'
-            f"Multi-regions, outside Europe or unknown</text>"
-        )
+        panel = {"x": _PANEL_X - 8, "y": _MAP_Y + 18, "height": bottom - _MAP_Y - 18}
         legend_top = bottom + 24
-    defs = "".join(
-        f'<marker id="{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" '
-        f'markerHeight="11" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
-        f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
-        for name, colour in (("arrow-ok", OK_COLOUR), ("arrow-warn", WARN_COLOUR))
-    )
-    height = max(MAP_HEIGHT + _MAP_Y + 16, legend_top + 330)
-    title = f"Where the data of stack {report.stack} sits and where it flows"
-    return (
-        f'<svg viewBox="0 0 {SVG_WIDTH:.0f} {height:.0f}" '
-        f'width="{SVG_WIDTH:.0f}" height="{height:.0f}" role="img" '
-        f'aria-label="{_e(title)}" class="map">'
-        f"<title>{_e(title)}</title><defs>{defs}</defs>"
-        f'<rect x="{_MAP_X}" y="{_MAP_Y}" width="{MAP_WIDTH:.1f}" height="{MAP_HEIGHT:.1f}" '
-        f'class="sea" rx="8"/>'
-        f'<text x="{_MAP_X}" y="{_MAP_Y - 30}" class="map-title">{_e(title)}</text>'
-        f'<text x="{_MAP_X}" y="{_MAP_Y - 12}" class="map-subtitle">Schematic outline of Europe; '
-        f"positions are the cities the regions are named after.</text>"
-        f"{land}{countries}{''.join(links)}{''.join(sites)}{panel}"
-        f"{''.join(_flow_paths(report, nodes))}"
-        f"{''.join(_node_svg(n) for n in nodes.values())}"
-        f"{_legend(_PANEL_X, legend_top)}</svg>"
-    )
-
-
-def _diamond(x: float, y: float, colour: str) -> str:
-    """Google Cloud's symbol: a square standing on its corner, as wide as the others."""
-    return (
-        f'<path d="M{x:.1f},{y - 8.5:.1f} L{x + 8.5:.1f},{y:.1f} L{x:.1f},{y + 8.5:.1f} '
-        f'L{x - 8.5:.1f},{y:.1f} Z" fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
-    )
-
-
-def _legend(x: float, top: float) -> str:
-    """A vertical key beside the map: one row per symbol, 26 px apart."""
-
-    def symbol(i: int) -> str:
-        y = top + 8 + i * 26
-        mid = y + 7
-        shapes = [
-            f'<rect x="{x}" y="{y}" width="14" height="14" rx="2" fill="{AWS_COLOUR}"/>',
-            f'<circle cx="{x + 7}" cy="{mid}" r="7.5" fill="{AZURE_COLOUR}"/>',
-            _diamond(x + 7, mid, GCP_COLOUR),
-            f'<circle cx="{x + 7}" cy="{mid}" r="10" fill="#f6effb" stroke="{SITE_COLOUR}" '
-            f'stroke-dasharray="4 3" stroke-width="1.6"/>',
-            f'<rect x="{x}" y="{y}" width="14" height="14" rx="2" fill="{WARN_COLOUR}"/>',
-        ]
-        if i < len(shapes):
-            return shapes[i]
-        kind = (REPLICATION, BACKUP_COPY, LOG_DELIVERY, "")[i - len(shapes)]
-        colour, marker = (WARN_COLOUR, "arrow-warn") if not kind else (OK_COLOUR, "arrow-ok")
-        dash = _DASH.get(kind, "")
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        return (
-            f'<line x1="{x - 4}" y1="{mid}" x2="{x + 34}" y2="{mid}" stroke="{colour}" '
-            f'stroke-width="{2.6 if not kind else 2}"{dash_attr} marker-end="url(#{marker})"/>'
-        )
-
-    labels = (
-        ("AWS region", None),
-        ("Azure region", None),
-        ("Google Cloud region", None),
-        ("site", None),
-        ("region outside the allow-list", WARN_COLOUR),
-        ("replication", None),
-        ("backup copy", None),
-        ("log delivery", None),
-        ("flow leaving the allow-list or unknown", WARN_COLOUR),
-    )
-    out = [f'<text x="{x - 4}" y="{top - 8}" class="panel-heading">Key</text>']
-    for i, (label, colour) in enumerate(labels):
-        fill = f' fill="{colour}"' if colour else ""
-        y = top + 8 + i * 26
-        out.append(
-            f'{symbol(i)}<text x="{x + 48}" y="{y + 12}" class="legend"{fill}>{_e(label)}</text>'
-        )
-    notes = (
-        "Arrows carry the flow ids of the",
-        "data-flow table. A loop is a flow",
-        "that stays in its region. A dotted",
-        "purple line joins a site to a",
-        "region outside its ring.",
-    )
-    base = top + 8 + len(labels) * 26 + 10
-    out.extend(
-        f'<text x="{x - 4}" y="{base + i * 16}" class="legend-note">{_e(line)}</text>'
-        for i, line in enumerate(notes)
-    )
-    return f'<g class="legend-box">{"".join(out)}</g>'
+    map_height = round(view.height, 1)
+    height = max(map_height + _MAP_Y + 34, legend_top + 360)
+    ordered = sorted(nodes.values(), key=lambda n: (not n.on_map, n.cloud or "", n.region))
+    return {
+        "view": view.attribute(),
+        "width": round(SVG_WIDTH),
+        "height": round(height),
+        "title": f"Where the data of stack {report.stack} sits and where it flows",
+        "frame": {"x": _MAP_X, "y": _MAP_Y, "width": MAP_WIDTH, "height": map_height},
+        "panel_x": _PANEL_X,
+        "panel_width": _PANEL_W,
+        "countries": shapes,
+        "labels": labels,
+        "sites": sites,
+        "links": links,
+        "panel": panel,
+        "flows": _flow_paths(report, nodes, view),
+        "nodes": [_node_model(n) for n in ordered],
+        "legend": _legend(_PANEL_X, legend_top),
+        "colours": {
+            "ok": OK_COLOUR,
+            "warn": WARN_COLOUR,
+            "aws": AWS_COLOUR,
+            "azure": AZURE_COLOUR,
+            "gcp": GCP_COLOUR,
+            "site": SITE_COLOUR,
+        },
+        "source": atlas().source,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1811,330 +1950,85 @@ def _legend(x: float, top: float) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _badge(text: str, kind: str) -> str:
-    return f'<span class="badge {kind}">{_e(text)}</span>'
+def holds_data(resource: ResourceFacts) -> bool:
+    """Whether an auditor reads the resource among the data stores: every cloud resource but
+    the configuration, identity and network plumbing the report knows to hold no data. A type it
+    does not know is shown as a data store, never folded away."""
+    return resource.kind == "resource" and not _NO_DATA.match(_type_name(resource.type))
 
 
-def _assessed_region_cell(r: ResourceFacts) -> str:
-    if r.assessment == NOT_ASSESSED:
-        return f'<span class="unknown">{NOT_ASSESSED}</span>'
-    if r.assessment == NEUTRAL:
-        return '<span class="na">placement-neutral</span>'
-    return _region_cell(r.region, r.in_allow_list)
+def _needs_eyes(resource: ResourceFacts) -> bool:
+    """A folded resource that must not stay folded: blocked, or placed outside the allow-list."""
+    return bool(resource.mandatory) or resource.in_allow_list is False
 
 
-def _region_cell(region: str | None, allowed: bool | None) -> str:
-    if region is None:
-        return '<span class="na">n/a (not regional)</span>'
-    if region == GLOBAL:
-        return '<code>global</code> <span class="na">(not regional)</span>'
-    if region == "unknown":
-        return f'<span class="unknown">{UNKNOWN_AT_PREVIEW}</span>'
-    shown = f"<code>{_e(region)}</code>"
-    return shown if allowed else f"{shown} {_badge('outside allow-list', 'warn')}"
+def _groups(report: Report, members: Sequence[ResourceFacts]) -> list[dict[str, Any]]:
+    """Resources by site, in the order of the sites table."""
+    by_site: dict[str, list[ResourceFacts]] = {}
+    for resource in members:
+        by_site.setdefault(resource.site or NO_SITE, []).append(resource)
+    return [
+        {
+            "label": f"site {site.site}" if site.site != NO_SITE else site.site,
+            "resources": by_site[site.site],
+        }
+        for site in report.sites
+        if site.site in by_site
+    ]
 
 
-def _key_cell(text: str) -> str:
-    if text == UNKNOWN_AT_PREVIEW:
-        return f'<span class="unknown">{_e(text)}</span>'
-    if text in {NOT_APPLICABLE, NOT_ASSESSED}:
-        return f'<span class="na">{_e(text)}</span>'
-    return _e(text)
+_ENVIRONMENT: Final = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent),
+    # Every value is escaped unless a template marks it safe; none does.
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_TEMPLATE: Final = "report_template.html"
 
 
-def _endpoint_text(endpoint: Endpoint) -> str:
-    where = (
-        f'<span class="unknown">region {UNKNOWN_AT_PREVIEW}</span>'
-        if endpoint.region == "unknown"
-        else f"<code>{_e(endpoint.region)}</code>"
-        + (f" ({_e(endpoint.country)})" if endpoint.country else "")
-    )
-    return f'<span class="name">{_e(endpoint.label)}</span><br>{where}'
-
-
-def _verdict_cell(resource: ResourceFacts) -> str:
-    if not resource.findings:
-        return _badge("no findings", "ok")
-    parts = []
-    if resource.mandatory:
-        parts.append(_badge(f"{resource.mandatory} mandatory", "warn"))
-    if resource.advisory:
-        parts.append(_badge(f"{resource.advisory} advisory", "note"))
-    names = "".join(
-        f"<li><code>{_e(f.policy)}</code></li>"
-        for f in sorted(
-            resource.findings, key=lambda f: (f.enforcement_level != "mandatory", f.policy)
-        )
-    )
-    return " ".join(parts) + f'<ul class="plain type">{names}</ul>'
-
-
-def _flows_cell(
-    resource: ResourceFacts, flows: Mapping[str, Flow], declared: Sequence[Flow]
-) -> str:
-    rows = []
-    for flow_id in resource.targets:
-        flow = flows[flow_id]
-        colour = "ok" if flow.in_allow_list else "warn"
-        where = (
-            UNKNOWN_AT_PREVIEW if flow.destination.region == "unknown" else flow.destination.region
-        )
-        rows.append(
-            f"<li>{_badge(flow.id, colour)} {_e(flow.kind)} → "
-            f"<b>{_e(flow.destination.label)}</b> (<code>{_e(where)}</code>)</li>"
-        )
-    for flow in declared:
-        if flow.id in resource.targets:
-            continue
-        colour = "ok" if flow.in_allow_list else "warn"
-        rows.append(f"<li>declares {_badge(flow.id, colour)} {_e(flow.what)}</li>")
-    return f'<ul class="plain">{"".join(rows)}</ul>' if rows else '<span class="na">none</span>'
-
-
-def _summary_html(report: Report) -> str:
-    data = to_json(report)["summary"]
-    word = {"failed": "FAILED", "incomplete": "INCOMPLETE"}.get(data["verdict"], "PASSED")
-    why = (
-        f'<div class="why">The program ended before it finished: {_e(report.incomplete)}. '
-        "Only what it registered until then was checked.</div>"
-        if report.incomplete
-        else ""
-    )
-
-    def figure(n: int, label: str, bad: bool = False) -> str:
-        cls = "n bad" if bad and n else "n"
-        return (
-            f'<div class="figure"><span class="{cls}">{n}</span>'
-            f'<span class="l">{label}</span></div>'
-        )
-
-    return (
-        f'<div class="verdict {data["verdict"]}" data-verdict="{data["verdict"]}">'
-        f'<div class="word">{word}</div><div class="figures">'
-        + figure(data["resources"], "cloud resources")
-        + figure(data["resourcesOutsideAllowList"], "resources outside allow-list", bad=True)
-        + figure(data["flows"], "data flows")
-        + figure(data["flowsOutsideAllowList"], "flows outside allow-list", bad=True)
-        + figure(data["mandatory"], "mandatory violations", bad=True)
-        + figure(data["advisory"], "advisory findings")
-        + "</div>"
-        + why
-        + "</div>"
-    )
-
-
-def _sites_html(report: Report) -> str:
-    rows = []
-    for site in report.sites:
-        warn = site.flows_outside_allow_list or site.mandatory
-        rows.append(
-            f'<tr class="{"warn" if warn else ""}" data-site="{_e(site.site)}" '
-            f'data-count="{site.resources}">'
-            f'<td class="name">{_e(site.site)}</td><td>{_e(site.country or "—")}</td>'
-            f'<td class="num">{site.resources}</td>'
-            f"<td>{_e(', '.join(site.clouds) or '—')}</td>"
-            f"<td>{', '.join(f'<code>{_e(r)}</code>' for r in site.regions) or '—'}</td>"
-            f"<td>{_e(', '.join(site.countries) or '—')}</td>"
-            f'<td class="num">{site.flows_out}</td>'
-            f'<td class="num">{site.flows_outside_allow_list}</td>'
-            f'<td class="num">{site.mandatory}</td><td class="num">{site.advisory}</td></tr>'
-        )
-    return (
-        "<table><thead><tr><th>site</th><th>site country</th><th>resources</th><th>clouds</th>"
-        "<th>regions</th><th>countries holding data</th><th>flows out</th>"
-        "<th>flows outside allow-list</th><th>mandatory</th><th>advisory</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _flows_html(report: Report) -> str:
-    if not report.flows:
-        return "<p>The program declares no replication, backup copy or log delivery.</p>"
-    names = {r.urn: r.name for r in report.resources}
-    rows = []
-    for flow in report.flows:
-        status = (
-            _badge("in allow-list", "ok")
-            if flow.in_allow_list
-            else _badge(
-                "region unknown" if flow.destination.region == "unknown" else "outside allow-list",
-                "warn",
-            )
-        )
-        declared = ", ".join(_e(names.get(u, u)) for u in flow.declared_by)
-        proven = _e(flow.proven) if flow.proven else '<span class="na">—</span>'
-        rows.append(
-            f'<tr class="{"" if flow.in_allow_list else "warn"}" data-flow="{_e(flow.id)}">'
-            f'<td class="name">{_e(flow.id)}</td><td>{_e(flow.kind)}<div class="type">'
-            f"{_e(flow.what)}</div></td><td>{_endpoint_text(flow.source)}</td>"
-            f"<td>{_endpoint_text(flow.destination)}</td><td>{declared}</td>"
-            f'<td class="mono">{proven}</td><td>{status}</td></tr>'
-        )
-    return (
-        "<table><thead><tr><th>id</th><th>kind</th><th>from</th><th>to</th>"
-        "<th>declared by</th><th>how the data-flow rule proved it</th><th>allow-list</th>"
-        "</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _resources_html(report: Report) -> str:
-    flows = {f.id: f for f in report.flows}
+def page_context(report: Report) -> dict[str, Any]:
+    """Everything the template shows, already derived: it only lays it out."""
+    stores = [r for r in report.cloud_resources if holds_data(r)]
+    plumbing = [r for r in report.cloud_resources if not holds_data(r)]
     declared: dict[str, list[Flow]] = {}
     for flow in report.flows:
         for urn in flow.declared_by:
             declared.setdefault(urn, []).append(flow)
-    groups: dict[str, list[ResourceFacts]] = {}
-    for resource in report.cloud_resources:
-        groups.setdefault(resource.site or NO_SITE, []).append(resource)
-    rows = []
-    for site in [s.site for s in report.sites]:
-        members = groups.get(site, [])
-        label = f"site {site}" if site != NO_SITE else site
-        rows.append(
-            f'<tr class="site-head"><td colspan="7">{_e(label)} · '
-            f"{len(members)} resources</td></tr>"
-        )
-        for r in members:
-            bad = r.in_allow_list is False or r.mandatory
-            cloud = _badge(r.cloud, r.cloud) if r.cloud else '<span class="na">—</span>'
-            country = _e(r.country or "—")
-            if r.outside_site_country:
-                country += " " + _badge("outside the site's country", "note")
-            inferred = (
-                '<div class="type">no site tag: the site of the other resources on its '
-                "provider</div>"
-                if r.site_from == "provider"
-                else ""
-            )
-            rows.append(
-                f'<tr class="{"warn" if bad else ""}" data-urn="{_e(r.urn)}">'
-                f'<td><div class="name">{_e(r.name)}</div><div class="type">{_e(r.type)}</div>'
-                f'<div class="urn mono">{_e(r.urn)}</div>{inferred}</td>'
-                f"<td>{cloud}</td><td>{_assessed_region_cell(r)}</td>"
-                f"<td>{country}</td><td>{_key_cell(r.encryption)}</td>"
-                f"<td>{_flows_cell(r, flows, declared.get(r.urn, []))}</td>"
-                f"<td>{_verdict_cell(r)}</td></tr>"
-            )
-    return (
-        "<table><thead><tr><th>resource</th><th>cloud</th><th>region</th><th>country</th>"
-        "<th>encryption key</th><th>replication, backup and log targets</th>"
-        "<th>policy verdict</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _others_html(report: Report) -> str:
-    others = [r for r in report.resources if r.kind != "resource"]
-    if not others:
-        return ""
-    rows = "".join(
-        f'<tr data-urn="{_e(r.urn)}"><td class="name">{_e(r.name)}</td><td>{_e(r.kind)}</td>'
-        f'<td class="type">{_e(r.type)}</td><td class="urn mono">{_e(r.urn)}</td></tr>'
-        for r in others
-    )
-    return (
-        '<h2>Providers and components</h2><p class="lead">They hold no data themselves; the '
-        "providers fix the regions of the resources above.</p>"
-        "<table><thead><tr><th>name</th><th>kind</th><th>type</th><th>URN</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
-def _findings_html(report: Report) -> str:
-    if not report.findings:
-        return "<p>No policy reported a violation.</p>"
-    names = {r.urn: r.name for r in report.resources}
-    ordered = sorted(
+    findings = sorted(
         report.findings,
         key=lambda f: (f.enforcement_level != "mandatory", f.policy_pack, f.policy, f.urn),
     )
-    rows = []
-    for f in ordered:
-        level = _badge(
-            f.enforcement_level, "warn" if f.enforcement_level == "mandatory" else "note"
-        )
-        description, _, detail = f.message.rpartition("\n")
-        more = (
-            f"<details><summary>policy description</summary>{_e(description)}</details>"
-            if description
-            else ""
-        )
-        rows.append(
-            f'<tr class="{"warn" if f.enforcement_level == "mandatory" else ""}">'
-            f"<td>{level}</td><td><code>{_e(f.policy)}</code>"
-            f'<div class="type">{_e(f.policy_pack)} · {_e(f.severity or "no severity")}</div></td>'
-            f'<td class="name">{_e(names.get(f.urn, f.urn or "(stack)"))}</td>'
-            f'<td class="finding-msg">{_e(detail)}{more}</td></tr>'
-        )
-    return (
-        "<table><thead><tr><th>level</th><th>policy</th><th>resource</th><th>finding</th>"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _loosened_html(report: Report) -> str:
-    if not report.loosened:
-        return '<p class="loosened">Pack configs: the strict base, loosened nowhere.</p>'
-    items = "".join(f"<li>{_e(line)}</li>" for line in report.loosened)
-    intro = "<p>This stack loosens the strict base pack configs:</p>"
-    return f'{intro}<ul class="loosened">{items}</ul>'
+    return {
+        "report": report,
+        "version": __version__,
+        "summary": to_json(report)["summary"],
+        "stores": _groups(report, stores),
+        "store_count": len(stores),
+        "plumbing": _groups(report, plumbing),
+        "plumbing_count": len(plumbing),
+        "plumbing_open": any(_needs_eyes(r) for r in plumbing),
+        "others": [r for r in report.resources if r.kind != "resource"],
+        "flows_by_id": {f.id: f for f in report.flows},
+        "declared": declared,
+        "names": {r.urn: r.name for r in report.resources},
+        "findings": findings,
+        "cloud_names": CLOUD_NAMES,
+        "map": map_model(report),
+        "constants": {
+            "unknown_at_preview": UNKNOWN_AT_PREVIEW,
+            "not_assessed": NOT_ASSESSED,
+            "not_applicable": NOT_APPLICABLE,
+            "neutral": NEUTRAL,
+            "global": GLOBAL,
+        },
+    }
 
 
 def to_html(report: Report) -> str:
     """One self-contained page: inline CSS and SVG, no script, nothing loaded from anywhere."""
-    packs = ", ".join(
-        f"{_e(pack)}" + (f" (<code>{_e(config)}</code>)" if config else " (defaults)")
-        for pack, config in report.packs
-    )
-    allow = "; ".join(
-        f"{_e(CLOUD_NAMES.get(cloud, cloud))}: " + ", ".join(f"<code>{_e(c)}</code>" for c in codes)
-        for cloud, codes in report.allow_list.items()
-    )
-    revision = (
-        f'<span>revision <b class="mono">{_e(report.revision)}</b></span>'
-        if report.revision
-        else ""
-    )
-    body = (
-        f"<h1>Residency evidence report · stack {_e(report.stack)}</h1>"
-        f'<p class="lead">Project <b>{_e(report.project)}</b>. Where every resource of the stack '
-        "keeps its data, which key encrypts it, where copies and logs go, and what the policy "
-        "packs decided.</p>"
-        f'<div class="meta"><span>generated <b>{_e(report.generated_at)}</b></span>'
-        f"<span>by <b>clover {_e(__version__)}</b> (offline preview)</span>{revision}"
-        f"<span>policy packs <b>{packs or 'none'}</b></span>"
-        f'<span data-edge-services="{_e(" ".join(report.edge_services))}">edge services opted '
-        f"in <b>{_e(', '.join(report.edge_services)) or 'none'}</b></span></div>"
-        f"{_loosened_html(report)}"
-        f"{_summary_html(report)}"
-        "<h2>Map</h2>"
-        f'<div class="map-wrap">{map_svg(report)}</div>'
-        "<h2>Sites</h2>"
-        f"{_sites_html(report)}"
-        "<h2>Data flows</h2>"
-        '<p class="lead">Every replication, backup copy and log delivery the program declares, '
-        "and every other outbound reference the data-flow rule resolved (kind "
-        "<i>reference</i>; drawn on the map only when the rule blocked it), with how the rule "
-        "proved where each one goes. A destination whose region cannot be proven before "
-        "deployment counts as outside the allow-list.</p>"
-        f"{_flows_html(report)}"
-        "<h2>Resources</h2>"
-        f"{_resources_html(report)}"
-        "<h2>Policy findings</h2>"
-        f"{_findings_html(report)}"
-        f"{_others_html(report)}"
-        f"<footer><p><b>Allow-list.</b> {allow}.</p><p><b>Method.</b> The program was run as "
-        "<code>pulumi preview</code> would run it, without cloud credentials; regions and "
-        "locations are filled in as the providers fill them in. Values the engine cannot know "
-        "before deployment are shown as <i>unknown at preview</i> and treated as outside the "
-        "allow-list. Encryption keys are read from the declared properties and, where a value is "
-        "not yet known, from the key resource it depends on.</p></footer>"
-    )
-    template = _TEMPLATE.read_text(encoding="utf-8")
-    # The template holds CSS only; str.replace keeps its braces and dollar-free text untouched.
-    return (
-        template.replace("$generator", _e(f"clover {__version__}"))
-        .replace("$title", _e(f"Residency evidence · {report.project} · {report.stack}"))
-        .replace("$body", body)
-    )
+    template = _ENVIRONMENT.get_template(_TEMPLATE)
+    template.globals["country_name"] = country_name
+    return template.render(page_context(report))

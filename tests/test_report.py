@@ -15,14 +15,15 @@ from clover.__main__ import main
 from clover.catalog import AWS_REGIONS, AZURE_REGIONS, SITES
 from clover.report import (
     GCP_COLOUR,
-    MAP_HEIGHT,
     MAP_WIDTH,
     OK_COLOUR,
     REGION_POSITIONS,
     SITE_POSITIONS,
     UNKNOWN_AT_PREVIEW,
     WARN_COLOUR,
-    project,
+    MapView,
+    atlas,
+    fit_view,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -316,10 +317,16 @@ def test_every_catalog_region_and_site_has_a_position_on_the_map() -> None:
     for code in [*AWS_REGIONS, *AZURE_REGIONS]:
         assert code in REGION_POSITIONS, code
     assert set(SITE_POSITIONS) == set(SITES)
-    for lat, lon in [*REGION_POSITIONS.values(), *SITE_POSITIONS.values()]:
-        x, y = project(lat, lon)
-        assert 0 < x < MAP_WIDTH + 20
-        assert 0 < y < MAP_HEIGHT + 60
+    places = [*REGION_POSITIONS.values(), *SITE_POSITIONS.values()]
+    west, south, east, north = atlas().extent
+    # Every position lies inside the Natural Earth extent, and a view fitted to all of them
+    # draws each one inside the map's frame.
+    view = fit_view(places)
+    for lat, lon in places:
+        assert west < lon < east and south < lat < north, (lat, lon)
+        x, y = view.project(lat, lon)
+        assert 16 < x < 16 + MAP_WIDTH, (lat, lon)
+        assert 56 < y < 56 + view.height, (lat, lon)
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -566,7 +573,9 @@ def test_gcp_places_are_in_the_inventory_and_on_the_map(tmp_path: Path) -> None:
     belgium = _node(page, "gcp", "europe-west1")
     assert 'data-allowed="true"' in belgium
     assert f'fill="{GCP_COLOUR}"' in belgium
-    x, y = project(*REGION_POSITIONS["europe-west1"])
+    view = re.search(r'<svg [^>]*data-view="([^"]+)"', page)
+    assert view
+    x, y = MapView.parse(view.group(1)).project(*REGION_POSITIONS["europe-west1"])
     assert f"L{x + 8.5:.1f},{y:.1f}" in belgium
     eu = _node(page, "gcp", "EU")
     assert 'class="region off-map"' in eu
