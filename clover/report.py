@@ -1032,7 +1032,8 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
     provider_sites = sites_by_provider(result.placed)
     assessor = Assessor(result)
     resources = []
-    for item in result.placed:
+    # Registration order varies between runs of an async program; the report's does not.
+    for item in sorted(result.placed, key=lambda p: p.resource.urn):
         kind = _kind(item)
         assessment = assessor.of(item)
         # A kubernetes resource is placed where its cluster is; a resource the packs could not
@@ -1099,7 +1100,12 @@ def _with_pack_flows(
     marked with how the rule proved it (and outside the allow-list if the rule blocked it), any
     other is added, so the picture and the verdict cannot disagree (clover/pack_flows.py)."""
     merged = list(flows)
-    for flow in found or ():
+    # In a fixed order, so that the ids of the added flows do not depend on registration order.
+    ordered = sorted(
+        found or (),
+        key=lambda f: (f.source, f.path, f.destination or "", str(f.value), f.how),
+    )
+    for flow in ordered:
         source = index.by_urn.get(flow.source)
         if source is None:
             continue

@@ -323,7 +323,8 @@ def test_every_catalog_region_and_site_has_a_position_on_the_map() -> None:
     # draws each one inside the map's frame.
     view = fit_view(places)
     for lat, lon in places:
-        assert west < lon < east and south < lat < north, (lat, lon)
+        assert west < lon < east, (lat, lon)
+        assert south < lat < north, (lat, lon)
         x, y = view.project(lat, lon)
         assert 16 < x < 16 + MAP_WIDTH, (lat, lon)
         assert 56 < y < 56 + view.height, (lat, lon)
