@@ -10,6 +10,7 @@ import data_movement_aws
 import data_movement_azure
 import edge_services
 import exemptions
+import external_resources
 import placement_aws
 import placement_aws_native
 import placement_azure
@@ -27,6 +28,9 @@ from pulumi_policy import policy as sdk_policy
 # the servicer class is wrapped before construction; requirements.txt pins the SDK to a minor.
 servicer = sdk_policy._PolicyAnalyzerServicer
 servicer.Configure = residency_common.wrap_configure(servicer.Configure)
+# Declared external resources (policy_packs/config/external-resources.yaml) reach the pack in the
+# config of external-resource-declarations and hold pack-wide, read the same way.
+servicer.Configure = external_resources.wrap_configure(servicer.Configure)
 # Reviewed exemptions (policy_packs/config/exemptions.yaml) reach each rule through its config;
 # exemptions.py wraps the rules and the servicer the same way and adds policy-exemption-applied.
 policies = exemptions.install(
@@ -43,6 +47,7 @@ policies = exemptions.install(
         *data_flow.POLICIES,
         *placement_kubernetes.POLICIES,
         *assessment.POLICIES,
+        *external_resources.POLICIES,
     ],
 )
 

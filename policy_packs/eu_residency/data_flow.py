@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import external_resources
 import placement_aws_native
 import placement_azure_classic
 import placement_gcp
@@ -407,20 +408,42 @@ class Resolver:
     """Resolves one value of one resource to a :class:`Place` (or a list of them)."""
 
     def __init__(
-        self, index: StackIndex, proofs: Mapping[str, Mapping[str, str]] | None = None
+        self,
+        index: StackIndex,
+        proofs: Mapping[str, Mapping[str, str]] | None = None,
+        declarations: external_resources.Declarations | None = None,
     ) -> None:
         self.index = index
         self.proofs = proofs
         """``provenOutputs``: urn -> property path -> ``<urn>#<output>``; None when not given."""
+        self.declarations = (
+            external_resources.pack_declarations() if declarations is None else declarations
+        )
+        """The declared external resources (external_resources.py), consulted only where a
+        destination is otherwise unproven."""
+
+    def _declared(self, found: external_resources.Declaration | None, place: Place) -> Place:
+        """``place`` (unproven) unless an active declaration states where the resource is: then
+        its declared region, judged against the allow-list like a literal one."""
+        if found is None or not place.unproven:
+            return place
+        today = self.declarations.today()
+        if not found.active(today):
+            return Place(unproven=f"{place.unproven}; {found.why_not(today)}")
+        return Place(found.cloud, found.region, found.via)
 
     def bucket(self, name: str) -> Place:
         bucket = self.index.buckets.get(name)
         if bucket is None:
-            return Place(
-                unproven=(
-                    f"bucket {name!r} is not a bucket of this stack; a bucket name or ARN carries "
-                    "no region, so where its data lives cannot be proven"
-                )
+            return self._declared(
+                self.declarations.s3_bucket(name),
+                Place(
+                    unproven=(
+                        f"bucket {name!r} is not a bucket of this stack nor a declared external "
+                        "resource; a bucket name or ARN carries no region, so where its data "
+                        "lives cannot be proven"
+                    )
+                ),
             )
         return self.index.place_of(bucket)
 
@@ -429,11 +452,14 @@ class Resolver:
         found = self.index.gcp.get((collection, name))
         if found is None:
             singular = collection[:-1]
-            return Place(
-                unproven=(
-                    f"{singular} {name!r} is not a {singular} of this stack, so where its data "
-                    "lives cannot be proven"
-                )
+            return self._declared(
+                self.declarations.gcp(collection, name),
+                Place(
+                    unproven=(
+                        f"{singular} {name!r} is not a {singular} of this stack nor a declared "
+                        "external resource, so where its data lives cannot be proven"
+                    )
+                ),
             )
         return self.index.place_of(found)
 
@@ -477,11 +503,15 @@ class Resolver:
             return Place("gcp", regional.group("region"), "the endpoint's region")
         if not scheme:
             return None
-        return Place(
-            unproven=(
-                f"{host!r} is a Google endpoint that names no location and no resource of this "
-                "stack; where it keeps data cannot be proven"
-            )
+        return self._declared(
+            self.declarations.url(f"https://{host}{rest}"),
+            Place(
+                unproven=(
+                    f"{host!r} is a Google endpoint that names no location, no resource of this "
+                    "stack and no declared external resource; where it keeps data cannot be "
+                    "proven"
+                )
+            ),
         )
 
     def arn(self, arn: str) -> Place:
@@ -495,9 +525,20 @@ class Resolver:
             return Place(neutral=True)
         if service == "s3" and resource:
             return self.bucket(resource.split("/", 1)[0])
-        return Place(unproven=f"the ARN names no region and no resource of this stack ({service})")
+        return self._declared(
+            self.declarations.arn(arn),
+            Place(
+                unproven=(
+                    "the ARN names no region, no resource of this stack and no declared external "
+                    f"resource ({service})"
+                )
+            ),
+        )
 
     def azure_id(self, value: str) -> Place:
+        return self._declared(self.declarations.azure_id(value), self._azure_id(value))
+
+    def _azure_id(self, value: str) -> Place:
         segments = [s for s in value.split("/") if s]
         lower = [s.lower() for s in segments]
         if "providers" in lower:
@@ -513,13 +554,32 @@ class Resolver:
                 groups = self.index.azure_groups.get(segments[at + 1].lower(), [])
                 if groups:
                     return self.index.place_of(groups[0])
-        return Place(unproven="the Azure resource id names no resource of this stack")
+        return Place(
+            unproven=(
+                "the Azure resource id names no resource of this stack nor a declared external "
+                "resource"
+            )
+        )
 
     def azure_named(self, kind: str, name: str, shown: str) -> Place:
         found = self.index.azure.get((kind, name.lower()), [])
         if not found:
-            return Place(
-                unproven=f"{shown!r} names no {kind} of this stack, so its location is not proven"
+            # An Azure id is matched exactly by azure_id; a data-plane host (an account's
+            # ``<name>.blob.core.windows.net``) by a declared host or URL, or the declared
+            # resource of that type and name.
+            declared = (
+                None
+                if shown.startswith("/")
+                else self.declarations.url(shown) or self.declarations.azure_named(kind, name)
+            )
+            return self._declared(
+                declared,
+                Place(
+                    unproven=(
+                        f"{shown!r} names no {kind} of this stack nor a declared external "
+                        "resource, so its location is not proven"
+                    )
+                ),
             )
         # Several same-named candidates (a server of two services): each must be allowed.
         return self.index.place_of(found[0]) if len(found) == 1 else self._first_bad(found)
@@ -553,7 +613,10 @@ class Resolver:
                 return self.bucket(bucket)
             if not scheme:
                 return None  # a service principal such as events.amazonaws.com
-            return Place(unproven=f"the AWS endpoint {host!r} names no region")
+            return self._declared(
+                self.declarations.url(value),
+                Place(unproven=f"the AWS endpoint {host!r} names no region"),
+            )
         for suffix, kind in _AZURE_HOSTS:
             # ``privatelink.<suffix>`` is the private DNS zone Azure reserves, not an account.
             if (
@@ -564,11 +627,14 @@ class Resolver:
                 return self.azure_named(kind, lowered[: -len(suffix)].split(".")[-1], value)
         if not scheme:
             return None
-        return Place(
-            unproven=(
-                f"{host or value!r} is an endpoint outside this stack; where it keeps data cannot "
-                "be proven"
-            )
+        return self._declared(
+            self.declarations.url(value),
+            Place(
+                unproven=(
+                    f"{host or value!r} is an endpoint outside this stack and not a declared "
+                    "external resource; where it keeps data cannot be proven"
+                )
+            ),
         )
 
     def _places_through(self, urns: Sequence[str], seen: set[str], depth: int = 0) -> list[Place]:
@@ -806,7 +872,8 @@ class ResolvedFlow:
     value: Any
     place: Place
     how: str
-    """``as written``, ``exactly the output <urn>#<output>``, or ``computed as <value>``."""
+    """``as written``, ``exactly the output <urn>#<output>``, ``computed as <value>``, or the
+    declaration that placed it (``declared external resource <id>, vouched for by ...``)."""
     problem: str | None
     message: str | None
 
@@ -846,10 +913,21 @@ def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> 
                 message = (
                     None
                     if problem is None
-                    else _message(resource, leaf, problem, allowed, place.cloud, computed=replaced)
+                    else _message(
+                        resource,
+                        leaf,
+                        problem,
+                        allowed,
+                        place.cloud,
+                        computed=replaced,
+                        unproven=bool(place.unproven),
+                    )
                 )
+                shown = place.via if place.via.startswith(_DECLARED) else how
                 flows.append(
-                    ResolvedFlow(resource.urn, leaf.path, leaf.value, place, how, problem, message)
+                    ResolvedFlow(
+                        resource.urn, leaf.path, leaf.value, place, shown, problem, message
+                    )
                 )
     return flows
 
@@ -878,6 +956,7 @@ def _message(
     cloud: str | None,
     *,
     computed: Collection[str] = (),
+    unproven: bool = False,
 ) -> str:
     """The violation; the allow-list shown is the destination's cloud's, else the resource's."""
     shown = "a value not known until apply" if is_unknown(leaf.value) else repr(leaf.value)
@@ -900,8 +979,15 @@ def _message(
     return (
         f"{resource.urn}: {leaf.path} = {shown} sends data to a place that is not allowed or not "
         f"proven: {problem}. Point it at a resource of this stack in an allowed placement "
-        f"({hint}), or remove the flow."
+        f"({hint}), {_DECLARE_HINT if unproven else ''}or remove the flow."
     )
+
+
+_DECLARED: Final = "declared external resource"
+_DECLARE_HINT: Final = (
+    "declare a resource outside the stack with its region in "
+    "policy_packs/config/external-resources.yaml (reviewed), "
+)
 
 
 def _validate(args: StackValidationArgs, report: ReportViolation) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final
 
+import external_resources
 import regions
 from placement_aws import effective_region, region_problem
 from pulumi_policy import (
@@ -26,12 +27,12 @@ from residency_common import (
     allowed_aws_regions,
     aws_schema,
     config_bool,
-    config_strings,
     describe,
     guarded,
     is_unknown,
     items,
     mapping,
+    pack_evidence,
     plain,
     report_all,
     report_all_at,
@@ -41,17 +42,6 @@ from residency_common import (
 BUCKET_TYPES: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 REPLICATION_CONFIG: Final = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 MRAP: Final = "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint"
-
-EXTERNAL_BUCKETS_SCHEMA: Final[dict[str, Any]] = {
-    "type": "array",
-    "items": {"type": "string", "pattern": "^arn:aws[a-z-]*:s3:::[^/]+$"},
-    "uniqueItems": True,
-    "description": (
-        "ARNs of buckets outside this stack that are known to be in an allowed region (an S3 "
-        "bucket ARN carries no region, so it cannot be proven from the ARN)."
-    ),
-    "default": [],
-}
 
 
 def _hint(allowed: Collection[str]) -> str:
@@ -261,37 +251,69 @@ def _bucket_region_problem(bucket: StackResource, allowed: Collection[str]) -> s
     return None if problem is None else f"bucket {bucket.urn}: {problem}"
 
 
+def _declared_bucket(what: str, reference: Any, name: str, allowed: Collection[str]) -> list[str]:
+    """A bucket outside the stack: its declared region (external_resources.py), else unproven."""
+    declarations = external_resources.pack_declarations()
+    declared = declarations.s3_bucket(name)
+    unproven = (
+        f"{what} {reference!r} is not a bucket managed in this stack nor a declared external "
+        "resource; a bucket ARN carries no region, so its residency cannot be proven (declare "
+        "it with its region in policy_packs/config/external-resources.yaml)"
+    )
+    if declared is None:
+        return [unproven]
+    today = declarations.today()
+    if not declared.active(today):
+        return [f"{unproven}; {declared.why_not(today)}"]
+    problem = region_problem(declared.region, allowed)
+    return [] if problem is None else [f"{what} {reference!r} ({declared.via}): {problem}"]
+
+
 def _check_bucket_reference(
     what: str,
     reference: Any,
     *,
+    urn: str,
     by_name: Mapping[str, StackResource],
-    candidates: Sequence[StackResource],
-    external: Collection[str],
+    by_urn: Mapping[str, StackResource],
     allowed: Collection[str],
     as_arn: bool,
 ) -> list[str]:
-    """Check one destination bucket given by ARN (replication) or name (MRAP)."""
-    if isinstance(reference, str) and not is_unknown(reference):
-        arn = reference if as_arn else f"arn:aws:s3:::{reference}"
-        if arn in external:
-            return []
-        name = _bucket_name_from_arn(reference) if as_arn else reference
-        bucket = by_name.get(name) if name is not None else None
-        if bucket is None:
+    """Check one destination bucket given by ARN (replication) or name (MRAP) at property path
+    ``what`` of resource ``urn``.
+
+    A value not known until apply is placed only by what the offline check proved about it
+    (residency_common.PackEvidence): exactly an in-stack bucket's output, or what it computes
+    to. Depending on a bucket proves nothing: ``replica.arn.apply(lambda a: override or a)``
+    depends on the replica exactly as ``replica.arn`` does, and may name any bucket.
+    """
+    evidence = pack_evidence()
+    if is_unknown(reference):
+        source = evidence.source(urn, what)
+        outputs = ("arn",) if as_arn else ("bucket", "id")
+        if source is not None and source[0] in by_urn and source[1] in outputs:
+            problem = _bucket_region_problem(by_urn[source[0]], allowed)
+            return [] if problem is None else [f"{what} is exactly {'#'.join(source)}: {problem}"]
+        computed = evidence.computed_value(urn, what)
+        if not isinstance(computed, str) or not computed:
             return [
-                f"{what} {reference!r} is not a bucket managed in this stack nor listed in "
-                "allowedExternalBucketArns; a bucket ARN carries no region, so its residency "
-                "cannot be proven"
+                f"{what} is not known until apply and is not proven to be exactly an output of "
+                "a bucket of this stack (a dependency proves nothing: a value computed from a "
+                "bucket can name any bucket), so the destination's region cannot be proven; "
+                "pass the bucket's output itself, and run `python -m clover check`, which "
+                "proves it"
             ]
-        problem = _bucket_region_problem(bucket, allowed)
-        return [] if problem is None else [f"{what} {reference!r} is {problem}"]
-    if is_unknown(reference) and candidates:
-        # At preview the ARN of a bucket created in the same update is unknown, but the engine's
-        # property dependencies still name the bucket resource it comes from.
-        found = [_bucket_region_problem(b, allowed) for b in candidates]
-        return [f"{what} depends on {p}" for p in found if p is not None]
-    return [f"{what} is {describe(reference)}, so the destination's region cannot be proven"]
+        reference = computed
+    if not isinstance(reference, str) or not reference:
+        return [f"{what} is {describe(reference)}, so the destination's region cannot be proven"]
+    name = _bucket_name_from_arn(reference) if as_arn else reference
+    if name is None:
+        return [f"{what} {reference!r} is not an S3 bucket ARN, so its region cannot be proven"]
+    bucket = by_name.get(name) or by_urn.get(evidence.bucket_names.get(name, ""))
+    if bucket is None:
+        return _declared_bucket(what, reference, name, allowed)
+    problem = _bucket_region_problem(bucket, allowed)
+    return [] if problem is None else [f"{what} {reference!r} is {problem}"]
 
 
 def _bucket_index(
@@ -326,33 +348,38 @@ def _replication_destinations(resource: StackResource) -> tuple[list[tuple[str, 
     else:
         return [], "", False
     found: list[tuple[str, Any]] = []
-    for index, rule in enumerate(items(rules)):
+    for prefix, rule in _rules_at(resource.type, key, props.get(key), rules):
         destination = mapping(rule).get("destination")
-        targets = items(mapping(rule).get("destinations")) if destination is None else [destination]
         if is_unknown(destination):
-            targets = [{"bucket": destination}]
-        for target in targets:
-            found.append(
-                (f"{key}.rules[{index}].destination.bucket", mapping(target).get("bucket"))
-            )
+            found.append((f"{prefix}.destination", destination))
+            continue
+        found.append((f"{prefix}.destination.bucket", mapping(destination).get("bucket")))
     return found, key, is_unknown(rules)
+
+
+def _rules_at(resource_type: str, key: str, block: Any, rules: Any) -> list[tuple[str, Any]]:
+    """Each replication rule with its property path, as the engine and the offline check's
+    evidence name it (``rules[0]``, ``replicationConfiguration.rules[0]``,
+    ``replicationConfigurations[1].rules[0]``)."""
+    if resource_type == REPLICATION_CONFIG:
+        return [(f"rules[{i}]", r) for i, r in enumerate(items(rules))]
+    if resource_type == "aws:s3/bucket:Bucket":
+        return [(f"{key}.rules[{i}]", r) for i, r in enumerate(items(rules))]
+    return [
+        (f"{key}[{j}].rules[{i}]", r)
+        for j, b in enumerate(items(block))
+        for i, r in enumerate(items(mapping(b).get("rules")))
+    ]
 
 
 def check_s3_replication(
     stack: Sequence[StackResource], config: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
     allowed = allowed_aws_regions(config)
-    external = config_strings(config, "allowedExternalBucketArns", ())
     by_urn, by_name = _bucket_index(stack)
     findings: list[tuple[str, str]] = []
     for resource in stack:
         destinations, key, unknown_rules = _replication_destinations(resource)
-        source = set(resource.property_dependencies.get("bucket", ())) | {resource.urn}
-        candidates = [
-            by_urn[u]
-            for u in resource.property_dependencies.get(key, ())
-            if u in by_urn and u not in source
-        ]
         problems: list[str] = []
         if unknown_rules:
             problems.append(f"{key} is not known until apply")
@@ -361,9 +388,9 @@ def check_s3_replication(
                 _check_bucket_reference(
                     path,
                     reference,
+                    urn=resource.urn,
                     by_name=by_name,
-                    candidates=candidates,
-                    external=external,
+                    by_urn=by_urn,
                     allowed=allowed,
                     as_arn=True,
                 )
@@ -377,15 +404,11 @@ def check_multi_region_access_points(
 ) -> list[tuple[str, str]]:
     """A Multi-Region Access Point routes requests to, and can replicate between, its buckets."""
     allowed = allowed_aws_regions(config)
-    external = config_strings(config, "allowedExternalBucketArns", ())
     by_urn, by_name = _bucket_index(stack)
     findings: list[tuple[str, str]] = []
     for resource in stack:
         if resource.type != MRAP:
             continue
-        candidates = [
-            by_urn[u] for u in resource.property_dependencies.get("details", ()) if u in by_urn
-        ]
         details = resource.props.get("details")
         entries = mapping(details).get("regions")
         problems: list[str] = []
@@ -403,9 +426,9 @@ def check_multi_region_access_points(
                 _check_bucket_reference(
                     f"details.regions[{index}].bucket",
                     mapping(entry).get("bucket"),
+                    urn=resource.urn,
                     by_name=by_name,
-                    candidates=candidates,
-                    external=external,
+                    by_urn=by_urn,
                     allowed=allowed,
                     as_arn=False,
                 )
@@ -452,8 +475,6 @@ ECR_REPLICATION = "aws-ecr-replication-destination-region-allowed"
 BACKUP_COPY = "aws-backup-plan-copy-destination-allowed"
 RDS_BACKUP_REPLICATION = "aws-rds-instance-automated-backups-replication-region-allowed"
 
-_EXTERNAL = {"allowedExternalBucketArns": EXTERNAL_BUCKETS_SCHEMA}
-
 POLICIES: Final = [
     StackValidationPolicy(
         name=S3_REPLICATION,
@@ -461,10 +482,11 @@ POLICIES: Final = [
         validate=guarded(S3_REPLICATION, _stack_rule(check_s3_replication)),
         severity=Severity.CRITICAL,
         remediation_steps=(
-            "Replicate only to a bucket managed in this stack whose region is allowed, or add the "
-            "destination bucket's ARN to `allowedExternalBucketArns` after confirming its region."
+            "Replicate only to a bucket managed in this stack whose region is allowed, or, after "
+            "confirming its region, declare the destination bucket in "
+            "policy_packs/config/external-resources.yaml (reviewed)."
         ),
-        config_schema=aws_schema(**_EXTERNAL),
+        config_schema=aws_schema(),
     ),
     StackValidationPolicy(
         name=S3_MRAP,
@@ -472,10 +494,11 @@ POLICIES: Final = [
         validate=guarded(S3_MRAP, _stack_rule(check_multi_region_access_points)),
         severity=Severity.HIGH,
         remediation_steps=(
-            "List only buckets managed in this stack in allowed regions (or confirmed external "
-            "buckets in `allowedExternalBucketArns`) in `details.regions`."
+            "List only buckets managed in this stack in allowed regions (or external buckets "
+            "declared with their region in policy_packs/config/external-resources.yaml) in "
+            "`details.regions`."
         ),
-        config_schema=aws_schema(**_EXTERNAL),
+        config_schema=aws_schema(),
     ),
     ResourceValidationPolicy(
         name=KMS_MULTI_REGION,

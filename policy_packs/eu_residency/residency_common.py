@@ -184,6 +184,8 @@ class PackEvidence:
 
     proven: Mapping[str, Mapping[str, str]] | None = None
     computed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    bucket_names: Mapping[str, str] = field(default_factory=dict)
+    """``computedValues``' stand-in bucket names (name -> urn): a computed ARN names one."""
 
     def source(self, urn: str, path: str) -> tuple[str, str] | None:
         """(urn, output) of the resource whose output the value at ``path`` exactly is."""
@@ -207,6 +209,7 @@ def pack_evidence() -> PackEvidence:
 def _evidence_of(policy_config: Mapping[str, Any]) -> PackEvidence:
     proven: Mapping[str, Mapping[str, str]] | None = None
     computed: Mapping[str, Mapping[str, Any]] = {}
+    bucket_names: Mapping[str, str] = {}
     for value in policy_config.values():
         if not isinstance(value, Mapping):
             continue
@@ -215,7 +218,9 @@ def _evidence_of(policy_config: Mapping[str, Any]) -> PackEvidence:
         given = value.get("computedValues")
         if isinstance(given, Mapping) and isinstance(given.get("inputs"), Mapping):
             computed = given["inputs"]
-    return PackEvidence(proven=proven, computed=computed)
+        if isinstance(given, Mapping) and isinstance(given.get("bucketNames"), Mapping):
+            bucket_names = given["bucketNames"]
+    return PackEvidence(proven=proven, computed=computed, bucket_names=bucket_names)
 
 
 def wrap_configure(configure: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], Any]:

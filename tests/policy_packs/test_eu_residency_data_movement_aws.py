@@ -17,6 +17,22 @@ MRAP_RULE = "aws-s3control-multi-region-access-point-region-allowed"
 VAULT_EU = "arn:aws:backup:eu-north-1:123456789012:backup-vault:copies"
 VAULT_AP = "arn:aws:backup:ap-southeast-1:123456789012:backup-vault:copies"
 KEY_EU = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234"
+DECLARATIONS = "external-resource-declarations"
+
+
+def declare(pack: PolicyPack, resource: str, region: str, expires: str = "2999-12-31") -> None:
+    """Configure the pack with one declared external resource, as clover.pack_config compiles
+    policy_packs/config/external-resources.yaml."""
+    entry = {
+        "id": "partner",
+        "resource": resource,
+        "cloud": "aws",
+        "region": region,
+        "reason": "the partner's archive, under contract",
+        "vouchedBy": "dpo@example.com",
+        "expires": expires,
+    }
+    pack.configure({DECLARATIONS: {"externalResources": [entry]}})
 
 
 def diagnostics(pack: PolicyPack, policy: str, resources: list[AnalyzedResource]) -> list[str]:
@@ -211,19 +227,74 @@ def test_replication_to_managed_bucket_elsewhere(eu_residency: PolicyPack) -> No
 def test_replication_to_external_bucket(eu_residency: PolicyPack) -> None:
     resources = [bucket("src", "eu-west-1"), replication("arn:aws:s3:::someone-elses")]
     (message,) = s3(eu_residency, resources)
-    assert "not a bucket managed in this stack" in message
-    eu_residency.configure({S3_RULE: {"allowedExternalBucketArns": ["arn:aws:s3:::someone-elses"]}})
+    assert "not a bucket managed in this stack nor a declared external resource" in message
+    assert "external-resources.yaml" in message
+
+
+def test_replication_to_declared_external_bucket(eu_residency: PolicyPack) -> None:
+    resources = [bucket("src", "eu-west-1"), replication("arn:aws:s3:::someone-elses")]
+    declare(eu_residency, "arn:aws:s3:::someone-elses", "eu-central-1")
     assert s3(eu_residency, resources) == []
+    declare(eu_residency, "s3://someone-elses", "us-east-1")
+    (message,) = s3(eu_residency, resources)
+    assert "declared external resource partner" in message
+    assert "'us-east-1' is not allowed" in message
 
 
-def test_unknown_destination_resolved_by_dependency(eu_residency: PolicyPack) -> None:
+def test_expired_declaration_proves_nothing(eu_residency: PolicyPack) -> None:
+    resources = [bucket("src", "eu-west-1"), replication("arn:aws:s3:::someone-elses")]
+    declare(eu_residency, "arn:aws:s3:::someone-elses", "eu-central-1", expires="2020-01-31")
+    (message,) = s3(eu_residency, resources)
+    assert "declaration partner expired on 2020-01-31" in message
+
+
+def test_declaration_of_another_bucket_proves_nothing(eu_residency: PolicyPack) -> None:
+    declare(eu_residency, "arn:aws:s3:::someone-elses-too", "eu-central-1")
+    resources = [bucket("src", "eu-west-1"), replication("arn:aws:s3:::someone-elses")]
+    assert s3(eu_residency, resources)
+
+
+def test_unknown_destination_is_not_proven_by_a_dependency(eu_residency: PolicyPack) -> None:
+    # ``replica.arn.apply(lambda a: override or a)`` depends on the replica as ``replica.arn``
+    # does: the dependency the engine reports proves nothing.
     dst_ok = bucket("dst", "eu-north-1")
     ok = [bucket("src", "eu-west-1"), dst_ok, replication(UNKNOWN, deps=(dst_ok.urn,))]
-    assert s3(eu_residency, ok) == []
-    dst_bad = bucket("dst", "us-west-2")
-    bad = [bucket("src", "eu-west-1"), dst_bad, replication(UNKNOWN, deps=(dst_bad.urn,))]
-    (message,) = s3(eu_residency, bad)
-    assert dst_bad.urn in message
+    (message,) = s3(eu_residency, ok)
+    assert "a dependency proves nothing" in message
+
+
+def test_unknown_destination_proven_by_the_offline_check(eu_residency: PolicyPack) -> None:
+    dst = bucket("dst", "eu-north-1")
+    repl = replication(UNKNOWN, deps=(dst.urn,))
+    resources = [bucket("src", "eu-west-1"), dst, repl]
+    path = "rules[0].destination.bucket"
+    eu_residency.configure_evidence({"provenOutputs": {repl.urn: {path: f"{dst.urn}#arn"}}})
+    assert s3(eu_residency, resources) == []
+    far = bucket("dst", "us-west-2")
+    eu_residency.configure_evidence({"provenOutputs": {repl.urn: {path: f"{far.urn}#arn"}}})
+    (message,) = s3(eu_residency, [bucket("src", "eu-west-1"), far, repl])
+    assert far.urn in message
+    assert "'us-west-2' is not allowed" in message
+
+
+def test_unknown_destination_judged_by_what_it_computes_to(eu_residency: PolicyPack) -> None:
+    dst = bucket("dst", "eu-north-1")
+    repl = replication(UNKNOWN, deps=(dst.urn,))
+    resources = [bucket("src", "eu-west-1"), dst, repl]
+    path = "rules[0].destination.bucket"
+    computed: dict[str, dict[str, Any]] = {
+        "inputs": {repl.urn: {path: "arn:aws:s3:::override"}},
+        "bucketNames": {},
+    }
+    eu_residency.configure_evidence({"provenOutputs": {}, "computedValues": computed})
+    (message,) = s3(eu_residency, resources)
+    assert "'arn:aws:s3:::override'" in message
+    computed = {
+        "inputs": {repl.urn: {path: "arn:aws:s3:::stand-in-7"}},
+        "bucketNames": {"stand-in-7": dst.urn},
+    }
+    eu_residency.configure_evidence({"provenOutputs": {}, "computedValues": computed})
+    assert s3(eu_residency, resources) == []
 
 
 def test_unknown_destination_without_dependency(eu_residency: PolicyPack) -> None:
@@ -291,8 +362,8 @@ def test_mrap_with_bucket_elsewhere(eu_residency: PolicyPack) -> None:
 def test_mrap_missing_unknown_and_override(eu_residency: PolicyPack) -> None:
     assert diagnostics(eu_residency, MRAP_RULE, [eu_resource(MRAP, "m", {"details": {}})])
     b = bucket("a", "eu-west-1")
-    assert diagnostics(eu_residency, MRAP_RULE, [b, mrap(UNKNOWN, deps=(b.urn,))]) == []
+    assert diagnostics(eu_residency, MRAP_RULE, [b, mrap(UNKNOWN, deps=(b.urn,))])
     assert diagnostics(eu_residency, MRAP_RULE, [mrap(UNKNOWN)])
     assert diagnostics(eu_residency, MRAP_RULE, [mrap("external")])
-    eu_residency.configure({MRAP_RULE: {"allowedExternalBucketArns": ["arn:aws:s3:::external"]}})
+    declare(eu_residency, "arn:aws:s3:::external", "eu-west-3")
     assert diagnostics(eu_residency, MRAP_RULE, [mrap("external")]) == []

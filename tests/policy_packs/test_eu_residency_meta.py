@@ -28,6 +28,11 @@ CONFIG_FILES = sorted((POLICY_PACKS / "config").glob("eu_residency.*.json"))
 CROSS_CUTTING = frozenset({"data-flow-destination-allowed", "resource-residency-assessed"})
 # The record of reviewed exemptions, advisory by design; tests/test_exemptions.py covers it.
 EXEMPTION_RECORD = "policy-exemption-applied"
+# The carrier of declared external resources, advisory by design (it reports stale and expired
+# declarations; a destination an expired one named blocks in its own rule);
+# tests/policy_packs/test_eu_residency_external_resources.py covers it.
+DECLARATION_RECORD = "external-resource-declarations"
+RECORDS = frozenset({EXEMPTION_RECORD, DECLARATION_RECORD})
 
 
 def test_pack_identity(eu_residency: PolicyPack) -> None:
@@ -37,8 +42,9 @@ def test_pack_identity(eu_residency: PolicyPack) -> None:
 
 
 def test_policy_metadata(eu_residency: PolicyPack) -> None:
+    assert eu_residency.policies[DECLARATION_RECORD].enforcement_level == "advisory"
     for name, info in eu_residency.policies.items():
-        if name == EXEMPTION_RECORD:
+        if name in RECORDS:
             continue
         assert NAME.fullmatch(name), name
         # "azure-" is classic pulumi-azure; "azure-native-" rules are for azure-native.
@@ -55,7 +61,7 @@ def test_every_policy_is_sent_mandatory_by_default(eu_residency: PolicyPack) -> 
     levels = {
         c["enforcementLevel"]
         for name, c in eu_residency.effective_config.items()
-        if name != EXEMPTION_RECORD
+        if name not in RECORDS
     }
     assert levels == {"mandatory"}
 
