@@ -36,6 +36,7 @@ import jsonschema
 import yaml
 
 from clover import catalog
+from clover import external_resources as external
 from clover.packs import packs_dir
 
 PACKS_DIR: Final = packs_dir()
@@ -119,6 +120,8 @@ class Layered:
     loosened: tuple[Loosening, ...]
     exemptions: tuple[Exemption, ...] = ()
     """The reviewed exemptions compiled into ``config`` (expired ones too: the pack says so)."""
+    declared: tuple[external.Declared, ...] = ()
+    """The declared external resources compiled into ``config`` (eu_residency only)."""
 
     @property
     def generated_file(self) -> Path:
@@ -590,9 +593,11 @@ def layer(
     stack: str,
     config_dir: Path = CONFIG_DIR,
     exemptions: Sequence[Exemption] | None = None,
+    declarations: Sequence[external.Declared] | None = None,
 ) -> Layered:
     """The pack's effective config for ``stack``: its base, overlaid by the stack's file if any,
-    with the stack's exemptions (read from ``config_dir``'s file unless given)."""
+    with the stack's exemptions and, for eu_residency, its declared external resources (each
+    read from ``config_dir``'s file unless given)."""
     if stack == BASE:
         raise PackConfigError(f"a stack may not be called {BASE!r}: that name is the base layer")
     base_file = base_path(config_dir, pack)
@@ -611,14 +616,23 @@ def layer(
     if exemptions is None:
         exemptions = load_exemptions(exemptions_path(config_dir))
     exempted = stack_exemptions(pack, stack, exemptions)
+    declared: tuple[external.Declared, ...] = ()
+    if pack == external.PACK:
+        if declarations is None:
+            try:
+                declarations = external.load(external.path_in(config_dir))
+            except external.DeclarationError as err:
+                raise PackConfigError(str(err)) from None
+        declared = external.for_stack(stack, declarations)
     return Layered(
         pack=pack,
         stack=stack,
         base_file=base_file,
         overlay_file=overlay_file if overlay_file.is_file() else None,
-        config=with_exemptions(effective, exempted),
+        config=external.with_declarations(with_exemptions(effective, exempted), declared),
         loosened=tuple(loosenings(pack, base, effective)),
         exemptions=exempted,
+        declared=declared,
     )
 
 
@@ -670,10 +684,14 @@ def generated(
         if policies is None:
             policies = policy_names(sorted({PACK_NAMES[e.pack] for e in exemptions}))
         exemptions = load_exemptions(path, policies=policies, stacks=all_stacks)
+    try:
+        declarations = external.load(external.path_in(config_dir), stacks=all_stacks)
+    except external.DeclarationError as err:
+        raise PackConfigError(str(err)) from None
     files: dict[Path, str] = {}
     for pack in packs:
         for stack in stacks_to_generate(pack, stacks, config_dir):
-            layered = layer(pack, stack, config_dir, exemptions)
+            layered = layer(pack, stack, config_dir, exemptions, declarations)
             files[layered.generated_file] = render(layered.config)
     return files
 

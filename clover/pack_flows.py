@@ -76,11 +76,16 @@ def pack_flows(result: CheckResult) -> list[PackFlow] | None:
         if not isinstance(policy, Mapping):
             continue
         config = {k: v for k, v in policy.items() if k != "enforcementLevel"}
-        return _resolve(run.directory, result, config)
+        return _resolve(run.directory, result, config, result.pack_configs[index])
     return None
 
 
-def _resolve(directory: Path, result: CheckResult, config: Mapping[str, Any]) -> list[PackFlow]:
+def _resolve(
+    directory: Path,
+    result: CheckResult,
+    config: Mapping[str, Any],
+    pack_config: Mapping[str, Any],
+) -> list[PackFlow]:
     analyzed = to_analyzed(
         result.project,
         result.stack,
@@ -91,6 +96,9 @@ def _resolve(directory: Path, result: CheckResult, config: Mapping[str, Any]) ->
     with _isolated(directory):
         data_flow = importlib.import_module("data_flow")
         common = importlib.import_module("residency_common")
+        declared = importlib.import_module("external_resources")
+        # The declarations hold pack-wide, as the pack's Configure reads them.
+        declared.set_pack_declarations(declared.declarations_of(pack_config))
         stack: Sequence[Any] = [
             common.StackResource(
                 urn=a.urn,
