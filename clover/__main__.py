@@ -116,6 +116,21 @@ def _parser(prog: str = "python -m clover") -> argparse.ArgumentParser:
     cmd.add_argument(
         "--output", type=Path, metavar="FILE", help="write the output to FILE instead of stdout"
     )
+    # Extra outputs of the same run, so that CI runs each stack's program once (beside
+    # `--format text` for the log, say) instead of once per output.
+    cmd.add_argument("--sarif", type=Path, metavar="FILE", help="also write the SARIF log to FILE")
+    cmd.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="also write the residency evidence report (HTML) to FILE; one stack only",
+    )
+    cmd.add_argument(
+        "--report-json",
+        type=Path,
+        metavar="FILE",
+        help="also write the evidence report's facts (JSON) to FILE; one stack only",
+    )
     cmd.add_argument(
         "--write-pack-configs",
         type=Path,
@@ -327,10 +342,30 @@ def _pack_config_files(directory: Path, results: Sequence[CheckResult]) -> None:
             _write(json.dumps(document, indent=2, sort_keys=True) + "\n", directory / name)
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every file ``check`` writes, by flag, each refused before the run if it is unwritable
+    or the same file as another (the second write would replace the first)."""
+    named = [
+        ("--output", args.output),
+        ("--sarif", args.sarif),
+        ("--report", args.report),
+        ("--report-json", args.report_json),
+    ]
+    outputs = [(flag, path) for flag, path in named if path is not None]
+    seen: dict[Path, str] = {}
+    for flag, path in outputs:
+        _writable(flag, path)
+        if _write_through(path):
+            continue  # /dev/stdout and the like may be named twice
+        real = Path(os.path.realpath(path))
+        if real in seen:
+            raise CheckError(f"{flag} {path}: the same file as {seen[real]}")
+        seen[real] = flag
+
+
 def run_check(args: argparse.Namespace) -> int:
     fmt = _format(args)
-    if args.output is not None:
-        _writable("--output", args.output)
+    _check_outputs(args)
     configs_dir = args.write_pack_configs
     if configs_dir is not None and not configs_dir.is_dir():
         raise CheckError(f"--write-pack-configs {configs_dir}: no such directory")
@@ -338,6 +373,9 @@ def run_check(args: argparse.Namespace) -> int:
         raise CheckError(f"--write-pack-configs {configs_dir}: not writable")
     timeout = _timeout(args)
     names = _stack_names(args)
+    wants_report = args.report is not None or args.report_json is not None
+    if wants_report and len(names) > 1:
+        raise CheckError(f"--stack given {len(names)} stacks; a report covers one stack")
     with _status() as progress:
         if len(names) > 1:
             results = check_stacks(
@@ -361,6 +399,15 @@ def run_check(args: argparse.Namespace) -> int:
             ]
     _say_incomplete("check", results, args.verbose)
     _write(render_all(results, fmt), args.output)
+    if args.sarif is not None:
+        _write(render_all(results, "sarif"), args.sarif)
+    if wants_report:
+        (result,) = results
+        report = build(result)
+        if args.report_json is not None:
+            _write(render_json(report), args.report_json)
+        if args.report is not None:
+            _write(to_html(report), args.report)
     if configs_dir is not None:
         _pack_config_files(configs_dir, results)
     return _exit_code(results)
