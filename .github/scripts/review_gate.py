@@ -111,7 +111,10 @@ def parse_rules(document: Any) -> Rules:
     for rule in document:
         if not isinstance(rule, dict):
             raise GateError(f"branch rules: a rule is {type(rule).__name__}, not an object")
-        parameters = rule.get("parameters") or {}
+        # Rule types without settings (deletion, non_fast_forward, ...) carry no parameters.
+        parameters = rule.get("parameters")
+        if parameters is None:
+            parameters = {}
         if not isinstance(parameters, dict):
             raise GateError(f"branch rules: rule {rule.get('type')!r} has malformed parameters")
         if rule.get("type") == "pull_request":
