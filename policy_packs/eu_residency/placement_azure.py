@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import external_resources
 import regions
 import residency_common
 from global_services import METADATA_ONLY_AZURE
@@ -175,11 +176,30 @@ def resolve_location(resource: StackResource, stack: Sequence[StackResource]) ->
         return location, ""
     group, why = _resource_group_of(resource, stack)
     if group is None:
-        return None, why
+        return _declared_group_location(resource, why)
     inherited = own_or_provider_location(group.props, group.provider_props)
     if inherited is None:
         return None, f"its resource group {group.urn} has no location"
     return inherited, ""
+
+
+def _declared_group_location(resource: StackResource, why: str) -> tuple[Any, str]:
+    """An existing resource group outside the stack, declared with its location in
+    policy_packs/config/external-resources.yaml (external_resources.py): the resource inherits
+    that location; undeclared, expired or malformed, it stays unproven with the reason."""
+    name = resource.props.get("resourceGroupName")
+    if is_unknown(name):
+        name = pack_evidence().computed_value(resource.urn, "resourceGroupName")
+    if not isinstance(name, str) or not name or is_unknown(name):
+        return None, why
+    declarations = external_resources.pack_declarations()
+    declared = declarations.resource_group(name)
+    if declared is None:
+        return None, f"{why} nor a declared external resource"
+    today = declarations.today()
+    if not declared.active(today):
+        return None, f"{why}; {declared.why_not(today)}"
+    return declared.region, ""
 
 
 def check_inherited_locations(

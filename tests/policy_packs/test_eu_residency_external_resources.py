@@ -201,3 +201,35 @@ def test_a_stale_declaration_is_reported(eu_residency: PolicyPack) -> None:
     (record,) = records(eu_residency, [trail_to("partner-archive")])
     assert "stale" in record
     assert "nobody-uses-this" in record
+
+
+GROUP_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/Shared-Data"
+
+
+def vault_in(group: str) -> AnalyzedResource:
+    return eu_resource(
+        "azure-native:keyvault:Vault",
+        "vault",
+        {"resourceGroupName": group, "vaultName": "v"},
+        provider=eu_azure_provider(),
+    )
+
+
+INHERITED = "azure-native-resource-inherited-location-allowed"
+
+
+def test_an_existing_resource_group_is_placed_by_its_declaration(
+    eu_residency: PolicyPack,
+) -> None:
+    stack = [vault_in("shared-data")]
+    (message,) = [d.message for d in eu_only(eu_residency.preview(stack), INHERITED)]
+    assert "is not managed in this stack nor a declared external resource" in message
+    declare(eu_residency, entry(GROUP_ID, "azure", "westeurope"))
+    assert eu_only(eu_residency.preview(stack), INHERITED) == []
+    assert records(eu_residency, stack) == []
+    declare(eu_residency, entry(GROUP_ID, "azure", "eastus"))
+    (message,) = [d.message for d in eu_only(eu_residency.preview(stack), INHERITED)]
+    assert "'eastus'" in message
+    declare(eu_residency, entry(GROUP_ID, "azure", "westeurope", expires="2022-01-01"))
+    (message,) = [d.message for d in eu_only(eu_residency.preview(stack), INHERITED)]
+    assert "expired on 2022-01-01" in message
