@@ -65,6 +65,7 @@ for site in config.sites:
                 vpc_cidr=str(site.aws.vpc_cidr),
                 gateway_principals=site.aws.gateway_principals,
                 break_glass_role_arn=site.aws.break_glass_role_arn,
+                key_admin_role_arns=site.aws.key_admin_role_arns,
                 tags=site_tags(site.name),
                 protect_data_stores=config.protect_data_stores,
                 replication_role_names=[
@@ -114,6 +115,7 @@ for route in config.backups:
                 replication_role_name=replication_role_name(route.source, route.destination, stack),
                 tags=site_tags(route.destination),
                 protect_data_stores=config.protect_data_stores,
+                key_admin_role_arns=destination_aws.key_admin_role_arns,
                 break_glass_role_arn=destination_aws.break_glass_role_arn,
                 object_lock_days=destination_aws.object_lock_days,
             ),

@@ -43,13 +43,14 @@ class ConfigError(pulumi.RunError):
 _AWS_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["vpcCidr", "gatewayPrincipals"],
+    "required": ["vpcCidr", "gatewayPrincipals", "keyAdminRoleArns"],
     "properties": {
         "region": {"type": "string"},
         "allowNearestRegion": {"type": "boolean"},
         "vpcCidr": {"type": "string"},
         "gatewayPrincipals": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "breakGlassRoleArn": {"type": "string"},
+        "keyAdminRoleArns": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "objectLockDays": {"type": "integer", "minimum": 1, "maximum": 36500},
     },
 }
@@ -97,6 +98,9 @@ class AwsSiteConfig:
     """IAM principal ARNs that may assume the site's data-access role."""
     break_glass_role_arn: str | None
     """A role that may reach the data bucket from outside the site's VPC endpoint, for incidents."""
+    key_admin_role_arns: tuple[str, ...]
+    """IAM roles that administer the site's KMS keys (policy, rotation, deletion); the account root
+    only reads them."""
     object_lock_days: int | None
     """Object Lock retention for the site's backup bucket; None leaves Object Lock off."""
 
@@ -263,11 +267,19 @@ def _aws_site(site: str, body: Mapping[str, Any]) -> AwsSiteConfig:
             f"{key}.breakGlassRoleArn = {break_glass!r} is not an IAM role ARN "
             "(arn:aws:iam::<12 digits>:role/<name>)"
         )
+    admins = tuple(body["keyAdminRoleArns"])
+    for i, admin in enumerate(admins):
+        if not (_IAM_PRINCIPAL_ARN.match(admin) and ":role/" in admin):
+            raise ConfigError(
+                f"{key}.keyAdminRoleArns[{i}] = {admin!r} is not an IAM role ARN "
+                "(arn:aws:iam::<12 digits>:role/<name>)"
+            )
     return AwsSiteConfig(
         placement=_placement(site, Cloud.AWS, key, body),
         vpc_cidr=_network(f"{key}.vpcCidr", body["vpcCidr"]),
         gateway_principals=principals,
         break_glass_role_arn=break_glass,
+        key_admin_role_arns=admins,
         object_lock_days=body.get("objectLockDays"),
     )
 

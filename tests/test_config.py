@@ -36,6 +36,7 @@ def test_dev_stack_parses_to_both_sites() -> None:
     dublin, hamar = config.site("dublin"), config.site("hamar")
     assert dublin.aws is not None
     assert dublin.aws.region == "eu-west-1"
+    assert dublin.aws.key_admin_role_arns == ("arn:aws:iam::123456789012:role/clover-dev-deployer",)
     assert dublin.azure is not None
     assert dublin.azure.location == "northeurope"
     assert hamar.azure is not None
@@ -96,6 +97,7 @@ BAD_SITES: list[tuple[str, Any, str]] = [
             aws={
                 "vpcCidr": "10.40.0.0/20",
                 "gatewayPrincipals": ["arn:aws:iam::123456789012:role/ops"],
+                "keyAdminRoleArns": ["arn:aws:iam::123456789012:role/deployer"],
             }
         ),
         "clover:sites.hamar.aws: aws has no region in NO",
@@ -139,6 +141,24 @@ BAD_SITES: list[tuple[str, Any, str]] = [
         "wildcard principal",
         lambda s: s["dublin"]["aws"].update(gatewayPrincipals=["*"]),
         "clover:sites.dublin.aws.gatewayPrincipals[0] = '*'",
+    ),
+    (
+        "no key admin role",
+        lambda s: s["dublin"]["aws"].pop("keyAdminRoleArns"),
+        "clover:sites.dublin.aws: 'keyAdminRoleArns' is a required property",
+    ),
+    (
+        "an empty list of key admin roles",
+        lambda s: s["dublin"]["aws"].update(keyAdminRoleArns=[]),
+        "clover:sites.dublin.aws.keyAdminRoleArns",
+    ),
+    (
+        "a key admin that is a user, not a role",
+        lambda s: s["dublin"]["aws"].update(
+            keyAdminRoleArns=["arn:aws:iam::123456789012:user/alice"]
+        ),
+        "clover:sites.dublin.aws.keyAdminRoleArns[0] = 'arn:aws:iam::123456789012:user/alice' is"
+        " not an IAM role ARN",
     ),
     (
         "object id that is not a GUID",

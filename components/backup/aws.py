@@ -3,7 +3,7 @@ re-encrypted there with a key that never leaves that region."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +61,8 @@ class AwsCrossSiteBackupArgs:
     the destination site, where the replica lives."""
     protect_data_stores: bool = True
     """Protect the replica key and the destination bucket from deletion by Pulumi."""
+    key_admin_role_arns: Sequence[str]
+    """IAM roles that administer the replica key; the destination site's key admins."""
     break_glass_role_arn: str | None = None
     """A role that may decrypt replicas through S3 for a restore; ``None`` for none."""
     noncurrent_version_expiration_days: int = 90
@@ -130,6 +132,7 @@ class AwsCrossSiteBackup(pulumi.ComponentResource):
             AwsSiteKeyArgs(
                 site=args.site,
                 region=args.region,
+                admin_role_arns=args.key_admin_role_arns,
                 user_role_arns=key_users,
                 alias_name=f"alias/clover-{args.site}-replica-of-{args.source_site}",
                 description=f"Clover {args.source_site} replica in {args.site} ({args.region})",

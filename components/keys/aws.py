@@ -11,24 +11,46 @@ import pulumi_aws as aws
 
 KEY_ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion",
-    "kms:Create*",
-    "kms:Delete*",
-    "kms:Describe*",
-    "kms:Disable*",
-    "kms:Enable*",
-    "kms:Get*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Revoke*",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
     "kms:RotateKeyOnDemand",
     "kms:ScheduleKeyDeletion",
     "kms:TagResource",
     "kms:UntagResource",
-    "kms:Update*",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 )
-"""What the account may do to the key through IAM: manage it, never encrypt or decrypt with it.
+"""What the named key-admin roles may do to the key: manage it, never encrypt or decrypt with it,
+and never create grants (a grant hands key use to another principal outside the key policy).
+Listed one by one, without ``kms:Create*``/``kms:Put*`` wildcards that would take in actions a
+later KMS release adds.
 https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
 """
+
+ACCOUNT_READ_ACTIONS = (
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+)
+"""What the account root (every identity whose IAM policy allows it) may do: read the key's
+metadata and policy, for audit and inventory. Nothing that changes the key or uses it."""
 
 KEY_USE_ACTIONS = (
     "kms:Decrypt",
@@ -55,6 +77,12 @@ class AwsSiteKeyArgs:
     """The key's region (the provider's region): S3 may use the key only from this region."""
     tags: Mapping[str, str]
     """Tags for the key (residency site, data classification)."""
+    admin_role_arns: Sequence[pulumi.Input[str]]
+    """The IAM roles that administer the key (its policy, rotation, deletion, aliases, tags), named
+    as principals; the account root only reads the key's metadata. KMS checks that these roles
+    exist when the policy is set, so pass roles created first, and refuses a policy that would not
+    let the caller change it again, so the role that deploys the key must be one of them.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key"""
     user_role_arns: Sequence[pulumi.Input[str]] = ()
     """IAM roles of this account that may use the key, and only through S3 in ``region``: the
     access gateway role, a break-glass role, replication roles. Named by ARN in a condition, so a
@@ -75,6 +103,11 @@ class AwsSiteKeyArgs:
     """Protect the key from deletion by Pulumi: losing it makes what it encrypted unreadable."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.admin_role_arns, str) or not self.admin_role_arns:
+            raise ValueError(
+                "admin_role_arns must name at least one key-admin role: without one, nobody could"
+                " change the key's policy, and KMS refuses such a policy"
+            )
         if self.access_logged_bucket_arns and self.log_bucket_arn is None:
             raise ValueError("access_logged_bucket_arns needs log_bucket_arn, where the logs go")
         alias = self.alias_name or default_alias(self.site)
@@ -88,10 +121,11 @@ class AwsSiteKeyArgs:
 class AwsSiteKey(pulumi.ComponentResource):
     """A symmetric, single-region KMS key with yearly rotation and a 30-day deletion window.
 
-    The key policy lets the account administer the key but not use it; use is limited to the named
-    roles through S3 in the site's region, to the site's CloudTrail trail, and, when a log bucket is
-    named, to the services that deliver S3 server access logs and VPC flow logs into it (the log
-    bucket's default encryption is this key, see :mod:`components.storage.aws`).
+    The key policy lets the named admin roles administer the key but not use it, and the account
+    root only read its metadata (no ``kms:*``, no grants, no policy changes); use is limited to the
+    named roles through S3 in the site's region, to the site's CloudTrail trail, and, when a log
+    bucket is named, to the services that deliver S3 server access logs and VPC flow logs into it
+    (the log bucket's default encryption is this key, see :mod:`components.storage.aws`).
     """
 
     key_id: pulumi.Output[str]
@@ -121,6 +155,7 @@ class AwsSiteKey(pulumi.ComponentResource):
                     partition=partition,
                     account_id=account_id,
                     region=args.region,
+                    admin_role_arns=args.admin_role_arns,
                     user_role_arns=args.user_role_arns,
                     cloudtrail_trail_arn=args.cloudtrail_trail_arn,
                     log_bucket_arn=args.log_bucket_arn,
@@ -128,7 +163,11 @@ class AwsSiteKey(pulumi.ComponentResource):
                 )
             ),
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # A protected key is also kept in AWS when it leaves the stack: deleting it would make
+            # everything it encrypted unreadable once the deletion window ends.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.protect
+            ),
         )
         alias = aws.kms.Alias(
             f"{name}-alias",
@@ -150,6 +189,7 @@ def key_policy(
     partition: pulumi.Input[str],
     account_id: pulumi.Input[str],
     region: str,
+    admin_role_arns: Sequence[pulumi.Input[str]],
     user_role_arns: Sequence[pulumi.Input[str]],
     cloudtrail_trail_arn: pulumi.Input[str] | None,
     log_bucket_arn: pulumi.Input[str] | None = None,
@@ -159,12 +199,21 @@ def key_policy(
     root = pulumi.Output.concat("arn:", partition, ":iam::", account_id, ":root")
     statements: list[dict[str, Any]] = [
         {
-            "Sid": "AccountAdministersKey",
+            "Sid": "AccountReadsKeyMetadata",
             "Effect": "Allow",
             "Principal": {"AWS": root},
+            "Action": list(ACCOUNT_READ_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            # Named principals rather than the root with an aws:PrincipalArn condition: the policy
+            # itself then says who administers the key, and no identity policy can add anyone.
+            "Sid": "NamedRolesAdministerKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(admin_role_arns)},
             "Action": list(KEY_ADMIN_ACTIONS),
             "Resource": "*",
-        }
+        },
     ]
     if user_role_arns:
         statements.append(

@@ -111,6 +111,9 @@ class AwsSiteArgs:
     break_glass_role_arn: str | None
     """An administrator role that may reach site data outside the VPC endpoint and use the site
     key through S3, for recovery; ``None`` for no such role."""
+    key_admin_role_arns: Sequence[str]
+    """IAM roles that administer the site key (see :class:`components.keys.aws.AwsSiteKeyArgs`);
+    the role that deploys the stack must be one of them."""
     tags: Mapping[str, str]
     """Tags for every taggable resource; must carry ``residency-site`` (equal to ``site``) and
     ``data-classification``."""
@@ -135,6 +138,7 @@ class AwsSiteArgs:
         validate_principal_arns("gateway_principals", self.gateway_principals)
         if self.break_glass_role_arn is not None:
             validate_principal_arns("break_glass_role_arn", [self.break_glass_role_arn])
+        validate_principal_arns("key_admin_role_arns", self.key_admin_role_arns)
         validate_retention(
             noncurrent_version_expiration_days=self.noncurrent_version_expiration_days,
             abort_incomplete_multipart_upload_days=7,
@@ -222,6 +226,7 @@ class AwsSite(pulumi.ComponentResource):
             AwsSiteKeyArgs(
                 site=args.site,
                 region=args.region,
+                admin_role_arns=args.key_admin_role_arns,
                 user_role_arns=key_users,
                 cloudtrail_trail_arn=trail_arn,
                 log_bucket_arn=bucket_arn(partition, log_bucket_name),

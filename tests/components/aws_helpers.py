@@ -20,6 +20,7 @@ PROVIDER_NAME = "dublin-aws"
 TAGS = {"residency-site": "dublin", "data-classification": "personal"}
 APP_ROLE = f"arn:aws:iam::{ACCOUNT}:role/app"
 BREAK_GLASS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/break-glass"
+KEY_ADMIN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/key-admins"
 REPLICATION_ROLE_NAME = "clover-dublin-test-to-hamar"
 DATA_BUCKET = f"clover-dublin-test-data-{ACCOUNT}"
 LOG_BUCKET = f"clover-dublin-test-logs-{ACCOUNT}"
@@ -36,6 +37,7 @@ SITE_ARGS = AwsSiteArgs(
     vpc_cidr="10.20.0.0/16",
     gateway_principals=[APP_ROLE],
     break_glass_role_arn=BREAK_GLASS_ROLE,
+    key_admin_role_arns=[KEY_ADMIN_ROLE],
     replication_role_names=[REPLICATION_ROLE_NAME],
     tags=TAGS,
 )

@@ -20,6 +20,7 @@ from tests.components.aws_helpers import (
     ACCOUNT,
     DATA_BUCKET,
     DATA_BUCKET_ARN,
+    KEY_ADMIN_ROLE,
     PROVIDER_NAME,
     REGION,
     REPLICATION_ROLE_NAME,
@@ -58,6 +59,7 @@ def build(run: RunProgram, **changes: Any) -> Recording:
             site="hamar",
             region=DESTINATION_REGION,
             replication_role_name=replication_role_name("dublin", "hamar", pulumi.get_stack()),
+            key_admin_role_arns=[KEY_ADMIN_ROLE],
             tags=HAMAR_TAGS,
         )
         backup = AwsCrossSiteBackup(
@@ -315,6 +317,7 @@ def test_invalid_backup_arguments_are_refused(changes: dict[str, Any], key: str)
         "site": "hamar",
         "region": DESTINATION_REGION,
         "replication_role_name": REPLICATION_ROLE_NAME,
+        "key_admin_role_arns": [KEY_ADMIN_ROLE],
         "tags": HAMAR_TAGS,
     }
     base.update(changes)

@@ -7,7 +7,12 @@ import pulumi_aws as aws
 import pytest
 
 from clover.standin.engine import Recording
-from components.keys.aws import KEY_ADMIN_ACTIONS, AwsSiteKey, AwsSiteKeyArgs
+from components.keys.aws import (
+    ACCOUNT_READ_ACTIONS,
+    KEY_ADMIN_ACTIONS,
+    AwsSiteKey,
+    AwsSiteKeyArgs,
+)
 from tests.components.aws_helpers import (
     ACCOUNT,
     DATA_BUCKET_ARN,
@@ -27,12 +32,14 @@ from tests.conftest import RunProgram
 
 KEY = "aws:kms/key:Key"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+ADMIN_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/clover-key-admins"
 
 
 def key_args(**changes: object) -> AwsSiteKeyArgs:
     values: dict[str, object] = {
         "site": "dublin",
         "region": REGION,
+        "admin_role_arns": [ADMIN_ROLE_ARN],
         "user_role_arns": [GATEWAY_ROLE_ARN],
         "cloudtrail_trail_arn": TRAIL_ARN,
         "log_bucket_arn": LOG_BUCKET_ARN,
@@ -67,13 +74,37 @@ def test_alias_names_the_site(run: RunProgram) -> None:
     assert alias.inputs["targetKeyId"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key-id"
 
 
-def test_account_administers_but_cannot_use_the_key(run: RunProgram) -> None:
+def test_only_named_roles_administer_the_key_and_none_can_use_it(run: RunProgram) -> None:
     key = only(build(run), KEY)
-    admin = statement(document(key), "AccountAdministersKey")
-    assert admin["Principal"] == {"AWS": ROOT}, key.urn
+    policy = document(key)
+    admin = statement(policy, "NamedRolesAdministerKey")
+    assert admin["Principal"] == {"AWS": [ADMIN_ROLE_ARN]}, key.urn
     assert admin["Action"] == list(KEY_ADMIN_ACTIONS), key.urn
     for crypto in ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:*"):
         assert crypto not in admin["Action"], key.urn
+    # A grant hands key use to another principal outside the key policy: nobody may create one
+    # through the admin statement, and no admin action is a wildcard a later KMS release widens.
+    assert "kms:CreateGrant" not in admin["Action"], key.urn
+    assert not [a for a in admin["Action"] if "*" in a], key.urn
+
+
+def test_the_account_root_only_reads_the_key(run: RunProgram) -> None:
+    key = only(build(run), KEY)
+    policy = document(key)
+    read = statement(policy, "AccountReadsKeyMetadata")
+    assert read["Principal"] == {"AWS": ROOT}, key.urn
+    assert read["Action"] == list(ACCOUNT_READ_ACTIONS), key.urn
+    assert all(a.startswith(("kms:Describe", "kms:Get", "kms:List")) for a in read["Action"])
+    # Any other statement for the root is narrowed to named roles by aws:PrincipalArn.
+    for entry in policy["Statement"]:
+        if entry is not read and entry["Principal"] == {"AWS": ROOT}:
+            assert "aws:PrincipalArn" in str(entry["Condition"]), entry["Sid"]
+
+
+@pytest.mark.parametrize("admins", [[], (), "arn:aws:iam::123456789012:role/one"])
+def test_a_key_without_named_admin_roles_is_refused(admins: object) -> None:
+    with pytest.raises(ValueError, match="admin_role_arns must name at least one key-admin role"):
+        key_args(admin_role_arns=admins)
 
 
 def test_named_roles_use_the_key_only_through_s3_in_the_site_region(run: RunProgram) -> None:
@@ -147,7 +178,10 @@ def test_no_user_trail_or_log_statements_when_none_are_named(run: RunProgram) ->
         access_logged_bucket_arns=(),
     )
     doc = document(only(build(run, args), KEY))
-    assert [s["Sid"] for s in doc["Statement"]] == ["AccountAdministersKey"]
+    assert [s["Sid"] for s in doc["Statement"]] == [
+        "AccountReadsKeyMetadata",
+        "NamedRolesAdministerKey",
+    ]
 
 
 def test_no_statement_allows_anyone_else(run: RunProgram) -> None:
@@ -156,6 +190,7 @@ def test_no_statement_allows_anyone_else(run: RunProgram) -> None:
         assert entry["Effect"] == "Allow"
         assert entry["Principal"] in (
             {"AWS": ROOT},
+            {"AWS": [ADMIN_ROLE_ARN]},
             {"Service": "cloudtrail.amazonaws.com"},
             {"Service": "logging.s3.amazonaws.com"},
             {"Service": "delivery.logs.amazonaws.com"},
@@ -168,6 +203,8 @@ def test_no_statement_allows_anyone_else(run: RunProgram) -> None:
 def test_protect_follows_the_argument(run: RunProgram, protect: bool) -> None:
     key = only(build(run, key_args(protect=protect)), KEY)
     assert key.protect is protect, key.urn
+    # Deleting a key makes everything it encrypted unreadable: a protected key is also retained.
+    assert key.retain_on_delete is protect, key.urn
 
 
 def test_key_and_alias_use_the_explicit_provider(run: RunProgram) -> None:

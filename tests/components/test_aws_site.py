@@ -15,6 +15,7 @@ from tests.components.aws_helpers import (
     DATA_BUCKET,
     DATA_BUCKET_ARN,
     GATEWAY_ROLE_ARN,
+    KEY_ADMIN_ROLE,
     LOG_BUCKET,
     LOG_BUCKET_ARN,
     PROVIDER_NAME,
@@ -229,6 +230,7 @@ def test_hamar_on_aws_reports_data_outside_norway(run: RunProgram) -> None:
         vpc_cidr="10.30.0.0/16",
         gateway_principals=[APP_ROLE],
         break_glass_role_arn=None,
+        key_admin_role_arns=[KEY_ADMIN_ROLE],
         tags=HAMAR_TAGS,
     )
 
