@@ -18,7 +18,36 @@ from components.storage.aws import DATA_ACTIONS
 HTTPS = 443
 
 ENDPOINT_S3_ACTIONS = (*DATA_ACTIONS, "s3:AbortMultipartUpload", "s3:GetBucketLocation")
-"""What the S3 endpoint carries: object reads and writes, never bucket administration."""
+"""What the S3 endpoint carries to data buckets: object reads and writes, never bucket
+administration."""
+
+ENDPOINT_LOG_READ_ACTIONS = (
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+)
+"""What the S3 endpoint carries to log buckets: reading the logs. The services deliver them
+(CloudTrail, S3 server access logging, VPC flow logs) without the endpoint."""
+
+LOG_TAMPER_ACTIONS = (
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+)
+"""What nobody in the VPC may do to a log bucket through the endpoint: delete log versions or
+shorten how long they are kept. An explicit Deny, so a later Allow cannot reopen it."""
+
+STS_CALLER_ACTIONS = ("sts:GetCallerIdentity",)
+"""STS actions without a target resource: ``aws:ResourceAccount`` is absent for them, so the
+endpoint admits them on the principal's account alone.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount
+"""
 
 
 def _nth(names: Sequence[str], index: int) -> str:
@@ -38,7 +67,11 @@ class AwsNetworkBoundaryArgs:
     vpc_cidr: str
     """The VPC's IPv4 CIDR block, e.g. ``10.20.0.0/16``; split evenly into the private subnets."""
     bucket_arns: Sequence[pulumi.Input[str]]
-    """The site's buckets: the only buckets the S3 endpoint lets anyone in the VPC reach."""
+    """The site's data buckets: with ``log_bucket_arns``, the only buckets the S3 endpoint lets
+    anyone in the VPC reach, for object reads and writes."""
+    log_bucket_arns: Sequence[pulumi.Input[str]] = ()
+    """The site's log buckets: read through the S3 endpoint, never written, and their versions
+    never deleted."""
     flow_log_destination_arn: pulumi.Input[str]
     """The S3 ARN (bucket plus prefix) that receives the VPC flow logs, in the site's region."""
     tags: Mapping[str, str]
@@ -143,7 +176,11 @@ class AwsNetworkBoundary(pulumi.ComponentResource):
             vpc_endpoint_type="Gateway",
             route_table_ids=[route_table.id],
             policy=pulumi.Output.json_dumps(
-                s3_endpoint_policy(bucket_arns=args.bucket_arns, account_id=account_id)
+                s3_endpoint_policy(
+                    bucket_arns=args.bucket_arns,
+                    log_bucket_arns=args.log_bucket_arns,
+                    account_id=account_id,
+                )
             ),
             tags=tags,
             opts=child,
@@ -177,6 +214,9 @@ class AwsNetworkBoundary(pulumi.ComponentResource):
                 subnet_ids=[subnet.id for subnet in subnets],
                 security_group_ids=[endpoint_sg.id],
                 private_dns_enabled=True,
+                policy=pulumi.Output.json_dumps(
+                    interface_endpoint_policy(service=service, account_id=account_id)
+                ),
                 tags=tags,
                 opts=child,
             )
@@ -212,29 +252,89 @@ class AwsNetworkBoundary(pulumi.ComponentResource):
         )
 
 
+def _bucket_and_objects(arns: Sequence[pulumi.Input[str]]) -> list[pulumi.Input[str]]:
+    resources: list[pulumi.Input[str]] = []
+    for arn in arns:
+        resources += [arn, pulumi.Output.concat(arn, "/*")]
+    return resources
+
+
 def s3_endpoint_policy(
-    *, bucket_arns: Sequence[pulumi.Input[str]], account_id: pulumi.Input[str]
+    *,
+    bucket_arns: Sequence[pulumi.Input[str]],
+    account_id: pulumi.Input[str],
+    log_bucket_arns: Sequence[pulumi.Input[str]] = (),
 ) -> dict[str, Any]:
-    """The S3 gateway endpoint's policy: this account's principals, data actions, the site's
-    buckets only.
+    """The S3 gateway endpoint's policy: this account's principals, the site's buckets only; data
+    actions on data buckets, reads on log buckets, and never a deleted or shortened log version.
 
     An endpoint policy is a resource policy on the endpoint and must name a principal; ``*`` with
     ``aws:PrincipalAccount`` keeps other accounts' credentials from using the endpoint.
     https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html#vpc-endpoints-policies-s3
     """
-    resources: list[pulumi.Input[str]] = []
-    for arn in bucket_arns:
-        resources += [arn, pulumi.Output.concat(arn, "/*")]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
+    perimeter = {"StringEquals": {"aws:PrincipalAccount": account_id}}
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "SiteBucketsOnly",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": list(ENDPOINT_S3_ACTIONS),
+            "Resource": _bucket_and_objects(bucket_arns),
+            "Condition": perimeter,
+        }
+    ]
+    if log_bucket_arns:
+        logs = _bucket_and_objects(log_bucket_arns)
+        statements += [
             {
-                "Sid": "SiteBucketsOnly",
+                "Sid": "SiteLogsReadOnly",
                 "Effect": "Allow",
                 "Principal": "*",
-                "Action": list(ENDPOINT_S3_ACTIONS),
-                "Resource": resources,
+                "Action": list(ENDPOINT_LOG_READ_ACTIONS),
+                "Resource": logs,
+                "Condition": perimeter,
+            },
+            {
+                "Sid": "NoLogVersionDeletion",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": list(LOG_TAMPER_ACTIONS),
+                "Resource": logs,
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def interface_endpoint_policy(*, service: str, account_id: pulumi.Input[str]) -> dict[str, Any]:
+    """An interface endpoint's policy: an account perimeter. Only this account's principals, and
+    only on this account's resources (its keys, its roles), may use the endpoint, so credentials
+    or keys of another account cannot carry data through the site's network.
+    https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountPerimeter",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": f"{service}:*",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "aws:PrincipalAccount": account_id,
+                    "aws:ResourceAccount": account_id,
+                }
+            },
+        }
+    ]
+    if service == "sts":
+        statements.append(
+            {
+                "Sid": "AccountCallerIdentity",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": list(STS_CALLER_ACTIONS),
+                "Resource": "*",
                 "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}},
             }
-        ],
-    }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

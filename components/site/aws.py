@@ -209,10 +209,8 @@ class AwsSite(pulumi.ComponentResource):
                 region=args.region,
                 vpc_cidr=args.vpc_cidr,
                 az_count=args.az_count,
-                bucket_arns=[
-                    bucket_arn(partition, data_bucket_name),
-                    bucket_arn(partition, log_bucket_name),
-                ],
+                bucket_arns=[bucket_arn(partition, data_bucket_name)],
+                log_bucket_arns=[bucket_arn(partition, log_bucket_name)],
                 flow_log_destination_arn=flow_log_destination,
                 tags=args.tags,
             ),

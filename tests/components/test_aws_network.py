@@ -36,7 +36,8 @@ def network_args(**changes: Any) -> AwsNetworkBoundaryArgs:
     values: dict[str, Any] = {
         "region": REGION,
         "vpc_cidr": CIDR,
-        "bucket_arns": [DATA_BUCKET_ARN, LOG_BUCKET_ARN],
+        "bucket_arns": [DATA_BUCKET_ARN],
+        "log_bucket_arns": [LOG_BUCKET_ARN],
         "flow_log_destination_arn": FLOW_LOGS,
         "tags": TAGS,
     }
@@ -136,18 +137,63 @@ def test_s3_gateway_endpoint_on_the_private_route_table(recording: Recording) ->
 def test_s3_endpoint_policy_admits_only_the_site_buckets(recording: Recording) -> None:
     s3 = endpoint(recording, "s3")
     doc = document(s3)
-    assert len(doc["Statement"]) == 1, s3.urn
+    assert [s["Sid"] for s in doc["Statement"]] == [
+        "SiteBucketsOnly",
+        "SiteLogsReadOnly",
+        "NoLogVersionDeletion",
+    ], s3.urn
     grant = statement(doc, "SiteBucketsOnly")
     assert grant["Effect"] == "Allow"
-    assert grant["Resource"] == [
-        DATA_BUCKET_ARN,
-        f"{DATA_BUCKET_ARN}/*",
-        LOG_BUCKET_ARN,
-        f"{LOG_BUCKET_ARN}/*",
-    ]
+    assert grant["Resource"] == [DATA_BUCKET_ARN, f"{DATA_BUCKET_ARN}/*"]
     assert grant["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
     assert "s3:*" not in grant["Action"]
     assert not [a for a in grant["Action"] if "Policy" in a or "Acl" in a]
+
+
+def test_s3_endpoint_reads_log_buckets_and_never_deletes_a_log_version(
+    recording: Recording,
+) -> None:
+    s3 = endpoint(recording, "s3")
+    doc = document(s3)
+    logs = [LOG_BUCKET_ARN, f"{LOG_BUCKET_ARN}/*"]
+    read = statement(doc, "SiteLogsReadOnly")
+    assert read["Effect"] == "Allow"
+    assert read["Resource"] == logs
+    assert read["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+    assert all(a.startswith(("s3:Get", "s3:List")) for a in read["Action"]), read["Action"]
+    deny = statement(doc, "NoLogVersionDeletion")
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
+    assert deny["Resource"] == logs
+    assert "Condition" not in deny
+    for action in ("s3:DeleteObjectVersion", "s3:DeleteObject", "s3:BypassGovernanceRetention"):
+        assert action in deny["Action"], action
+    # No Allow statement reaches a log bucket with a write or delete.
+    for entry in doc["Statement"]:
+        if entry["Effect"] == "Allow" and set(entry["Resource"]) & set(logs):
+            assert not [a for a in entry["Action"] if "Delete" in a or "Put" in a], entry["Sid"]
+
+
+@pytest.mark.parametrize("service", ["kms", "sts"])
+def test_interface_endpoints_carry_an_account_perimeter(recording: Recording, service: str) -> None:
+    found = endpoint(recording, service)
+    doc = document(found)
+    perimeter = statement(doc, "AccountPerimeter")
+    assert perimeter["Effect"] == "Allow", found.urn
+    assert perimeter["Action"] == f"{service}:*", found.urn
+    assert perimeter["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+    }, found.urn
+    for entry in doc["Statement"]:
+        assert entry["Effect"] == "Allow", found.urn
+        assert entry["Condition"]["StringEquals"]["aws:PrincipalAccount"] == ACCOUNT, entry["Sid"]
+    sids = [s["Sid"] for s in doc["Statement"]]
+    if service == "sts":
+        caller = statement(doc, "AccountCallerIdentity")
+        assert caller["Action"] == ["sts:GetCallerIdentity"], found.urn
+        assert sids == ["AccountPerimeter", "AccountCallerIdentity"]
+    else:
+        assert sids == ["AccountPerimeter"]
 
 
 @pytest.mark.parametrize("service", ["kms", "sts"])
@@ -224,6 +270,7 @@ def test_more_zones_than_the_region_has_fail(run: RunProgram) -> None:
         build(run, network_args(az_count=4))
 
 
-def test_endpoint_policy_passes_parliament(recording: Recording) -> None:
-    s3 = endpoint(recording, "s3")
-    assert lint(s3.inputs["policy"]) == [], s3.urn
+@pytest.mark.parametrize("service", ["s3", "kms", "sts"])
+def test_endpoint_policy_passes_parliament(recording: Recording, service: str) -> None:
+    found = endpoint(recording, service)
+    assert lint(found.inputs["policy"]) == [], found.urn

@@ -160,13 +160,14 @@ def test_endpoint_admits_both_site_buckets(recording: Recording) -> None:
         for r in recording.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
         if r.inputs["vpcEndpointType"] == "Gateway"
     )
-    resources = statement(document(s3), "SiteBucketsOnly")["Resource"]
-    assert resources == [
+    doc = document(s3)
+    assert statement(doc, "SiteBucketsOnly")["Resource"] == [
         DATA_BUCKET_ARN,
         f"{DATA_BUCKET_ARN}/*",
-        LOG_BUCKET_ARN,
-        f"{LOG_BUCKET_ARN}/*",
     ]
+    logs = [LOG_BUCKET_ARN, f"{LOG_BUCKET_ARN}/*"]
+    assert statement(doc, "SiteLogsReadOnly")["Resource"] == logs
+    assert statement(doc, "NoLogVersionDeletion")["Resource"] == logs
 
 
 def test_log_deliveries_wait_for_the_log_bucket_policy(recording: Recording) -> None:
@@ -285,7 +286,8 @@ def test_unusable_stack_name_is_refused(run: RunProgram) -> None:
 
 def test_every_policy_passes_parliament(recording: Recording) -> None:
     found = policies(recording)
-    assert len(found) == 6
+    # Key, data and log bucket policies, gateway trust and permissions, three endpoint policies.
+    assert len(found) == 8
     for resource, key, raw in found:
         allow = TRUST_POLICY_ALLOWED if key == "assumeRolePolicy" else None
         assert lint(raw, allow=allow) == [], f"{resource.urn} {key}"
