@@ -36,6 +36,10 @@ GEO_REDUNDANT_SKUS: Final = frozenset(
 LOCAL_SKUS: Final = frozenset({"Standard_ZRS", "Standard_LRS", "Premium_ZRS", "Premium_LRS"})
 
 
+BACKUP_NONCURRENT_VERSION_DAYS: Final = 90
+"""How long a cross-site backup keeps a noncurrent version; the shortest Object Lock allowed."""
+
+
 class ConfigError(pulumi.RunError):
     """The stack configuration is invalid; the message names the key and the value."""
 
@@ -51,7 +55,13 @@ _AWS_SCHEMA: Final[dict[str, Any]] = {
         "gatewayPrincipals": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "breakGlassRoleArn": {"type": "string"},
         "keyAdminRoleArns": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "objectLockDays": {"type": "integer", "minimum": 1, "maximum": 36500},
+        # Locks the backup copies this site receives: at least as long as the backup keeps a
+        # noncurrent version (AwsCrossSiteBackupArgs.noncurrent_version_expiration_days).
+        "objectLockDays": {
+            "type": "integer",
+            "minimum": BACKUP_NONCURRENT_VERSION_DAYS,
+            "maximum": 36500,
+        },
     },
 }
 _AZURE_SCHEMA: Final[dict[str, Any]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ import pytest
 from clover import catalog
 from clover import config as config_module
 from clover.catalog import Cloud
-from clover.config import ConfigError, parse
+from clover.config import BACKUP_NONCURRENT_VERSION_DAYS, ConfigError, parse
 from clover.project import load_project, stack_config
+from components.backup.aws import AwsCrossSiteBackupArgs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,6 +145,11 @@ BAD_SITES: list[tuple[str, Any, str]] = [
         "clover:sites.dublin.aws.gatewayPrincipals[0] = '*'",
     ),
     (
+        "an Object Lock shorter than the backup keeps versions",
+        lambda s: s["dublin"]["aws"].update(objectLockDays=30),
+        "clover:sites.dublin.aws.objectLockDays",
+    ),
+    (
         "no key admin role",
         lambda s: s["dublin"]["aws"].pop("keyAdminRoleArns"),
         "clover:sites.dublin.aws: 'keyAdminRoleArns' is a required property",
@@ -266,3 +273,8 @@ def test_config_error_is_a_clean_pulumi_run_error() -> None:
     import pulumi
 
     assert issubclass(ConfigError, pulumi.RunError)
+
+
+def test_the_shortest_object_lock_is_the_backups_noncurrent_version_expiry() -> None:
+    fields = {f.name: f for f in dataclasses.fields(AwsCrossSiteBackupArgs)}
+    assert fields["noncurrent_version_expiration_days"].default == BACKUP_NONCURRENT_VERSION_DAYS

@@ -86,6 +86,17 @@ class AwsCrossSiteBackupArgs:
             object_lock_days=self.object_lock_days,
             object_lock_mode=self.object_lock_mode,
         )
+        if (
+            self.object_lock_days is not None
+            and self.object_lock_days < self.noncurrent_version_expiration_days
+        ):
+            # A replica version that is overwritten at the source becomes noncurrent here; the
+            # lock must hold it as long as the lifecycle keeps it, or it could be deleted early.
+            raise ValueError(
+                f"object_lock_days {self.object_lock_days} is shorter than"
+                f" noncurrent_version_expiration_days {self.noncurrent_version_expiration_days}:"
+                " a backup version must stay locked as long as it is kept"
+            )
 
 
 class AwsCrossSiteBackup(pulumi.ComponentResource):
@@ -93,7 +104,8 @@ class AwsCrossSiteBackup(pulumi.ComponentResource):
     replication role with least privilege, and the replication configuration on the source bucket.
 
     Objects encrypted with the source key are replicated (``sseKmsEncryptedObjects``) and
-    re-encrypted with the replica key; delete markers are replicated too. The destination bucket
+    re-encrypted with the replica key; delete markers are not replicated, so a deletion at the
+    source never hides the backup's copy. The destination bucket
     has the storage baseline (versioning, SSE-KMS with a Bucket Key, public access block, owner
     enforced, TLS-only policy, optional Object Lock), protected and always retained on delete.
     """
@@ -220,8 +232,12 @@ class AwsCrossSiteBackup(pulumi.ComponentResource):
             # requires; an empty one matches every object.
             # https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
             filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),
+            # Delete markers stay at the source: a deletion there, by mistake or by an attacker,
+            # leaves the backup's current version readable. (S3 never replicates the deletion of
+            # a specific version either.)
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-marker-replication.html
             delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
-                status="Enabled"
+                status="Disabled"
             ),
             source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
                 sse_kms_encrypted_objects=(

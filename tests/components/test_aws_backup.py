@@ -193,7 +193,8 @@ def test_replication_config_on_the_source_bucket(recording: Recording) -> None:
     [rule] = config.inputs["rules"]
     assert rule["status"] == "Enabled"
     assert rule["filter"] == {}
-    assert rule["deleteMarkerReplication"] == {"status": "Enabled"}
+    # A deletion at the source does not reach the backup.
+    assert rule["deleteMarkerReplication"] == {"status": "Disabled"}
     assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}
     assert rule["destination"]["bucket"] == DESTINATION_BUCKET_ARN
     assert rule["destination"]["encryptionConfiguration"] == {"replicaKmsKeyId": REPLICA_KEY_ARN}
@@ -289,19 +290,27 @@ def test_protect_follows_the_argument(run: RunProgram, protect: bool) -> None:
 
 
 def test_object_lock_on_the_destination(run: RunProgram) -> None:
-    recording = build(run, object_lock_days=30)
+    recording = build(run, object_lock_days=90)
     bucket = backup_of_type(recording, "aws:s3/bucket:Bucket")
     assert bucket.inputs["objectLockEnabled"] is True
     lock = backup_of_type(
         recording, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
     )
-    assert lock.inputs["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 30}}
+    assert lock.inputs["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 90}}
 
 
 @pytest.mark.parametrize(
     ("changes", "key"),
     [
         ({"region": REGION, "site": "dublin"}, "source region"),
+        (
+            {"object_lock_days": 30},
+            "object_lock_days 30 is shorter than noncurrent_version_expiration_days 90",
+        ),
+        (
+            {"object_lock_days": 60, "noncurrent_version_expiration_days": 61},
+            "object_lock_days 60 is shorter than noncurrent_version_expiration_days 61",
+        ),
         ({"region": "eu-central-1"}, "region"),
         ({"tags": {"residency-site": "dublin", "data-classification": "x"}}, "residency-site"),
     ],
