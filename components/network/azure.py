@@ -73,10 +73,13 @@ def _rule(
 def _security_rules(
     https_direction: network.SecurityRuleDirection,
 ) -> list[network.SecurityRuleArgs]:
-    """Deny the Internet both ways; allow HTTPS inside the VNet in ``https_direction``.
+    """Deny the Internet both ways; allow HTTPS inside the VNet in ``https_direction``, and no
+    other traffic inside the VNet either way.
 
-    Azure's default rules allow outbound Internet traffic; the explicit denies close it and keep
-    the boundary visible in review.
+    Azure's default rules allow outbound Internet traffic and any traffic between addresses of the
+    VNet and its peerings (AllowVnetInBound/AllowVnetOutBound at 65000); the explicit denies,
+    below the HTTPS allow and above the defaults, close both and keep the boundary visible in
+    review. Azure Load Balancer health probes (AllowAzureLoadBalancerInBound) stay as they are.
     https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#default-security-rules
     """
     return [
@@ -105,6 +108,22 @@ def _security_rules(
             access=network.SecurityRuleAccess.DENY,
             source="*",
             destination="Internet",
+        ),
+        _rule(
+            "deny-vnet-inbound",
+            priority=4010,
+            direction=network.SecurityRuleDirection.INBOUND,
+            access=network.SecurityRuleAccess.DENY,
+            source="VirtualNetwork",
+            destination="*",
+        ),
+        _rule(
+            "deny-vnet-outbound",
+            priority=4010,
+            direction=network.SecurityRuleDirection.OUTBOUND,
+            access=network.SecurityRuleAccess.DENY,
+            source="*",
+            destination="VirtualNetwork",
         ),
     ]
 

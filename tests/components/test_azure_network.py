@@ -89,6 +89,31 @@ def test_nsg_denies_the_internet_both_ways(boundary: Recording, subnet_name: str
 
 
 @pytest.mark.parametrize("subnet_name", ["site-network-endpoints", "site-network-workloads"])
+def test_nsg_overrides_the_default_vnet_allows_below_https(
+    boundary: Recording, subnet_name: str
+) -> None:
+    rules = _nsg_of(boundary, boundary.named(subnet_name)).inputs["securityRules"]
+    https = {r["direction"]: r["priority"] for r in rules if r["access"] == "Allow"}
+    for direction, source, destination in (
+        ("Inbound", "VirtualNetwork", "*"),
+        ("Outbound", "*", "VirtualNetwork"),
+    ):
+        (deny,) = [
+            r
+            for r in rules
+            if r["access"] == "Deny"
+            and r["direction"] == direction
+            and (r["sourceAddressPrefix"], r["destinationAddressPrefix"]) == (source, destination)
+        ]
+        assert (deny["protocol"], deny["destinationPortRange"]) == ("*", "*"), deny["name"]
+        # Azure's AllowVnetInBound/AllowVnetOutBound sit at 65000: the deny must come before
+        # them, and after the HTTPS allow of its direction.
+        assert deny["priority"] < 65000, deny["name"]
+        if direction in https:
+            assert https[direction] < deny["priority"], deny["name"]
+
+
+@pytest.mark.parametrize("subnet_name", ["site-network-endpoints", "site-network-workloads"])
 def test_nsg_allows_only_https_inside_the_vnet(boundary: Recording, subnet_name: str) -> None:
     rules = _nsg_of(boundary, boundary.named(subnet_name)).inputs["securityRules"]
     allows = [r for r in rules if r["access"] == "Allow"]
