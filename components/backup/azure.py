@@ -49,7 +49,8 @@ class AzureObjectReplicationArgs:
     prefix_match: Sequence[str] = ()
     """Copy only blobs whose names start with one of these prefixes; empty copies every blob."""
     protect: bool = True
-    """Protect the replica container from deletion by Pulumi."""
+    """Protect the replica container from deletion by Pulumi, and keep it in Azure when it leaves
+    the stack (``retain_on_delete``)."""
 
     def __post_init__(self) -> None:
         for field, location in (
@@ -99,7 +100,10 @@ class AzureObjectReplication(pulumi.ComponentResource):
             container_name=args.destination_container_name,
             public_access=storage.PublicAccess.NONE,
             opts=pulumi.ResourceOptions(
-                parent=self, provider=args.destination_provider, protect=args.protect
+                parent=self,
+                provider=args.destination_provider,
+                protect=args.protect,
+                retain_on_delete=args.protect,
             ),
         )
 

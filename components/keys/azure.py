@@ -64,7 +64,8 @@ class AzureSiteKeyArgs:
     notify_before_expiry: str = "P30D"
     """ISO 8601 duration before expiry at which Key Vault emits a near-expiry event."""
     protect: bool = True
-    """Protect the vault and the key from deletion by Pulumi: losing either loses the data."""
+    """Protect the vault and the key from deletion by Pulumi, and keep them in Azure when they
+    leave the stack (``retain_on_delete``): losing either loses the data."""
 
     def __post_init__(self) -> None:
         validate_vault_name(self.vault_name)
@@ -127,7 +128,9 @@ class AzureSiteKey(pulumi.ComponentResource):
                     bypass=keyvault.NetworkRuleBypassOptions.AZURE_SERVICES,
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.protect
+            ),
         )
 
         key = keyvault.Key(
@@ -164,7 +167,9 @@ class AzureSiteKey(pulumi.ComponentResource):
                     ],
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.protect
+            ),
         )
 
         # A storage account can be created with a customer-managed key only through a

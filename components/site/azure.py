@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import resources
+from pulumi_azure_native import authorization, resources
 
 from clover.catalog import APPROVED_AZURE_LOCATIONS, SITES, Cloud
 from components.gateway.azure import (
@@ -130,6 +130,20 @@ class AzureSite(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+        if args.protect_data_stores:
+            # Pulumi's protect only guards against `pulumi destroy`; a CanNotDelete lock also
+            # stops a deletion of the group (and of everything in it) from the portal, the CLI or
+            # another tool, for every identity until the lock is removed.
+            # https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources
+            authorization.ManagementLockAtResourceGroupLevel(
+                f"{name}-rg-lock",
+                resource_group_name=group.name,
+                lock_name="clover-data-store-no-delete",
+                level=authorization.LockLevel.CAN_NOT_DELETE,
+                notes="Holds European user data: remove this lock only through a reviewed change.",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         boundary = AzureNetworkBoundary(
             f"{name}-network",

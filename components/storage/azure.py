@@ -82,7 +82,8 @@ class AzureSiteStorageArgs:
     soft_delete_days: int = 30
     """Days deleted blobs and containers stay recoverable."""
     protect: bool = True
-    """Protect the account and the container from deletion by Pulumi."""
+    """Protect the account and the container from deletion by Pulumi, and keep them in Azure when
+    they leave the stack (``retain_on_delete``)."""
 
     def __post_init__(self) -> None:
         if self.location not in APPROVED_AZURE_LOCATIONS:
@@ -162,7 +163,9 @@ class AzureSiteStorage(pulumi.ComponentResource):
                     table=account_scoped,
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.protect
+            ),
         )
 
         retention = storage.DeleteRetentionPolicyArgs(enabled=True, days=args.soft_delete_days)
@@ -184,7 +187,9 @@ class AzureSiteStorage(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             container_name=args.container_name,
             public_access=storage.PublicAccess.NONE,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.protect
+            ),
         )
 
         self.account_id = account.id

@@ -130,8 +130,27 @@ def test_data_stores_follow_protect_data_stores(
     run: RunProgram, data_store: str, protect: bool
 ) -> None:
     recording = run(site_program(protect_data_stores=protect))
-    for resource in recording.of_type(data_store):
+    found = recording.of_type(data_store)
+    assert found, data_store
+    for resource in found:
         assert resource.protect is protect, resource.urn
+        # Protected data stores also stay in Azure when they leave the stack.
+        assert resource.retain_on_delete is protect, resource.urn
+
+
+LOCK = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+
+
+def test_a_protected_site_locks_its_resource_group_against_deletion(run: RunProgram) -> None:
+    recording = run(site_program(protect_data_stores=True))
+    (lock,) = recording.of_type(LOCK)
+    group = one(recording, "azure-native:resources:ResourceGroup")
+    assert lock.inputs["level"] == "CanNotDelete", lock.urn
+    assert group.urn in lock.property_dependencies["resourceGroupName"], lock.urn
+
+
+def test_an_unprotected_site_has_no_lock(run: RunProgram) -> None:
+    assert run(site_program(protect_data_stores=False)).of_type(LOCK) == []
 
 
 def test_only_data_stores_are_protected(site: Recording) -> None:
