@@ -261,9 +261,11 @@ def to_analyzed_one(
             urn=item.provider.urn,
             properties=item.provider.inputs,
         )
-    elif resource.custom and package != "pulumi":
+    elif (resource.custom or item.provider_package) and package != "pulumi":
         # The engine binds every custom resource without an explicit provider to its package's
-        # default provider, configured from the stack's `<package>:` keys (gcp:region, ...).
+        # default provider, configured from the stack's `<package>:` keys (gcp:region, ...); a
+        # remote component stands for children that use their package's (placement.py).
+        package = item.provider_package or package
         if "*" in disabled or package in disabled:
             raise CheckError(
                 f"{resource.urn} would use the default {package} provider, which the stack "
@@ -391,11 +393,15 @@ class Streamer:
         try:
             self.pack_configs = [pack.configure_evidence(self.evidence) for pack in self.packs]
             # The evidence exists only once the program has finished: a resource whose unknown
-            # inputs it computed is analyzed again by the packs that take it (a policy document
-            # holding another resource's output), and those answers replace the first ones.
+            # inputs it computed or proved exact outputs is analyzed again by the packs that take
+            # it (a policy document holding another resource's output, a zone that is exactly a
+            # subnet's), and those answers replace the first ones.
             again = {
                 urn
-                for urn in self.evidence.get(evidence.COMPUTED_VALUES, {}).get("inputs", {})
+                for urn in (
+                    *self.evidence.get(evidence.COMPUTED_VALUES, {}).get("inputs", {}),
+                    *self.evidence.get(evidence.PROVEN_OUTPUTS, {}),
+                )
                 if urn in self.requests
             }
             redone = [

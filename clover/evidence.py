@@ -13,7 +13,9 @@ kinds of evidence replace it, both sent to the policies that declare them in the
   a second time as an update, with a stand-in value for every output (ARNs in the resource's
   region, ARM ids naming the resource, S3 buckets autonamed as the provider autonames them), and
   the stand-in bucket names (an S3 name or ARN carries no region, so the policy must know which
-  bucket of the stack a computed name is). A value the second run leaves unset stays unproven.
+  bucket of the stack a computed name is), and the resource each other stand-in output names
+  (``standIns``: every computed string output is a host ``<output>.<digest>.stand-in.invalid``
+  naming its resource). A value the second run leaves unset stays unproven.
 
 Under ``pulumi preview`` without this evidence, the data-flow policy blocks every unknown
 destination, as it cannot tell an exact output from a computed one.
@@ -26,6 +28,7 @@ from typing import Any, Final
 
 from clover.standin.engine import UNKNOWN, RecordedResource
 from clover.standin.provenance import at
+from clover.standin.provider_defaults import stand_in_digest
 
 PROVEN_OUTPUTS: Final = "provenOutputs"
 COMPUTED_VALUES: Final = "computedValues"
@@ -80,9 +83,14 @@ def evidence(
         for urn, second in update.items():
             if second.type in _S3_BUCKETS and second.id:
                 buckets[second.id] = urn
+    # The resource each stand-in output names; a digest two resources share names neither.
+    named: dict[str, list[str]] = {}
+    for resource in preview:
+        named.setdefault(stand_in_digest(resource.type, resource.name), []).append(resource.urn)
+    stand_ins = {digest: urns[0] for digest, urns in named.items() if len(urns) == 1}
     return {
         PROVEN_OUTPUTS: proven,
-        COMPUTED_VALUES: {"inputs": computed, "bucketNames": buckets},
+        COMPUTED_VALUES: {"inputs": computed, "bucketNames": buckets, "standIns": stand_ins},
     }
 
 

@@ -69,6 +69,28 @@ GCP_DEFAULT_LOCATIONS: Final = {
 
 
 @functools.cache
+def remote_component_packages() -> Mapping[str, str]:
+    """Reviewed multi-language components and the placed package of their children (the
+    residency pack's ``remote_components.json``); empty when the pack is not here."""
+    try:
+        data = json.loads((_RESIDENCY_PACK / "remote_components.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(t): str(e.get("package", "")) for t, e in data.get("components", {}).items()}
+
+
+def remote_component_package(resource_type: str) -> str:
+    """The package whose provider a remote component's children inherit: the reviewed one, else
+    the component's own (the engine binds a remote component to its own package's provider)."""
+    for pattern, package in remote_component_packages().items():
+        if pattern.endswith("*") and resource_type.startswith(pattern[:-1]):
+            return package
+        if pattern == resource_type:
+            return package
+    return package_of(resource_type)
+
+
+@functools.cache
 def gcp_placement_arguments() -> Mapping[str, tuple[str, ...]]:
     """Which of ``location``/``region``/``zone`` each pulumi-gcp type takes, as the residency pack
     read them from the SDK (``gcp_placement_types.json``); empty when the pack is not here."""
@@ -105,6 +127,9 @@ class Placed:
     gcp_location: str | None = None
     """Google Cloud: the effective region, zone or multi-region as Google writes it (``UNKNOWN``
     when it cannot be proven); None for other packages and for types placed by nested fields."""
+    provider_package: str | None = None
+    """A remote component's: the package of the provider it is analyzed with (its children's),
+    whose default provider stands in when it was given none."""
 
     @property
     def place(self) -> str | None:
@@ -277,15 +302,28 @@ class Placer:
         own = resource.inputs.get("location")
         if own is not None and own != "":
             return normalise_azure_location(own) if _known(own) else UNKNOWN
+        if resource.type == CLASSIC_RESOURCE_GROUP:
+            return self._classic_provider_location(resource)
         if resource.type not in azure_classic_location_types():
             return None
         group = self._classic_group(resource)
         if group is None or group is resource:
             return UNKNOWN
-        inherited = group.inputs.get("location")
-        if not _known(inherited):
-            return UNKNOWN
-        return normalise_azure_location(inherited)
+        return self.azure_classic_location(group)
+
+    def _classic_provider_location(self, group: RecordedResource) -> str:
+        """A pulumi-azure resource group without a location takes its provider's ``location``
+        (for the default provider the stack's ``azure:location``): the bridge's default for
+        ``azurerm_resource_group`` (pulumi-azure provider/resources.go, ``DefaultInfo{Config:
+        azureLocation}``). Other resources inherit it from their group, as the pack resolves."""
+        provider = self._provider(group)
+        location = (
+            provider.inputs.get("location")
+            if provider is not None
+            else self.config.get("azure:location")
+        )
+        text = _text(location)
+        return (normalise_azure_location(text) or UNKNOWN) if text else UNKNOWN
 
     def _classic_group(self, resource: RecordedResource) -> RecordedResource | None:
         name = resource.inputs.get("resourceGroupName")
@@ -298,7 +336,36 @@ class Placer:
             return found
         return None
 
+    def _remote(self, resource: RecordedResource) -> Placed:
+        """A multi-language component, whose children its provider plugin would construct: the
+        check cannot run that plugin, so the component stands for them, with the provider of
+        their package it passes down (its ``providers`` map, else that package's default).
+        The residency pack judges a reviewed one (remote_components.json) as that package's
+        resource; any other is not assessed."""
+        package = remote_component_package(resource.type)
+        reference = resource.providers.get(package)
+        if reference is None and package == package_of(resource.type):
+            reference = resource.provider
+        provider = self.by_urn.get(reference.rsplit("::", 1)[0]) if reference else None
+        region = None
+        if package == AWS_PACKAGE:
+            source = (
+                provider.inputs
+                if provider is not None
+                else {"region": self.config.get("aws:region")}
+            )
+            region = _text(source.get("region")) or UNKNOWN
+        return Placed(
+            resource=resource,
+            properties=dict(resource.inputs),
+            provider=provider,
+            region=region,
+            provider_package=package,
+        )
+
     def place(self, resource: RecordedResource) -> Placed:
+        if resource.remote:
+            return self._remote(resource)
         package = package_of(resource.type)
         properties = dict(resource.inputs)
         region = location = gcp_location = None
@@ -312,6 +379,8 @@ class Placer:
             region = self.aws_native_region(resource)
         elif package == AZURE_CLASSIC_PACKAGE:
             location = self.azure_classic_location(resource)
+            if resource.type == CLASSIC_RESOURCE_GROUP and location is not None:
+                properties.setdefault("location", location)
         elif package == GCP_PACKAGE:
             gcp_location = self.gcp_location(resource)
         return Placed(

@@ -231,6 +231,8 @@ def _resource(event: Mapping[str, Any]) -> RecordedResource:
             else None
         ),
         proofs={str(k): str(v) for k, v in (event.get("proofs") or {}).items()},
+        remote=bool(event.get("remote")),
+        providers={str(k): str(v) for k, v in (event.get("providers") or {}).items()},
     )
 
 

@@ -46,6 +46,10 @@ MISPLACED = {
     "gcp-bigquery-default-location": "analytics",
     "azure-classic-storage-eastus": "exports",
     "aws-native-bucket-us-east-1": "customer-exports",
+    "aws-remote-component-provider-map": "network",
+    "flow-provider-custom-endpoint": "cold-storage",
+    "flow-bedrock-global-profile": "tickets",
+    "azure-gallery-image-east-us": "reporting-1",
 }
 
 

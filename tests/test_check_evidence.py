@@ -286,3 +286,116 @@ def test_a_policy_document_computed_from_outputs_is_judged_as_it_will_be(
     else:
         assert found == [], found
         assert code == 0, err
+
+
+API_HEAD = """
+import pulumi
+import pulumi_aws as aws
+
+api = aws.apigatewayv2.Api("api", protocol_type="HTTP")
+stage = aws.apigatewayv2.Stage("stage", api_id=api.id, name="live", auto_deploy=True)
+integration = aws.apigatewayv2.Integration(
+    "integration", api_id=api.id, integration_type="HTTP_PROXY", integration_method="GET",
+    integration_uri="https://sqs.eu-west-1.amazonaws.com/123456789012/q",
+)
+aws.apigatewayv2.Route(
+    "route", api_id=api.id, route_key="GET /x",
+    target=integration.id.apply(lambda id: f"integrations/{id}"),
+)
+# A computed output the evidence run must give a value, or the program stops there.
+pulumi.export("url", pulumi.Output.concat(api.api_endpoint, "/", stage.name))
+"""
+
+
+def test_a_program_building_on_computed_string_outputs_gets_its_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _flows(capsys, _project(tmp_path, API_HEAD)) == (0, [])
+
+
+FAR = """
+virginia = aws.Provider("virginia", region="us-east-1")
+far = aws.apigatewayv2.Api(
+    "far", protocol_type="HTTP", opts=pulumi.ResourceOptions(provider=virginia)
+)
+"""
+
+
+@pytest.mark.parametrize(("api", "blocked"), [("api", False), ("far", True)])
+def test_a_destination_built_from_a_computed_output_is_placed_at_its_resource(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str, blocked: bool
+) -> None:
+    # The endpoint is computed, not an exact output: its stand-in names the API it belongs to,
+    # in Dublin or in Virginia.
+    program = (
+        API_HEAD
+        + (FAR if blocked else "")
+        + textwrap.dedent(f"""
+        aws.cloudwatch.EventApiDestination(
+            "hook", http_method="POST", connection_arn="arn:aws:events:eu-west-1:1:connection/c",
+            invocation_endpoint={api}.api_endpoint.apply(lambda e: e + "/hook"),
+        )
+        """)
+    )
+    code, found = _flows(capsys, _project(tmp_path, program))
+    hooks = [d for d in found if d["urn"].endswith("::hook")]
+    if not blocked:
+        assert (code, found) == (0, [])
+        return
+    (finding,) = hooks
+    assert "invocationEndpoint = a value not known until apply, computed as" in finding["message"]
+    assert "region 'us-east-1' is not allowed" in finding["message"], finding
+
+
+ZONE_HEAD = """
+import pulumi
+import pulumi_aws as aws
+
+vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+subnet = aws.ec2.Subnet("subnet", vpc_id=vpc.id, cidr_block="10.0.1.0/24")
+"""
+
+
+@pytest.mark.parametrize(
+    ("zone", "blocked"),
+    [
+        ("subnet.availability_zone", False),  # AWS picks one of the subnet's region's zones
+        ('subnet.availability_zone.apply(lambda z: "us-east-1a")', True),
+        ('subnet.id.apply(lambda i: "eu-west-1a")', False),
+    ],
+)
+def test_a_zone_that_is_exactly_an_in_stack_resource_s_zone_is_that_resource_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], zone: str, blocked: bool
+) -> None:
+    program = ZONE_HEAD + textwrap.dedent(f"""
+        aws.glue.Connection(
+            "connection",
+            connection_properties={{"JDBC_CONNECTION_URL": "jdbc:redshift://x:5439/db"}},
+            physical_connection_requirements={{
+                "availability_zone": {zone},
+                "subnet_id": subnet.id,
+            }},
+        )
+    """)
+    code = main(
+        [
+            "check",
+            "-C",
+            str(_project(tmp_path, program)),
+            "-s",
+            "test",
+            "--policy-pack",
+            str(RESIDENCY),
+            "--json",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == int(blocked), err
+    zones = [
+        d
+        for d in json.loads(out)["diagnostics"]
+        if d["policy"] == "aws-resource-region-allowed" and d["urn"].endswith("::connection")
+    ]
+    assert bool(zones) is blocked, zones
+    if blocked:
+        assert "'us-east-1a' is in region 'us-east-1'" in zones[0]["message"], zones

@@ -132,6 +132,33 @@ def test_classic_azure_takes_its_resource_group_s_location_by_name() -> None:
     assert "location" not in placed.properties  # what the packs are sent is unchanged
 
 
+def test_a_classic_group_without_a_location_takes_the_stack_s_azure_location() -> None:
+    # pulumi-azure defaults azurerm_resource_group's location from the provider's `location`
+    # (the stack's azure:location for the default provider), and the engine sends it.
+    group = recorded(CLASSIC_GROUP, "data", {"name": "rg-data"})
+    placed = place(group, azure__location="North Europe")
+    assert (placed.location, placed.country) == ("northeurope", "IE")
+    assert placed.properties["location"] == "northeurope"
+    account = recorded(CLASSIC_ACCOUNT, "records", {"resourceGroupName": "rg-data"})
+    assert place(account, group, azure__location="northeurope").location == "northeurope"
+
+
+def test_a_classic_group_under_an_explicit_provider_does_not_take_the_stack_s_location() -> None:
+    # `location` is provider configuration of the default provider only (pulumi-azure's
+    # Provider takes no `location` argument): an explicit provider's groups must name their own.
+    explicit = recorded("pulumi:providers:azure", "explicit", {"features": "{}"})
+    group = recorded(CLASSIC_GROUP, "data", {"name": "rg-data"}, explicit)
+    assert place(group, explicit, azure__location="northeurope").location == UNKNOWN
+
+
+def test_a_classic_group_without_any_location_is_unknown() -> None:
+    placed = place(recorded(CLASSIC_GROUP, "data", {"name": "rg-data"}))
+    assert (placed.location, placed.properties["location"]) == (UNKNOWN, UNKNOWN)
+    # Only the group takes the provider's location; other types inherit the group's.
+    account = recorded(CLASSIC_ACCOUNT, "records", {"resourceGroupName": "elsewhere"})
+    assert place(account, azure__location="northeurope").location == UNKNOWN
+
+
 def test_classic_azure_takes_the_group_its_name_output_is() -> None:
     group = recorded(CLASSIC_GROUP, "data", {"location": "swedencentral"})
     account = recorded(

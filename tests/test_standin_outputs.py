@@ -122,3 +122,40 @@ def test_aws_region_from_the_stack_config_for_the_default_provider() -> None:
     assert _run(program, {"aws:region": "eu-west-1"}).outputs["region"] == "eu-west-1"
     # Without aws:region (for example only AWS_REGION in the environment) it stays unknown.
     assert _run(program).outputs["region"] == UNKNOWN
+
+
+def test_a_classic_group_s_location_comes_from_the_stack_s_azure_location() -> None:
+    import pulumi_azure as azure_classic
+
+    def program() -> None:
+        group = azure_classic.core.ResourceGroup("rg")
+        explicit = azure_classic.Provider("explicit", features=azure_classic.ProviderFeaturesArgs())
+        other = azure_classic.core.ResourceGroup(
+            "other", opts=pulumi.ResourceOptions(provider=explicit)
+        )
+        pulumi.export("location", group.location)
+        pulumi.export("other", other.location)
+
+    recording = _run(program, {"azure:location": "northeurope"})
+    assert recording.outputs["location"] == "northeurope"
+    # pulumi-azure's Provider takes no location: the stack's applies to the default provider only.
+    assert recording.outputs["other"] == UNKNOWN
+    assert _run(program).outputs["location"] == UNKNOWN
+
+
+def test_the_update_run_gives_every_computed_string_output_a_stand_in_naming_its_resource() -> None:
+    import pulumi_aws as aws_sdk
+
+    from clover.standin.provider_defaults import STAND_IN_SUFFIX, stand_in_digest
+
+    def program() -> None:
+        api = aws_sdk.apigatewayv2.Api("api", protocol_type="HTTP", description="given")
+        pulumi.export("url", pulumi.Output.concat(api.api_endpoint, "/live"))
+        pulumi.export("description", api.description)
+
+    update = run_program(program, project="p", stack="s", config={}, preview=False)
+    digest = stand_in_digest("aws:apigatewayv2/api:Api", "api")
+    assert update.outputs["url"] == f"apiendpoint.{digest}{STAND_IN_SUFFIX}/live"
+    assert update.outputs["description"] == "given"  # an input is echoed, never replaced
+    preview = run_program(program, project="p", stack="s", config={}, preview=True)
+    assert preview.outputs.get("url") in (None, UNKNOWN)  # at preview it stays unknown

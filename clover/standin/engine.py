@@ -36,7 +36,14 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from . import invokes, provenance
-from .provider_defaults import aws_region, azure_location, takes_argument
+from .provider_defaults import (
+    aws_region,
+    azure_classic_group_location,
+    azure_location,
+    stand_in_value,
+    string_outputs,
+    takes_argument,
+)
 from .transforms import EngineTransforms
 
 UNKNOWN = rpc.UNKNOWN
@@ -81,6 +88,11 @@ class RecordedResource:
     proofs: Mapping[str, str] = field(default_factory=dict)
     """Input paths whose unknown value is exactly another resource's output: path ->
     ``<urn>#<output>`` (provenance.py). A path not listed holds a literal or a derived value."""
+    remote: bool = False
+    """A multi-language component: its provider's plugin constructs its children, which the
+    offline check cannot run (clover/placement.py places it by the provider they inherit)."""
+    providers: Mapping[str, str] = field(default_factory=dict)
+    """The providers map (package -> provider reference) it passes to its children."""
 
     @property
     def provider_urn(self) -> str | None:
@@ -305,6 +317,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 else None
             ),
             proofs=proofs,
+            remote=bool(request.remote),
+            providers=dict(request.providers),
         )
         # The SDK calls the monitor from a thread pool: keep the order and the callbacks serial.
         with self._lock:
@@ -383,6 +397,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
             _fake_azure_outputs(args.typ, args.name, state)
         state.setdefault("id", resource_id)
+        # Every other computed string output the provider would return (an API's endpoint, a
+        # function's invoke ARN) gets a stand-in naming this resource, so that a program which
+        # builds a value from it (`Output.concat(api.api_endpoint, "/", stage.name)`) runs on,
+        # and the residency pack can place what it computes at this resource
+        # (provider_defaults.stand_in_value; the pack's data-flow rule, `standIns`).
+        for output in string_outputs(args.typ):
+            if state.get(output) is None:
+                state[output] = stand_in_value(args.typ, args.name, output)
         return (resource_id, state)
 
     def _fill_check_defaults(
@@ -392,7 +414,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         # An explicit provider's inputs; None for the default provider, configured by the stack.
         provider = self._provider_inputs(args.provider) if args.provider else None
         config = {
-            key: pulumi.runtime.get_config(key) for key in ("aws:region", "azure-native:location")
+            key: pulumi.runtime.get_config(key)
+            for key in ("aws:region", "azure-native:location", "azure:location")
         }
         if args.typ.startswith("aws:") and takes_argument(args.typ, "region"):
             region = aws_region(args.inputs, provider, config)
@@ -405,6 +428,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             group = args.inputs.get("resourceGroupName")
             if args.typ == _RESOURCE_GROUP and isinstance(group, str) and group != UNKNOWN:
                 self._group_locations[group] = location
+        elif args.typ == _CLASSIC_RESOURCE_GROUP:
+            location = azure_classic_group_location(args.inputs, provider, config)
+            if location != UNKNOWN:
+                state["location"] = location
 
     def _bucket_name(self, args: pulumi.runtime.MockResourceArgs) -> str:
         given = args.inputs.get("bucket")
@@ -453,6 +480,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 _RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+_CLASSIC_RESOURCE_GROUP = "azure:core/resourceGroup:ResourceGroup"
 _S3_BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 
 # Types whose own name is not the ``<type>Name`` input (from the azure-native v3 SDK signatures).

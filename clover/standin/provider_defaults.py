@@ -11,6 +11,9 @@ program reads those back as known outputs (``location=account.location``):
   provider's ``location`` (for the default provider ``azure-native:location``), else its resource
   group's location; it is unknown when the resource group cannot be identified.
   https://www.pulumi.com/registry/packages/azure-native/installation-configuration/
+- pulumi-azure (classic): a resource group without a ``location`` gets the provider's
+  ``location`` (for the default provider ``azure:location``), the bridge's ``DefaultInfo{Config:
+  azureLocation}`` for ``azurerm_resource_group`` in the provider's resources.go.
 
 ``clover/placement.py`` applies the same defaults to what the policy packs are sent; this module
 is its half that runs inside the program's own interpreter (standard library and ``pulumi`` only).
@@ -19,10 +22,12 @@ is its half that runs inside the program's own interpreter (standard library and
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import inspect
 import keyword
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,30 +40,68 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 @functools.cache
+def sdk_class(type_: str) -> type | None:
+    """The installed SDK's class for a resource type token, or None when it cannot be found.
+
+    ``aws:s3/bucket:Bucket`` lives in ``pulumi_aws.s3``, ``azure-native:storage:StorageAccount``
+    in ``pulumi_azure_native.storage``, ``kubernetes:apps/v1:Deployment`` in
+    ``pulumi_kubernetes.apps.v1``: the package's module, then the token's module path (its first
+    segment for bridged providers, every segment for others).
+    """
+    package, module, name = [*type_.split(":"), "", ""][:3]
+    if not package or not name or package == "pulumi":
+        return None
+    root = _ROOTS.get(package, "pulumi_" + package.replace("-", "_"))
+    segments = module.split("/") if module else []
+    if segments[:1] == ["index"]:
+        segments = []  # a bridged provider's top-level type: ``random:index/randomString:...``
+    # The SDK generator suffixes a module named by a Python keyword: ``aws:lambda/...`` lives in
+    # ``pulumi_aws.lambda_`` (pulumi codegen python: ``PyName`` of a keyword gets a trailing "_").
+    segments = [f"{part}_" if keyword.iskeyword(part) else part for part in segments]
+    for depth in sorted({min(1, len(segments)), len(segments)}):
+        try:
+            found = getattr(importlib.import_module(".".join([root, *segments[:depth]])), name)
+        except (ImportError, AttributeError, ValueError):
+            continue
+        if isinstance(found, type):
+            return found
+    return None
+
+
+@functools.cache
 def takes_argument(type_: str, argument: str) -> bool:
     """Whether the SDK class for ``type_`` accepts ``argument`` (``region``, ``location``).
 
     Read from the installed provider SDK, so that a global-service type (no ``region`` argument in
     pulumi-aws v7) or an Azure sub-resource (no ``location``) is never given one.
     """
-    package, module, name = [*type_.split(":"), "", ""][:3]
-    root = _ROOTS.get(package)
-    if root is None or not name:
-        return False
-    first = module.split("/")[0]
-    parts = [root] if first == "index" else [root, *module.split("/")[:1]]
-    if package == "azure-native" and "/" in module:
-        parts.append(module.split("/")[1])
-    # The SDK generator suffixes a module named by a Python keyword: ``aws:lambda/...`` lives in
-    # ``pulumi_aws.lambda_`` (pulumi codegen python: ``PyName`` of a keyword gets a trailing "_").
-    parts = [f"{part}_" if keyword.iskeyword(part) else part for part in parts]
-    try:
-        cls = getattr(importlib.import_module(".".join(parts)), name)
-        init = cls._internal_init
-    except (ImportError, AttributeError):
+    package = type_.split(":", 1)[0]
+    cls = sdk_class(type_) if package in _ROOTS else None
+    init = getattr(cls, "_internal_init", None)
+    if init is None:
         return False
     snake = _CAMEL.sub("_", argument).lower()
     return snake in inspect.signature(init).parameters
+
+
+@functools.cache
+def string_outputs(type_: str) -> tuple[str, ...]:
+    """The engine names (camelCase) of the SDK class's outputs typed ``Output[str]`` (or
+    ``Output[Optional[str]]``), read from its property getters; empty when the class is unknown."""
+    cls = sdk_class(type_)
+    if cls is None:
+        return ()
+    found: list[str] = []
+    for attribute in vars(cls).values():
+        getter = attribute.fget if isinstance(attribute, property) else None
+        engine_name = getattr(getter, "_pulumi_name", None)
+        if getter is None or not isinstance(engine_name, str):
+            continue
+        annotation = getter.__annotations__.get("return")
+        (inner,) = typing.get_args(annotation) or (None,)
+        if inner is str or inner == typing.Optional[str]:  # noqa: UP045 - the SDK's spelling
+            found.append(engine_name)
+    return tuple(found)
 
 
 def _text(value: Any) -> str | None:
@@ -99,3 +142,31 @@ def azure_location(
         return provider_location
     group = _text(inputs.get("resourceGroupName"))
     return group_locations.get(group, UNKNOWN) if group else UNKNOWN
+
+
+def azure_classic_group_location(
+    inputs: Mapping[str, Any], provider: Mapping[str, Any] | None, config: Mapping[str, Any]
+) -> str:
+    """A pulumi-azure resource group's ``location``: its own, else its provider's, else unknown."""
+    own = inputs.get("location")
+    if own is not None:
+        return _text(own) or UNKNOWN
+    source = provider if provider is not None else {"location": config.get("azure:location")}
+    return _text(source.get("location")) or UNKNOWN
+
+
+STAND_IN_SUFFIX = ".stand-in.invalid"
+"""The stand-in values of computed string outputs in the evidence run end with this: ``.invalid``
+is reserved and never resolves (RFC 2606), so a stand-in can never be taken for a real host."""
+
+
+def stand_in_digest(type_: str, name: str) -> str:
+    """The label that names a resource in its outputs' stand-in values."""
+    return hashlib.sha256(f"{type_}\0{name}".encode()).hexdigest()[:16]
+
+
+def stand_in_value(type_: str, name: str, output: str) -> str:
+    """The evidence run's value of a computed string output: ``<output>.<digest>`` plus
+    :data:`STAND_IN_SUFFIX`, a host name the residency pack places at the resource it names."""
+    label = re.sub(r"[^a-z0-9-]", "-", output.lower())[:40] or "output"
+    return f"{label}.{stand_in_digest(type_, name)}{STAND_IN_SUFFIX}"

@@ -126,12 +126,18 @@ def check_assessed(
     props: Mapping[str, Any],
     has_provider: bool,
     config: Mapping[str, Any],
+    provider_type: str | None = None,
 ) -> list[str]:
     """Messages when the pack cannot give this resource a residency verdict (empty otherwise)."""
     if resource_type.startswith(PROVIDER_PREFIX) or not has_provider:
         return []  # a provider, or a component: see the module docstring
     package = package_of(resource_type)
     if package in residency_common.PLACED_PACKAGES:
+        return []
+    # A reviewed remote component sent with the provider its children inherit: that package's
+    # placement rule judges it (remote_components.json).
+    remote = residency_common.remote_component_package(resource_type, provider_type)
+    if remote in residency_common.PLACED_PACKAGES:
         return []
     if type_listed(
         resource_type, config_strings(config, "placementNeutralTypes", tuple(NEUTRAL_TYPES))
@@ -159,6 +165,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             props=args.props,
             has_provider=args.provider is not None,
             config=args.get_config(),
+            provider_type=args.provider.resource_type if args.provider is not None else None,
         ),
     )
 

@@ -57,7 +57,8 @@ import placement_aws_native
 import placement_azure_classic
 import placement_gcp
 import regions
-from flow_evidence import COMPUTED_VALUES, COMPUTED_VALUES_SCHEMA, Computed
+import residency_common
+from flow_evidence import COMPUTED_VALUES, COMPUTED_VALUES_SCHEMA, STAND_IN_SUFFIX, Computed
 from placement_aws import EXEMPT_TYPES_DEFAULT, effective_region, region_problem
 from placement_azure import GLOBAL_TYPES_DEFAULT, RESOURCE_GROUP, location_problem, resolve_location
 from pulumi_policy import (
@@ -173,6 +174,67 @@ _URL: Final = re.compile(
 )
 _HOST: Final = re.compile(r"^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$", re.I)
 _MAX_DEPTH: Final = 48
+# A stand-in value of a computed output in the offline check's evidence run (flow_evidence.py).
+_STAND_IN_HOST: Final = re.compile(r"[a-z0-9-]+\.[0-9a-f]{16}\.stand-in\.invalid")
+# Loopback hosts are the machine the resource runs on (a Lambda extension on localhost:2773, a
+# sidecar): nothing leaves it (RFC 6761 section 6.3 reserves ``localhost``).
+_LOOPBACK: Final = re.compile(r"^(?:localhost|127(?:\.[0-9]{1,3}){3}|\[?::1\]?)$", re.I)
+# Amazon Bedrock's cross-region inference profiles route each request to a region of a
+# geography AWS chooses: ``us.``/``apac.``/``global.``... profiles outside Europe, ``eu.`` among
+# the EU regions below (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-
+# support.html). The profile id stands alone (``foundationModel``, ``modelId``) or ends an ARN.
+_BEDROCK_PROFILE: Final = re.compile(
+    r"^(?:arn:aws[a-z-]*:bedrock:[a-z0-9-]*:[0-9]*:(?:inference-profile|"
+    r"application-inference-profile)/)?(?P<geo>global|us|us-gov|apac|eu|jp|au|ca)\."
+    r"(?P<model>[a-z0-9-]+\.[^\s/]+)$"
+)
+_BEDROCK_EU_REGIONS: Final = (
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-3",
+)
+# Azure OpenAI / AI Foundry deployment types that process prompts outside the resource's region:
+# ``Global*`` in any Azure region worldwide (https://learn.microsoft.com/azure/ai-foundry/openai/
+# how-to/deployment-types#global-standard). ``DataZone*`` stays in the data zone of the resource's
+# geography (the EU for an EU resource), which its location rule judges.
+_GLOBAL_AI_SKUS: Final = {
+    "azure-native:cognitiveservices:Deployment": "sku.name",
+    "azure:cognitive/deployment:Deployment": "sku.name",
+}
+# Top-level fields that describe a resource for people and tooling, never where its data goes: a
+# region name in a tag or description is not a flow.
+_DESCRIPTIVE: Final = frozenset(
+    {"tags", "tagsAll", "labels", "effectiveLabels", "description", "displayName"}
+)
+# A provider's inputs carry its endpoints (``endpoints[].s3`` of pulumi-aws, custom endpoints of
+# pulumi-gcp) as flows, but also credentials and plugin metadata that name no place: a service
+# account key's token URIs, a kubeconfig's cluster address (the kubernetes rule resolves the
+# cluster), the plugin's download URL, identity endpoints used only to sign in.
+_PROVIDER_PREFIX: Final = "pulumi:providers:"
+_PROVIDER_CREDENTIALS: Final = frozenset(
+    {
+        "version",
+        "pluginDownloadURL",
+        "credentials",
+        "accessToken",
+        "kubeconfig",
+        "clientCertificate",
+        "clientCertificatePassword",
+        "clientCertificatePath",
+        "clientSecret",
+        "oidcRequestUrl",
+        "oidcRequestToken",
+        "oidcToken",
+        "oidcTokenFilePath",
+        "msiEndpoint",
+        "sharedConfigFiles",
+        "sharedCredentialsFiles",
+        "webIdentityTokenFile",
+    }
+)
 _MAX_HOPS: Final = 8
 
 
@@ -205,6 +267,8 @@ class Place:
     neutral: bool = False
     unproven: str = ""
     reviewed: bool = False  # neutral because the type is on a reviewed list of metadata-only types
+    incidental: bool = False  # a region name in a field that does not say region: a flow only
+    # when it is not allowed, so an allowed name in a setting is not drawn as one
 
 
 class StackIndex:
@@ -257,7 +321,8 @@ class StackIndex:
     def place_of(self, resource: StackResource) -> Place:
         """The effective placement of an in-stack resource."""
         via = resource.urn
-        if resource.type.startswith("aws:"):
+        remote = residency_common.remote_component_package(resource.type, resource.provider_type)
+        if resource.type.startswith("aws:") or remote == "aws":
             if resource.type in EXEMPT_TYPES_DEFAULT:
                 return Place(neutral=True, via=via, reviewed=True)
             return Place("aws", effective_region(resource.props, resource.provider_props), via)
@@ -412,8 +477,11 @@ class Resolver:
         index: StackIndex,
         proofs: Mapping[str, Mapping[str, str]] | None = None,
         declarations: external_resources.Declarations | None = None,
+        stand_ins: Mapping[str, str] | None = None,
     ) -> None:
         self.index = index
+        self.stand_ins = stand_ins or {}
+        """``computedValues.standIns``: the resource each stand-in output's digest names."""
         self.proofs = proofs
         """``provenOutputs``: urn -> property path -> ``<urn>#<output>``; None when not given."""
         self.declarations = (
@@ -588,10 +656,13 @@ class Resolver:
         places = [self.index.place_of(r) for r in found]
         return next((p for p in places if p.unproven), places[0])
 
-    def url(self, value: str, *, scheme: bool) -> Place | None:  # noqa: PLR0911
+    def url(self, value: str, *, scheme: bool) -> Place | list[Place] | None:  # noqa: PLR0911
         """A URL's or host's place; None for a bare host that names no cloud endpoint."""
         match = _URL.match(value)
         host, rest = (match.group("host"), match.group("rest")) if match else (value, "")
+        local = self._local(host, scheme=match is not None)
+        if local is not None:
+            return local
         if match and match.group("scheme").lower() == "s3":
             return self.bucket(host) if host else Place(unproven="the s3:// URL names no bucket")
         if match and match.group("scheme").lower() == "gs":
@@ -636,6 +707,40 @@ class Resolver:
                 )
             ),
         )
+
+    def _local(self, host: str, *, scheme: bool) -> Place | list[Place] | None:
+        """A host that is no endpoint elsewhere: a stand-in output of the offline check's evidence
+        run (placed at its resource), or a loopback address (the resource's own machine)."""
+        if host.lower().endswith(STAND_IN_SUFFIX):
+            return self.stand_in(host.lower())
+        if scheme and _LOOPBACK.match(host):
+            return Place(neutral=True, via="a loopback address: the machine the resource runs on")
+        return None
+
+    def stand_ins_in(self, value: str) -> list[Place] | None:
+        """A value built from computed outputs in a shape that names no endpoint of its own
+        (``<endpoint>/hook`` without a scheme): placed where each of those outputs' resources
+        is. A URL whose host is elsewhere has been judged by its host before this."""
+        if STAND_IN_SUFFIX not in value.lower():
+            return None
+        places: list[Place] = []
+        for host in _STAND_IN_HOST.findall(value.lower()):
+            found = self.stand_in(host)
+            places.extend(found if isinstance(found, list) else [found])
+        return places or None
+
+    def stand_in(self, host: str) -> Place | list[Place]:
+        """A value built from a computed output's stand-in (the offline check's evidence run):
+        placed where the resource that output belongs to is."""
+        digest = host.removesuffix(STAND_IN_SUFFIX).rsplit(".", 1)[-1]
+        urn = self.stand_ins.get(digest)
+        if urn is None or urn not in self.index.by_urn:
+            return Place(unproven=f"{host!r} is a stand-in output of no resource of this stack")
+        places = self._places_through([urn], seen=set())
+        # As for an exact output (unknown()): a random string or key places nothing.
+        if not any(p.reviewed or not p.neutral for p in places):
+            return Place(unproven=f"{host!r} is computed from {urn}, which is placed nowhere")
+        return [p for p in places if not p.neutral] or Place(neutral=True, via=urn)
 
     def _places_through(self, urns: Sequence[str], seen: set[str], depth: int = 0) -> list[Place]:
         """The places of these resources; one placed by nothing of its own that is not reviewed
@@ -825,7 +930,7 @@ def _google_reference(value: str, kind: str | None, resolver: Resolver) -> Place
     return place
 
 
-def _classify(  # noqa: PLR0911 - one return per shape of value
+def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
     resource: StackResource, leaf: Leaf, resolver: Resolver
 ) -> Place | list[Place] | None:
     """The place(s) a leaf designates; None when it designates nowhere else."""
@@ -840,6 +945,9 @@ def _classify(  # noqa: PLR0911 - one return per shape of value
         return None
     if not isinstance(value, str) or not value:
         return None
+    processing = _global_processing(resource.type, leaf, value)
+    if processing is not None:
+        return processing
     if value.startswith("arn:"):
         place = resolver.arn(value)
         if kind == HARMLESS and place.cloud is None:
@@ -854,12 +962,52 @@ def _classify(  # noqa: PLR0911 - one return per shape of value
     if (has_scheme or _HOST.match(value)) and not _names_an_identifier(leaf.key):
         endpoint = resolver.url(value, scheme=has_scheme)
         if endpoint is not None:
-            return None if kind == HARMLESS and endpoint.cloud is None else endpoint
+            harmless = kind == HARMLESS and isinstance(endpoint, Place) and endpoint.cloud is None
+            return None if harmless else endpoint
     if region_key and kind != HARMLESS:
         return _region_value(resource.type, leaf.key, value)
     if kind == BUCKET:
         return resolver.bucket(value)
+    return _region_literal(leaf, value) or resolver.stand_ins_in(value)
+
+
+def _global_processing(resource_type: str, leaf: Leaf, value: str) -> Place | list[Place] | None:
+    """Where a model invocation is processed when the service routes it across regions: a Bedrock
+    cross-region inference profile by its geography, an Azure OpenAI global deployment type."""
+    profile = _BEDROCK_PROFILE.match(value)
+    if profile is not None:
+        geography = profile.group("geo")
+        if geography == "eu":
+            via = "one of the regions an EU cross-region inference profile routes to"
+            return [Place("aws", region, via) for region in _BEDROCK_EU_REGIONS]
+        return Place(
+            unproven=(
+                f"the cross-region inference profile {value!r} routes requests to regions of "
+                f"the {geography!r} geography, outside Europe; use an 'eu.' profile or a model "
+                "id of the resource's own region"
+            )
+        )
+    if _GLOBAL_AI_SKUS.get(resource_type) == leaf.path and value.lower().startswith("global"):
+        return Place(
+            unproven=(
+                f"the deployment type {value!r} processes prompts in any Azure region worldwide; "
+                "use a Standard (regional) or DataZone deployment type"
+            )
+        )
     return None
+
+
+def _region_literal(leaf: Leaf, value: str) -> Place | None:
+    """A value that is exactly a region or zone name of some cloud (``East US``, ``us-east-1``,
+    ``us-central1-b``) names a place whatever its field is called: an image gallery's
+    ``targetRegions[].name``, a replication setting's value. Tags and descriptions aside."""
+    if leaf.top in _DESCRIPTIVE:
+        return None
+    found = regions.region_literal(value)
+    if found is None:
+        return None
+    cloud, region = found
+    return Place(cloud, region, "a region name", incidental=True)
 
 
 @dataclass(frozen=True)
@@ -892,37 +1040,46 @@ def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> 
         if bucket is not None and bucket.type in _BUCKET_TYPES:
             index.buckets.setdefault(str(name), bucket)
     proofs = config.get(PROVEN_OUTPUTS)
-    resolver = Resolver(index, proofs if isinstance(proofs, Mapping) else None)
+    resolver = Resolver(
+        index, proofs if isinstance(proofs, Mapping) else None, stand_ins=computed.stand_ins
+    )
     allowed = Allowed(
         allowed_aws_regions(config), allowed_azure_locations(config), allowed_gcp_locations(config)
     )
     skipped = set(TABLE.get("skippedTypes", ()))
     flows: list[ResolvedFlow] = []
     for resource in stack:
-        if resource.type.startswith("pulumi:") or resource.type in skipped:
+        provider = resource.type.startswith(_PROVIDER_PREFIX)
+        if (resource.type.startswith("pulumi:") and not provider) or resource.type in skipped:
             continue
         props, replaced = computed.props(resource.urn, resource.props)
+        if provider:
+            props = {k: v for k, v in props.items() if k not in _PROVIDER_CREDENTIALS}
         for leaf in walk(resource.type, props):
             found = _classify(resource, leaf, resolver)
             places = found if isinstance(found, list) else [] if found is None else [found]
             if not places:
                 continue
             how = _how(resource, leaf, resolver, replaced)
-            for place in places:
-                problem = allowed.problem(place)
-                message = (
-                    None
-                    if problem is None
-                    else _message(
+            judged = [(place, allowed.problem(place)) for place in places]
+            judged = [(p, problem) for p, problem in judged if problem or not p.incidental]
+            # One value that may go to several places (a multi-region profile, a resource placed
+            # through several dependencies) is one violation naming every place not allowed.
+            problems = list(dict.fromkeys(problem for _, problem in judged if problem))
+            reported = False
+            for place, problem in judged:
+                message = None
+                if problem is not None and not reported:
+                    reported = True
+                    message = _message(
                         resource,
                         leaf,
-                        problem,
+                        "; ".join(problems),
                         allowed,
                         place.cloud,
                         computed=replaced,
-                        unproven=bool(place.unproven),
+                        unproven=any(p.unproven for p, q in judged if q),
                     )
-                )
                 shown = place.via if place.via.startswith(_DECLARED) else how
                 flows.append(
                     ResolvedFlow(

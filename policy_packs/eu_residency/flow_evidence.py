@@ -7,8 +7,11 @@ override or a)`` has the same one. ``python -m clover check`` runs the program a
 update, every output given a stand-in value (ARNs carry their resource's region, ARM ids and
 names the resource's name, S3 buckets a distinct autoname), and sends what each unknown input
 computed to as ``computedValues``: ``{"inputs": {urn: {path: value}}, "bucketNames": {name:
-urn}}``. The rule then judges that value as it judges a literal: ``override`` is judged itself,
-a name derived from a group's name (``rg-shared``) names no resource of this stack.
+urn}, "standIns": {digest: urn}}``. The rule then judges that value as it judges a literal:
+``override`` is judged itself, a name derived from a group's name (``rg-shared``) names no
+resource of this stack. Every other computed string output had a stand-in host,
+``<output>.<digest>.stand-in.invalid`` (``.invalid`` never resolves, RFC 2606): a value built from
+one is placed at the resource ``standIns`` says the digest names.
 """
 
 from __future__ import annotations
@@ -21,17 +24,20 @@ from typing import Any, Final
 from residency_common import is_unknown
 
 COMPUTED_VALUES: Final = "computedValues"
+STAND_IN_SUFFIX: Final = ".stand-in.invalid"
 
 COMPUTED_VALUES_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
     "description": (
         "What the inputs unknown at preview compute to when the program runs with every output "
         "known: {inputs: {urn: {property path: value}}, bucketNames: {stand-in bucket name: "
-        "urn}}. Written by `python -m clover check`; an unknown not listed is not proven."
+        "urn}, standIns: {stand-in digest: urn}}. Written by `python -m clover check`; an unknown "
+        "not listed is not proven."
     ),
     "properties": {
         "inputs": {"type": "object", "additionalProperties": {"type": "object"}},
         "bucketNames": {"type": "object", "additionalProperties": {"type": "string"}},
+        "standIns": {"type": "object", "additionalProperties": {"type": "string"}},
     },
     "additionalProperties": False,
 }
@@ -77,6 +83,8 @@ class Computed:
         names = given.get("bucketNames")
         self.inputs: Mapping[str, Mapping[str, Any]] = inputs if isinstance(inputs, Mapping) else {}
         self.bucket_names: Mapping[str, str] = names if isinstance(names, Mapping) else {}
+        stand_ins = given.get("standIns")
+        self.stand_ins: Mapping[str, str] = stand_ins if isinstance(stand_ins, Mapping) else {}
 
     def props(self, urn: str, props: Mapping[str, Any]) -> tuple[Mapping[str, Any], set[str]]:
         """``props`` with each unknown replaced by what it computed to, and the paths replaced."""

@@ -100,7 +100,32 @@ def _render(path: Any) -> str:
     return "".join(reversed(segments)).removeprefix(".")
 
 
-def zone_problems(props: Mapping[str, Any], allowed: Collection[str]) -> list[str]:
+ZONE_OUTPUTS: Final = frozenset({"availabilityzone", "availabilityzoneid"})
+"""Outputs that are a resource's own zone: a value that is exactly one of them (``provenOutputs``)
+is in that resource's zone, which its own placement is judged by. A zone AWS picks for a resource
+given none is one of its region's standard zones, never an opt-in Local Zone
+(https://docs.aws.amazon.com/local-zones/latest/ug/getting-started.html)."""
+
+
+def _unknown_zone_problem(
+    urn: str, path: str, problem: str, allowed: Collection[str]
+) -> str | None:
+    """A zone not known at preview, judged by the offline check's evidence: exactly another
+    resource's zone output is that resource's (judged on it); a computed one by what it computes
+    to; anything else stays unproven (``problem``)."""
+    evidence = residency_common.pack_evidence()
+    source = evidence.source(urn, path)
+    # The output as the SDK names it (``availability_zone``) or as the engine does.
+    if source is not None and source[1].replace("_", "").lower() in ZONE_OUTPUTS:
+        return None
+    computed = evidence.computed_value(urn, path)
+    if isinstance(computed, str) and not is_unknown(computed):
+        found = _zone_problem(path, computed, allowed)
+        return None if found is None else f"{found} (computed from in-stack outputs)"
+    return problem
+
+
+def zone_problems(props: Mapping[str, Any], allowed: Collection[str], urn: str = "") -> list[str]:
     """Every zone in the (plain) property tree, at any depth, that is not in an allowed place.
 
     Iterative, over dicts, lists and strings only, so no property shape can raise (``plain``
@@ -124,7 +149,10 @@ def zone_problems(props: Mapping[str, Any], allowed: Collection[str]) -> list[st
                 pending.append(((path, f"[{index}]"), item, zone_field))
         # Numbers and booleans under a zone-named field are settings, not zones.
         elif isinstance(value, str) and (zone_field or ZONE_LIKE.fullmatch(value) is not None):
-            problem = _zone_problem(_render(path), value, allowed)
+            rendered = _render(path)
+            problem = _zone_problem(rendered, value, allowed)
+            if problem is not None and is_unknown(value):
+                problem = _unknown_zone_problem(urn, rendered, problem, allowed)
             if problem is not None:
                 problems.append(problem)
     problems.reverse()  # the stack visits the last property first
@@ -163,9 +191,13 @@ def check_resource_region(
     props: Mapping[str, Any],
     provider_props: Mapping[str, Any],
     config: Mapping[str, Any],
+    provider_type: str | None = None,
 ) -> list[str]:
-    """Messages for every placement problem of one AWS resource (empty when compliant)."""
-    if not resource_type.startswith("aws:"):
+    """Messages for every placement problem of one AWS resource (empty when compliant): a
+    pulumi-aws resource, or a reviewed remote component sent with the aws provider its children
+    inherit (remote_components.json), placed by that provider's region."""
+    remote = residency_common.remote_component_package(resource_type, provider_type) == "aws"
+    if not resource_type.startswith("aws:") and not remote:
         return []
     if resource_type in config_strings(config, "exemptTypes", EXEMPT_TYPES_DEFAULT):
         return []
@@ -174,14 +206,12 @@ def check_resource_region(
     region_issue = region_problem(effective_region(props, provider_props), allowed)
     if region_issue is not None:
         problems.append(region_issue)
-    problems.extend(zone_problems(props, allowed))
+    problems.extend(zone_problems(props, allowed, urn))
     hint = f"allowed regions: {', '.join(sorted(allowed))}"
     return [f"{urn}: {p}; {hint}." for p in problems]
 
 
 def _validate_region(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if not args.resource_type.startswith("aws:"):
-        return
     provider = args.provider
     report_all(
         report,
@@ -191,6 +221,7 @@ def _validate_region(args: ResourceValidationArgs, report: ReportViolation) -> N
             props=mapping(plain(args.props)),
             provider_props=mapping(plain(provider.props)) if provider is not None else {},
             config=args.get_config(),
+            provider_type=provider.resource_type if provider is not None else None,
         ),
     )
 

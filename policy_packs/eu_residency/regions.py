@@ -293,3 +293,90 @@ def gcp_zone_region(name: str) -> str | None:
 def gcp_location_regions(name: str) -> tuple[str, ...] | None:
     """The regions a (normalised) dual-region or multi-region configuration stores data in."""
     return GCP_DUAL_REGIONS.get(name) or GCP_MULTI_REGION_CONFIGS.get(name)
+
+
+# -- Every region name, Europe or not ---------------------------------------------------------
+# A value that is exactly one of these names a place wherever it appears, even in a field whose
+# name does not say so (an image gallery's ``targetRegions[].name``, a setting's value): the data
+# flow rule then judges it as it judges a region field. Lists are exact names, never patterns, so
+# that ``my-app-1`` is not read as an AWS region.
+
+AWS_REGION_CODES: Final = frozenset(
+    {
+        # botocore 1.44 partitions.json, every partition (aws, aws-cn, aws-us-gov, aws-iso*,
+        # aws-eusc), the ``*-global`` pseudo-regions left out.
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
+        "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
+        "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+        "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
+        "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1",
+        "me-south-1", "me-west-1", "mx-central-1", "sa-east-1", "sa-west-1", "us-east-1",
+        "us-east-2", "us-west-1", "us-west-2", "cn-north-1", "cn-northwest-1", "eusc-de-east-1",
+        "us-iso-east-1", "us-iso-west-1", "us-isob-east-1", "us-isob-west-1", "eu-isoe-west-1",
+        "us-isof-east-1", "us-isof-south-1", "us-gov-east-1", "us-gov-west-1",
+    }
+)  # fmt: skip
+"""Every AWS region code."""
+
+AZURE_LOCATION_NAMES: Final = frozenset(
+    {
+        # Microsoft's list of Azure regions (``az account list-locations``), public cloud, plus
+        # the sovereign clouds' regions; display names normalise to these.
+        *EEA_AZURE_LOCATIONS,
+        "uksouth", "ukwest", "switzerlandnorth", "switzerlandwest",
+        "eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus",
+        "southcentralus", "westcentralus", "canadacentral", "canadaeast", "brazilsouth",
+        "brazilsoutheast", "mexicocentral", "chilecentral", "eastasia", "southeastasia",
+        "japaneast", "japanwest", "koreacentral", "koreasouth", "australiaeast",
+        "australiasoutheast", "australiacentral", "australiacentral2", "centralindia",
+        "southindia", "westindia", "jioindiawest", "jioindiacentral", "uaenorth", "uaecentral",
+        "qatarcentral", "israelcentral", "southafricanorth", "southafricawest",
+        "newzealandnorth", "indonesiacentral", "malaysiawest", "eastus2euap", "centraluseuap",
+        "usgovvirginia", "usgovarizona", "usgovtexas", "usdodeast", "usdodcentral",
+        "chinanorth", "chinanorth2", "chinanorth3", "chinaeast", "chinaeast2", "chinaeast3",
+    }
+)  # fmt: skip
+"""Every Azure location name (normalised)."""
+
+GCP_REGION_NAMES: Final = frozenset(
+    {
+        # https://cloud.google.com/about/locations (regions), Europe from GCP_EUROPE_REGIONS.
+        *GCP_EUROPE_REGIONS,
+        "us-central1", "us-central2", "us-east1", "us-east4", "us-east5", "us-south1",
+        "us-west1", "us-west2", "us-west3", "us-west4", "us-west8", "northamerica-northeast1",
+        "northamerica-northeast2", "northamerica-south1", "southamerica-east1",
+        "southamerica-west1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2",
+        "asia-northeast3", "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2",
+        "asia-southeast3", "australia-southeast1", "australia-southeast2", "me-central1",
+        "me-central2", "me-west1", "africa-south1",
+    }
+)  # fmt: skip
+"""Every GCP region name."""
+
+
+def region_literal(value: str) -> tuple[str, str] | None:
+    """``(cloud, region)`` when ``value`` is exactly a region or zone name of some cloud: an AWS
+    code (``us-east-1``) or availability zone (``us-east-1a``), an Azure location in any spelling
+    (``East US``), a GCP region or zone (``us-central1-b``); None for anything else."""
+    if not value.isascii() or not 4 <= len(value) <= 40:
+        return None
+    lowered = value.strip().lower()
+    aws_zone = _AWS_ZONE_NAME.fullmatch(value)
+    gcp_zone = gcp_zone_region(lowered)
+    azure = normalise_azure_location(value)
+    candidates = (
+        ("aws", value if value in AWS_REGION_CODES else None),
+        ("aws", aws_zone.group("region") if aws_zone is not None else None),
+        ("gcp", lowered if lowered in GCP_REGION_NAMES else None),
+        ("gcp", gcp_zone),
+        ("azure", azure if azure in AZURE_LOCATION_NAMES else None),
+    )
+    return next(
+        (
+            (cloud, region)
+            for cloud, region in candidates
+            if region is not None
+            and region in {"aws": AWS_REGION_CODES, "gcp": GCP_REGION_NAMES}.get(cloud, {region})
+        ),
+        None,
+    )

@@ -9,8 +9,10 @@ sentinel string, and residency rules treat a sentinel as a violation themselves.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import regions
@@ -332,6 +334,7 @@ class StackResource:
     props: Mapping[str, Any]
     provider_props: Mapping[str, Any]
     property_dependencies: Mapping[str, tuple[str, ...]]
+    provider_type: str = ""
 
 
 def stack_resources(args: StackValidationArgs) -> list[StackResource]:
@@ -345,6 +348,7 @@ def stack_resources(args: StackValidationArgs) -> list[StackResource]:
                 name=resource.name,
                 props=mapping(plain(resource.props)),
                 provider_props=mapping(plain(provider.props)) if provider is not None else {},
+                provider_type=provider.resource_type if provider is not None else "",
                 property_dependencies={
                     key: tuple(dep.urn for dep in deps)
                     for key, deps in resource.property_dependencies.items()
@@ -370,6 +374,27 @@ def guarded(
             report(f"{policy_name} could not evaluate this input ({exc!r}); failing closed.", None)
 
     return run
+
+
+REMOTE_COMPONENTS: Final[Mapping[str, Any]] = json.loads(
+    Path(__file__).with_name("remote_components.json").read_text(encoding="utf-8")
+)["components"]
+"""Reviewed multi-language components: type pattern -> the placed package of their children."""
+
+
+def remote_component_package(resource_type: str, provider_type: str | None) -> str | None:
+    """The package a reviewed remote component is judged as, when it comes with that package's
+    provider (the one its children inherit, as ``python -m clover check`` sends it); None for any
+    other resource."""
+    for pattern, entry in REMOTE_COMPONENTS.items():
+        if pattern.endswith("*"):
+            matches = resource_type.startswith(pattern[:-1])
+        else:
+            matches = resource_type == pattern
+        if matches:
+            package = str(entry.get("package", ""))
+            return package if provider_type == f"pulumi:providers:{package}" else None
+    return None
 
 
 PLACED_PACKAGES: Final[set[str]] = set()

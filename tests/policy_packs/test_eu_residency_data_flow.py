@@ -7,6 +7,7 @@ of this stack in an allowed placement). All run over the analyzer protocol.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1111,3 +1112,247 @@ def test_access_level_regions_are_request_origins_not_places(eu_residency: Polic
     # The same words elsewhere still name a place.
     topic = gcp("gcp:newservice/thing:Thing", "t", {"basic": {"conditions": [{"regions": ["US"]}]}})
     assert blocking(eu_residency, [topic])
+
+
+# -- A region name is a place in any field; providers' endpoints; global processing -------------
+
+FOREIGN_REGION_LITERAL = st.sampled_from(
+    [
+        "us-east-1",
+        "us-east-1a",
+        "ap-southeast-2",
+        "East US",
+        "eastus2",
+        "us-central1",
+        "asia-east1-b",
+    ]
+)
+
+
+@_SETTINGS
+@given(tree=FOREIGN_REGION_LITERAL.flatmap(hide))
+def test_a_foreign_region_name_in_any_field_blocks(eu_residency: PolicyPack, tree: Any) -> None:
+    for resource_type, provider in (
+        ("aws:newservice/thing:Thing", DUBLIN),
+        ("azure-native:newservice:Thing", AZURE),
+    ):
+        resource = eu_resource(resource_type, "thing", {"spec": tree}, provider=provider)
+        assert blocking(eu_residency, [RG, resource]), (resource_type, tree)
+
+
+ALLOWED_REGION_LITERAL = st.sampled_from(["eu-west-1", "eu-west-1b", "North Europe", "westeurope"])
+
+
+@_SETTINGS
+@given(tree=ALLOWED_REGION_LITERAL.flatmap(hide))
+def test_an_allowed_region_name_in_any_field_passes(eu_residency: PolicyPack, tree: Any) -> None:
+    resource = aws("aws:newservice/thing:Thing", "thing", {"spec": tree})
+    assert blocking(eu_residency, [resource]) == [], tree
+
+
+def test_an_image_replicated_to_a_region_named_in_a_list_of_names_blocks(
+    eu_residency: PolicyPack,
+) -> None:
+    def version(*targets: str) -> AnalyzedResource:
+        return azure(
+            "azure-native:compute:GalleryImageVersion",
+            "v1",
+            {
+                "resourceGroupName": "rg",
+                "galleryName": "g",
+                "publishingProfile": {"targetRegions": [{"name": t} for t in targets]},
+            },
+        )
+
+    (message,) = blocking(eu_residency, [RG, version("North Europe", "East US")])
+    assert "publishingProfile.targetRegions[1].name = 'East US'" in message
+    assert "location 'eastus' is not allowed" in message
+    assert blocking(eu_residency, [RG, version("North Europe", "West Europe")]) == []
+
+
+def test_region_names_in_tags_and_descriptions_are_not_flows(eu_residency: PolicyPack) -> None:
+    props = {
+        "name": "q",
+        "tags": {"source-region": "us-east-1"},
+        "description": "us-east-1",
+    }
+    assert blocking(eu_residency, [aws(QUEUE, "q", props)]) == []
+
+
+def test_names_shaped_like_regions_are_not_regions(eu_residency: PolicyPack) -> None:
+    props = {"name": "my-app-1", "spec": {"value": "ab-cd-2", "other": "us-east-9"}}
+    assert blocking(eu_residency, [aws("aws:newservice/thing:Thing", "thing", props)]) == []
+
+
+def aws_provider(**props: Any) -> AnalyzedResource:
+    return eu_resource("pulumi:providers:aws", "custom", {"region": "eu-west-1", **props})
+
+
+def test_a_provider_endpoint_outside_the_stack_blocks(eu_residency: PolicyPack) -> None:
+    provider = aws_provider(endpoints='[{"s3":"https://s3.us-west-004.backblazeb2.com"}]')
+    (message,) = blocking(eu_residency, [provider])
+    assert "endpoints[0].s3 = 'https://s3.us-west-004.backblazeb2.com'" in message
+    assert "not a declared external resource" in message
+    regional = aws_provider(endpoints=[{"dynamodb": "https://dynamodb.us-east-1.amazonaws.com"}])
+    (message,) = blocking(eu_residency, [regional])
+    assert "region 'us-east-1' is not allowed" in message
+
+
+def test_provider_endpoints_in_region_and_on_loopback_pass(eu_residency: PolicyPack) -> None:
+    provider = aws_provider(
+        endpoints=[
+            {"s3": "https://s3.eu-west-1.amazonaws.com"},
+            {"sqs": "http://localhost:4566", "sns": "http://127.0.0.1:4566"},
+        ]
+    )
+    assert blocking(eu_residency, [provider]) == []
+
+
+def test_provider_credentials_and_plugin_metadata_are_not_flows(eu_residency: PolicyPack) -> None:
+    key = {
+        "type": "service_account",
+        "token_uri": "https://oauth2.googleapis.com/token",
+        "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+        "client_x509_cert_url": "https://www.example.com/robot/v1/metadata/x509/sa",
+    }
+    gcp = eu_resource(
+        "pulumi:providers:gcp",
+        "gcp",
+        {
+            "project": "p",
+            "region": "europe-west1",
+            "credentials": json.dumps(key),
+            "pluginDownloadURL": "https://plugins.example.com/gcp",
+        },
+    )
+    kubernetes = eu_resource(
+        "pulumi:providers:kubernetes",
+        "k8s",
+        {"kubeconfig": json.dumps({"clusters": [{"cluster": {"server": "https://34.1.2.3"}}]})},
+    )
+    assert blocking(eu_residency, [gcp, kubernetes]) == []
+
+
+def test_a_loopback_url_is_the_resource_itself(eu_residency: PolicyPack) -> None:
+    function = aws(
+        "aws:lambda/function:Function",
+        "fn",
+        {"environment": {"variables": {"SECRETS_URL": "http://localhost:2773/secretsmanager"}}},
+    )
+    assert blocking(eu_residency, [function]) == []
+
+
+BEDROCK_AGENT = "aws:bedrock/agentAgent:AgentAgent"
+EU_PROFILE = "eu.anthropic.claude-sonnet-4-20250514-v1:0"
+BEDROCK_EU = ["eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        "global.anthropic.claude-sonnet-4-20250514-v1:0",
+        "apac.amazon.nova-pro-v1:0",
+        f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/global.anthropic.claude-v2",
+    ],
+)
+def test_a_cross_region_inference_profile_outside_europe_blocks(
+    eu_residency: PolicyPack, model: str
+) -> None:
+    agent = aws(BEDROCK_AGENT, "agent", {"agentName": "a", "foundationModel": model})
+    (message,) = blocking(eu_residency, [agent])
+    assert f"foundationModel = {model!r}" in message
+    assert "outside Europe" in message
+
+
+def test_an_eu_inference_profile_is_judged_by_every_region_it_routes_to(
+    eu_residency: PolicyPack,
+) -> None:
+    agent = aws(BEDROCK_AGENT, "agent", {"agentName": "a", "foundationModel": EU_PROFILE})
+    eu_residency.configure({RULE: {"allowedRegions": ["eu-west-1", "eu-north-1"]}})
+    (message,) = blocking(eu_residency, [agent])  # one violation naming every region not allowed
+    for region in ("eu-central-1", "eu-south-1", "eu-south-2", "eu-west-3"):
+        assert f"region {region!r} is not allowed" in message
+    eu_residency.configure({RULE: {"allowedRegions": BEDROCK_EU}})
+    assert blocking(eu_residency, [agent]) == []
+    in_region = aws(
+        BEDROCK_AGENT,
+        "agent",
+        {"agentName": "a", "foundationModel": "anthropic.claude-3-haiku-20240307-v1:0"},
+    )
+    eu_residency.configure({})
+    assert blocking(eu_residency, [in_region]) == []
+
+
+@pytest.mark.parametrize(
+    ("sku", "blocked"),
+    [
+        ("GlobalStandard", True),
+        ("GlobalProvisionedManaged", True),
+        ("GlobalBatch", True),
+        ("DataZoneStandard", False),
+        ("Standard", False),
+    ],
+)
+def test_a_global_ai_deployment_type_blocks(
+    eu_residency: PolicyPack, sku: str, blocked: bool
+) -> None:
+    deployment = azure(
+        "azure-native:cognitiveservices:Deployment",
+        "gpt",
+        {"accountName": "ai", "resourceGroupName": "rg", "sku": {"name": sku, "capacity": 10}},
+    )
+    found = blocking(eu_residency, [RG, deployment])
+    assert bool(found) is blocked, found
+    if blocked:
+        assert "processes prompts in any Azure region worldwide" in found[0]
+
+
+# -- Values computed from outputs the evidence run gave a stand-in ----------------------------
+
+DIGEST = "0123456789abcdef"
+
+
+def _stand_in_hook() -> AnalyzedResource:
+    return aws(
+        "aws:cloudwatch/eventApiDestination:EventApiDestination",
+        "hook",
+        {"httpMethod": "POST", "invocationEndpoint": UNKNOWN},
+        invocationEndpoint=(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("computed", "region", "blocked"),
+    [
+        (f"https://apiendpoint.{DIGEST}.stand-in.invalid/hook", "eu-west-1", False),
+        (f"apiendpoint.{DIGEST}.stand-in.invalid/hook", "eu-west-1", False),
+        (f"https://apiendpoint.{DIGEST}.stand-in.invalid/hook", "us-east-1", True),
+        (f"apiendpoint.{DIGEST}.stand-in.invalid/hook", "us-east-1", True),
+        # Built from the in-stack API, but sent to another host: judged by that host.
+        (
+            f"https://collector.example.com/?from=apiendpoint.{DIGEST}.stand-in.invalid",
+            "eu-west-1",
+            True,
+        ),
+        # A stand-in naming no resource of this stack proves nothing.
+        ("https://apiendpoint.fedcba9876543210.stand-in.invalid/hook", "eu-west-1", True),
+    ],
+)
+def test_a_value_computed_from_a_stand_in_output_is_placed_at_its_resource(
+    eu_residency: PolicyPack, computed: str, region: str, blocked: bool
+) -> None:
+    api = aws("aws:apigatewayv2/api:Api", "api", {"protocolType": "HTTP", "region": region})
+    hook = _stand_in_hook()
+    eu_residency.configure_evidence(
+        {
+            "provenOutputs": {},
+            "computedValues": {
+                "inputs": {hook.urn: {"invocationEndpoint": computed}},
+                "bucketNames": {},
+                "standIns": {DIGEST: api.urn},
+            },
+        }
+    )
+    found = [m for m in blocking(eu_residency, [api, hook]) if m.startswith(hook.urn)]
+    assert bool(found) is blocked, found
