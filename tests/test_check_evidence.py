@@ -399,3 +399,28 @@ def test_a_zone_that_is_exactly_an_in_stack_resource_s_zone_is_that_resource_s(
     assert bool(zones) is blocked, zones
     if blocked:
         assert "'us-east-1a' is in region 'us-east-1'" in zones[0]["message"], zones
+
+
+def test_a_static_website_origin_computed_from_the_account_s_endpoints_is_that_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = """
+    import pulumi
+    from pulumi_azure_native import resources, storage
+
+    group = resources.ResourceGroup("rg", resource_group_name="rg-web")
+    account = storage.StorageAccount(
+        "site", resource_group_name=group.name, kind="StorageV2",
+        sku=storage.SkuArgs(name="Standard_ZRS"),
+    )
+    host = account.primary_endpoints.apply(
+        lambda e: e.web.replace("https://", "").replace("/", "")
+    )
+    storage.BlobContainer(
+        "notes", account_name=account.name, resource_group_name=group.name,
+        metadata={"origin": host},
+    )
+    pulumi.export("url", account.primary_endpoints.web)
+    """
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert (code, found) == (0, [])

@@ -159,3 +159,28 @@ def test_the_update_run_gives_every_computed_string_output_a_stand_in_naming_its
     assert update.outputs["description"] == "given"  # an input is echoed, never replaced
     preview = run_program(program, project="p", stack="s", config={}, preview=True)
     assert preview.outputs.get("url") in (None, UNKNOWN)  # at preview it stays unknown
+
+
+def test_gcp_project_region_and_zone_come_from_the_provider_as_the_plan_shows_them() -> None:
+    import pulumi_gcp as gcp
+
+    def program() -> None:
+        function = gcp.cloudfunctions.Function("fn", runtime="python310", trigger_http=True)
+        pulumi.export("region", function.region)
+        pulumi.export("project", function.project)
+        other = gcp.Provider("other", project="p2", region="us-central1")
+        moved = gcp.cloudfunctions.Function(
+            "moved", runtime="python310", opts=pulumi.ResourceOptions(provider=other)
+        )
+        pulumi.export("moved", moved.region)
+        own = gcp.cloudfunctions.Function("own", runtime="python310", region="europe-north1")
+        pulumi.export("own", own.region)
+        pulumi.export("bucket_region", gcp.storage.Bucket("b", location="EU").location)
+
+    recording = _run(program, {"gcp:project": "p1", "gcp:region": "europe-west1"})
+    assert recording.outputs["region"] == "europe-west1"
+    assert recording.outputs["project"] == "p1"
+    assert recording.outputs["moved"] == "us-central1"
+    assert recording.outputs["own"] == "europe-north1"
+    assert recording.outputs["bucket_region"] == "EU"
+    assert _run(program).outputs.get("region") in (None, UNKNOWN)

@@ -40,6 +40,7 @@ from .provider_defaults import (
     aws_region,
     azure_classic_group_location,
     azure_location,
+    gcp_defaults,
     stand_in_value,
     string_outputs,
     takes_argument,
@@ -415,7 +416,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
         provider = self._provider_inputs(args.provider) if args.provider else None
         config = {
             key: pulumi.runtime.get_config(key)
-            for key in ("aws:region", "azure-native:location", "azure:location")
+            for key in (
+                "aws:region",
+                "azure-native:location",
+                "azure:location",
+                "gcp:project",
+                "gcp:region",
+                "gcp:zone",
+            )
         }
         if args.typ.startswith("aws:") and takes_argument(args.typ, "region"):
             region = aws_region(args.inputs, provider, config)
@@ -428,6 +436,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             group = args.inputs.get("resourceGroupName")
             if args.typ == _RESOURCE_GROUP and isinstance(group, str) and group != UNKNOWN:
                 self._group_locations[group] = location
+        elif args.typ.startswith("gcp:"):
+            state.update(gcp_defaults(args.typ, args.inputs, provider, config))
         elif args.typ == _CLASSIC_RESOURCE_GROUP:
             location = azure_classic_group_location(args.inputs, provider, config)
             if location != UNKNOWN:
@@ -531,6 +541,17 @@ def _fake_azure_outputs(type_: str, name: str, state: dict[str, Any]) -> None:
         vault = state.get("name") or name
         uri = f"https://{vault}.vault.azure.net/"
         state["properties"] = {"vaultUri": uri, **state["properties"]}
+    if type_ == "azure-native:storage:StorageAccount":
+        # The account's endpoints as Azure names them (https://learn.microsoft.com/azure/storage/
+        # common/storage-account-overview#standard-endpoints); static websites are served from
+        # ``<account>.<zone>.web.core.windows.net``.
+        account = state.get("accountName") or name
+        endpoints = {
+            service: f"https://{account}.{service}.core.windows.net/"
+            for service in ("blob", "dfs", "file", "queue", "table")
+        }
+        endpoints["web"] = f"https://{account}.z6.web.core.windows.net/"
+        state.setdefault("primaryEndpoints", endpoints)
     if type_ == "azure-native:managedidentity:UserAssignedIdentity":
         state.setdefault("principalId", _fake_guid(name, "principal"))
         state.setdefault("clientId", _fake_guid(name, "client"))

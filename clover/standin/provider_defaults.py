@@ -11,6 +11,11 @@ program reads those back as known outputs (``location=account.location``):
   provider's ``location`` (for the default provider ``azure-native:location``), else its resource
   group's location; it is unknown when the resource group cannot be identified.
   https://www.pulumi.com/registry/packages/azure-native/installation-configuration/
+- pulumi-gcp: a resource with a ``project``, ``region`` or ``zone`` argument and none of its own
+  gets the provider's (for the default provider ``gcp:project``/``gcp:region``/``gcp:zone``): the
+  Google provider's ``DefaultProviderProject``/``DefaultProviderRegion``/``DefaultProviderZone``
+  plan modifiers set them in the plan, so a preview shows them.
+  https://github.com/hashicorp/terraform-provider-google (tpgresource/utils.go)
 - pulumi-azure (classic): a resource group without a ``location`` gets the provider's
   ``location`` (for the default provider ``azure:location``), the bridge's ``DefaultInfo{Config:
   azureLocation}`` for ``azurerm_resource_group`` in the provider's resources.go.
@@ -35,7 +40,7 @@ from pulumi.runtime import rpc
 
 UNKNOWN = rpc.UNKNOWN
 
-_ROOTS = {"aws": "pulumi_aws", "azure-native": "pulumi_azure_native"}
+_ROOTS = {"aws": "pulumi_aws", "azure-native": "pulumi_azure_native", "gcp": "pulumi_gcp"}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -170,3 +175,27 @@ def stand_in_value(type_: str, name: str, output: str) -> str:
     :data:`STAND_IN_SUFFIX`, a host name the residency pack places at the resource it names."""
     label = re.sub(r"[^a-z0-9-]", "-", output.lower())[:40] or "output"
     return f"{label}.{stand_in_digest(type_, name)}{STAND_IN_SUFFIX}"
+
+
+GCP_DEFAULTED: tuple[str, ...] = ("project", "region", "zone")
+"""The pulumi-gcp arguments its provider fills from its own configuration in the plan."""
+
+
+def gcp_defaults(
+    type_: str,
+    inputs: Mapping[str, Any],
+    provider: Mapping[str, Any] | None,
+    config: Mapping[str, Any],
+) -> dict[str, str]:
+    """The ``project``/``region``/``zone`` a pulumi-gcp resource given none of its own gets from
+    its provider (for the default provider the stack's ``gcp:`` keys); unknown ones are left out."""
+    source = (
+        provider if provider is not None else {k: config.get(f"gcp:{k}") for k in GCP_DEFAULTED}
+    )
+    filled: dict[str, str] = {}
+    for argument in GCP_DEFAULTED:
+        if inputs.get(argument) is None and takes_argument(type_, argument):
+            value = _text(source.get(argument))
+            if value is not None:
+                filled[argument] = value
+    return filled

@@ -695,7 +695,9 @@ class Resolver:
                 and len(lowered) > len(suffix)
                 and not lowered.startswith("privatelink.")
             ):
-                return self.azure_named(kind, lowered[: -len(suffix)].split(".")[-1], value)
+                # The resource is the first label: a static website's host carries a zone
+                # label after the account's (``<account>.z6.web.core.windows.net``).
+                return self.azure_named(kind, lowered[: -len(suffix)].split(".")[0], value)
         if not scheme:
             return None
         return self._declared(

@@ -1356,3 +1356,23 @@ def test_a_value_computed_from_a_stand_in_output_is_placed_at_its_resource(
     )
     found = [m for m in blocking(eu_residency, [api, hook]) if m.startswith(hook.urn)]
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("host", "blocked"),
+    [
+        ("https://logs.z6.web.core.windows.net/", False),  # a static website of the stack's account
+        ("logs.z6.web.core.windows.net", False),
+        ("https://elsewhere.z6.web.core.windows.net/", True),
+    ],
+)
+def test_a_static_website_host_names_its_account(
+    eu_residency: PolicyPack, host: str, blocked: bool
+) -> None:
+    endpoint = azure(
+        "azure-native:cdn:Endpoint",
+        "cdn",
+        {"resourceGroupName": "rg", "origins": [{"name": "web", "hostName": host}]},
+    )
+    found = [m for m in blocking(eu_residency, [RG, ACCOUNT_EU, endpoint]) if "origins" in m]
+    assert bool(found) is blocked, found
