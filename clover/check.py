@@ -143,11 +143,29 @@ def _layered_run(name: str, stack: str) -> PackRun:
     )
 
 
+def _strict_run(name: str) -> PackRun:
+    """Clover's pack with its strict base alone: no stack overlay, exemption or declaration."""
+    try:
+        base_file = pack_config.base_path(pack_config.CONFIG_DIR, name)
+        config = pack_config.read_base(base_file)
+    except pack_config.PackConfigError as err:
+        raise CheckError(f"policy pack config: {err}") from None
+    return PackRun(directory=CLOVER_PACKS_DIR / name, config_file=base_file, config=config)
+
+
+def owns_stack_configs(project: Project) -> bool:
+    """Whether Clover's per-stack configs (overlays, exemptions, declared external resources in
+    ``policy_packs/config``) are this project's: they were reviewed for the stacks of the
+    project that holds those packs, not for another project's stack of the same name."""
+    return project.directory.resolve() == CLOVER_PACKS_DIR.resolve().parent
+
+
 def resolve_packs(
     project: Project, stack: str, packs: Sequence[Path], configs: Sequence[Path]
 ) -> list[PackRun]:
     """Pair packs with configs by order, as ``pulumi preview`` does; default to Clover's packs,
-    each with its strict base config overlaid by the stack's (see :mod:`clover.pack_config`)."""
+    each with its strict base config overlaid by the stack's (see :mod:`clover.pack_config`) for
+    Clover's own project, and with the strict base alone for any other."""
     if len(configs) > len(packs) and packs:
         raise CheckError(
             f"--policy-pack-config given {len(configs)} times for {len(packs)} --policy-pack: "
@@ -156,6 +174,8 @@ def resolve_packs(
     if not packs:
         if configs:
             raise CheckError("--policy-pack-config needs a matching --policy-pack before it")
+        if not owns_stack_configs(project):
+            return [_strict_run(name) for name in DEFAULT_PACKS]
         return [_layered_run(name, stack) for name in DEFAULT_PACKS]
     runs = []
     for i, directory in enumerate(packs):
@@ -524,6 +544,8 @@ def check_stacks(
         host = ProgramHost(project)
     except RunnerError as err:
         raise CheckError(str(err)) from None
+    if host.notice is not None:
+        sys.stderr.write(f"clover check: {host.notice}\n")
     results: list[CheckResult] = []
     with _signals_interrupt(), host:
         host.start()  # gets ready while the packs start

@@ -588,6 +588,15 @@ def stack_exemptions(
     return tuple(e for e in exemptions if PACK_NAMES[e.pack] == pack and e.holds_in(stack))
 
 
+def read_base(base_file: Path) -> dict[str, Any]:
+    """A pack's strict base config, checked as :func:`layer` checks it."""
+    if not base_file.is_file():
+        raise PackConfigError(f"{base_file}: the base config of the pack is missing")
+    base = _read(base_file)
+    _check_base(base_file, base)
+    return base
+
+
 def layer(
     pack: str,
     stack: str,

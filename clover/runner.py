@@ -98,6 +98,13 @@ def project_python(project: Project) -> tuple[str, str]:
         )
     venv = (project.directory / virtualenv).absolute()
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not venv.exists():
+        # The language host would create it and install the requirements (`pulumi install`);
+        # offline the program runs with Clover's Python, and a module it lacks is named then.
+        return sys.executable, (
+            f"the Python running Clover: the virtualenv {virtualenv!r} of Pulumi.yaml does not "
+            f"exist yet (`pulumi install` creates it)"
+        )
     if not python.exists():
         raise RunnerError(
             f"{project.directory / 'Pulumi.yaml'}: runtime.options.virtualenv = {virtualenv!r}, "
@@ -268,6 +275,10 @@ class ProgramHost:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.python, self.why = project_python(project)
+        self.notice: str | None = (
+            f"the program runs with {self.why}" if "does not exist yet" in self.why else None
+        )
+        """A line worth telling the user before the run, or None."""
         self._process: subprocess.Popen[bytes] | None = None
         self._control: IO[bytes] | None = None
         self._events: IO[bytes] | None = None

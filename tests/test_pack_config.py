@@ -290,3 +290,22 @@ def test_dev_shows_its_loosenings_in_every_output() -> None:
     assert report.to_json(built)["loosened"] == DEV_LOOSENED
     html = report.to_html(built)
     assert all(f"<li>{report._e(line)}</li>" in html for line in DEV_LOOSENED)
+
+
+def test_another_project_s_stack_of_the_same_name_gets_the_strict_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The dev overlay and exemptions were reviewed for this repository's dev stack; a copy of
+    # the project elsewhere is another project, whose `dev` nobody reviewed.
+    project = _copied_project(tmp_path, "false")
+    dev = (ROOT / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8")
+    (project / "stacks" / "Pulumi.dev.yaml").write_text(dev, encoding="utf-8")
+    code = main(["check", "-C", str(project), "--stack", "dev", "--format", "json"])
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["loosened"] == [], captured.err
+    blocked = {d["policy"] for d in out["diagnostics"] if d["enforcementLevel"] == "mandatory"}
+    assert code == 1
+    assert "azure-native-data-store-require-protect" in blocked
+    code = main(["check", "-C", str(ROOT), "--stack", "dev", "--format", "json"])
+    assert json.loads(capsys.readouterr().out)["loosened"] != []

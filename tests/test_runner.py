@@ -267,13 +267,35 @@ def test_a_virtualenv_without_pulumi_gets_one_clear_line(
     assert str(tmp_path / "bare") in lines[0]
 
 
-def test_a_missing_virtualenv_is_named(tmp_path: Path) -> None:
+def test_a_virtualenv_that_is_not_one_is_named(tmp_path: Path) -> None:
+    directory = _project(tmp_path, EU_BUCKET)
+    (directory / "broken").mkdir()
+    (directory / "Pulumi.yaml").write_text(
+        "name: prog\nruntime:\n  name: python\n  options:\n    virtualenv: broken\n"
+    )
+    with pytest.raises(RunnerError, match=r"virtualenv = 'broken'.*is not a virtualenv"):
+        ProgramHost(load_project(directory))
+
+
+def test_a_virtualenv_not_created_yet_runs_the_program_with_clovers_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `pulumi install` would create it; offline the program runs with Clover's Python and the
+    # user is told so in one line.
     directory = _project(tmp_path, EU_BUCKET)
     (directory / "Pulumi.yaml").write_text(
-        "name: prog\nruntime:\n  name: python\n  options:\n    virtualenv: nowhere\n"
+        "name: prog\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
     )
-    with pytest.raises(RunnerError, match=r"virtualenv = 'nowhere'.*is not a virtualenv"):
-        ProgramHost(load_project(directory))
+    host = ProgramHost(load_project(directory))
+    assert host.python == sys.executable
+    assert host.notice is not None
+    assert "'venv' of Pulumi.yaml does not exist yet" in host.notice
+    code = main(
+        ["check", "--cwd", str(directory), "--stack", "test", "--policy-pack", str(RESIDENCY)]
+    )
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert err.count("does not exist yet") == 1, err
 
 
 def test_uv_toolchain_defaults_to_dot_venv(tmp_path: Path) -> None:
