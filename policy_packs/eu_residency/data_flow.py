@@ -44,6 +44,8 @@ holds an ARN, id or URL is a flow all the same (fail closed).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import functools
 import json
 import re
@@ -204,6 +206,25 @@ _GLOBAL_AI_SKUS: Final = {
     "azure-native:cognitiveservices:Deployment": "sku.name",
     "azure:cognitive/deployment:Deployment": "sku.name",
 }
+# Free text: a value with separators between its words; its tokens are host names and words.
+_TEXT_SEPARATOR: Final = re.compile(r"[\s,;:/()<>=\"'@]")
+_TEXT_TOKEN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_CLOUD_HOST_SUFFIXES: Final = (
+    ".amazonaws.com",
+    ".amazonaws.com.cn",
+    ".api.aws",
+    ".core.windows.net",
+    ".servicebus.windows.net",
+    ".database.windows.net",
+    ".vault.azure.net",
+    ".documents.azure.com",
+    ".azurecr.io",
+    ".azurewebsites.net",
+)
+_BASE64: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_MIN_BASE64: Final = 16
+# An S3 bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+_S3_BUCKET_NAME: Final = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Top-level fields that describe a resource for people and tooling, never where its data goes: a
 # region name in a tag or description is not a flow.
 _DESCRIPTIVE: Final = frozenset(
@@ -968,9 +989,61 @@ def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
             return None if harmless else endpoint
     if region_key and kind != HARMLESS:
         return _region_value(resource.type, leaf.key, value)
-    if kind == BUCKET:
+    if kind == BUCKET or (kind is None and _names_a_bucket(leaf.key, value)):
         return resolver.bucket(value)
-    return _region_literal(leaf, value) or resolver.stand_ins_in(value)
+    return (
+        _region_literal(leaf, value)
+        or resolver.stand_ins_in(value)
+        or _places_in_text(leaf, value, resolver)
+    )
+
+
+def _base64_text(value: str) -> str | None:
+    """The text a base64 value encodes (EC2 user data is sent so), or None when it is not one."""
+    if len(value) < _MIN_BASE64 or len(value) % 4 or _BASE64.fullmatch(value) is None:
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return None
+    return text if text.isprintable() or "\n" in text else None
+
+
+def _names_a_bucket(key: str, value: str) -> bool:
+    """A setting the reviewed table does not know, named as a bucket (``EXPORT_BUCKET`` of a
+    function's environment, ``targetBucket``), holding a plain S3 bucket name: that bucket must be
+    one of this stack's (S3 names are one global namespace, so a name alone places nothing)."""
+    return _key_words(key)[-1] == "bucket" and _S3_BUCKET_NAME.fullmatch(value) is not None
+
+
+def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] | None:
+    """Places named inside free text: a script, a JDBC or broker list, an XML configuration
+    (``--region us-east-1``, ``db.x.us-east-1.rds.amazonaws.com:5432``,
+    ``ssl://b-1.mq.us-east-1.amazonaws.com:61617``). Only tokens that prove a place count: a
+    cloud endpoint with its region, an account of this stack by its data-plane host, a region or
+    zone name; other hosts in text (a package mirror in a boot script) are left to the fields
+    that hold destinations. Reported only when not allowed, like a region name in any field."""
+    if leaf.top in _DESCRIPTIVE:
+        return None
+    # Instance user data and similar scripts are sent base64-encoded.
+    decoded = _base64_text(value)
+    if decoded is not None:
+        value = decoded
+    elif _TEXT_SEPARATOR.search(value) is None:
+        return None
+    places: list[Place] = []
+    for token in dict.fromkeys(_TEXT_TOKEN.findall(value)):
+        lowered = token.lower()
+        found: Place | list[Place] | None = None
+        if lowered.endswith(_CLOUD_HOST_SUFFIXES):
+            found = resolver.url(token, scheme=False)
+        else:
+            literal = regions.region_literal(token)
+            found = None if literal is None else Place(literal[0], literal[1], "a region name")
+        for place in found if isinstance(found, list) else [] if found is None else [found]:
+            if place.cloud is not None or place.unproven:
+                places.append(dataclasses.replace(place, incidental=True))
+    return places or None
 
 
 def _global_processing(resource_type: str, leaf: Leaf, value: str) -> Place | list[Place] | None:

@@ -7,6 +7,7 @@ of this stack in an allowed placement). All run over the analyzer protocol.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -1376,3 +1377,83 @@ def test_a_static_website_host_names_its_account(
     )
     found = [m for m in blocking(eu_residency, [RG, ACCOUNT_EU, endpoint]) if "origins" in m]
     assert bool(found) is blocked, found
+
+
+# -- Places inside free text, and settings named as buckets ------------------------------------
+
+BROKERS = "b-1.k.c3.kafka.{r}.amazonaws.com:9094,b-2.k.c3.kafka.{r}.amazonaws.com:9094"
+SCRIPT_US = "#!/bin/bash\naws s3 sync /var/exports s3://drop/exports --region us-east-1\n"
+SCRIPT_EU = (
+    "#!/bin/bash\ncurl -fsSL https://mirror.example.com/agent.sh | bash\n"
+    "aws s3 ls --region eu-west-1\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "blocked"),
+    [
+        (
+            "aws:glue/connection:Connection",
+            {
+                "connectionProperties": {
+                    "JDBC_CONNECTION_URL": "jdbc:postgresql://db.c1.{r}.rds.amazonaws.com:5432/x"
+                }
+            },
+            True,
+        ),
+        (
+            "aws:lambda/function:Function",
+            {"environment": {"variables": {"BROKERS": BROKERS}}},
+            True,
+        ),
+        (
+            "aws:mq/configuration:Configuration",
+            {"data": '<networkConnector uri="static:(ssl://b-1.mq.{r}.amazonaws.com:61617)"/>'},
+            True,
+        ),
+        (
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            {"userData": "base64:" + SCRIPT_US},
+            True,
+        ),
+    ],
+)
+def test_a_cloud_endpoint_or_region_inside_text_is_a_place(
+    eu_residency: PolicyPack, resource_type: str, props: dict[str, Any], blocked: bool
+) -> None:
+    def render(region: str) -> dict[str, Any]:
+        text = json.dumps(props).replace("{r}", region)
+        rendered: dict[str, Any] = json.loads(text)
+        user_data = rendered.get("userData")
+        if isinstance(user_data, str) and user_data.startswith("base64:"):
+            script = user_data.removeprefix("base64:").replace("us-east-1", region)
+            rendered["userData"] = base64.b64encode(script.encode()).decode()
+        return rendered
+
+    assert blocking(eu_residency, [aws(resource_type, "it", render("us-east-1"))]), props
+    assert blocking(eu_residency, [aws(resource_type, "it", render("eu-west-1"))]) == []
+
+
+def test_other_hosts_in_a_script_prove_no_place_and_pass(eu_residency: PolicyPack) -> None:
+    user_data = base64.b64encode(SCRIPT_EU.encode()).decode()
+    template = aws("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"userData": user_data})
+    assert blocking(eu_residency, [template]) == []
+
+
+@pytest.mark.parametrize(
+    ("variables", "blocked"),
+    [
+        ({"EXPORT_BUCKET": "partner-drop-use1"}, True),  # no bucket of this stack
+        ({"EXPORT_BUCKET": "ours"}, False),
+        ({"exportBucketName": "ours"}, False),
+        ({"BUCKET_PREFIX": "exports/"}, False),  # a prefix, not a bucket
+    ],
+)
+def test_a_setting_named_as_a_bucket_must_be_a_bucket_of_the_stack(
+    eu_residency: PolicyPack, variables: dict[str, str], blocked: bool
+) -> None:
+    function = aws("aws:lambda/function:Function", "fn", {"environment": {"variables": variables}})
+    found = blocking(eu_residency, [bucket("ours"), function])
+    assert bool(found) is blocked, found
+    if blocked:
+        assert "is not a bucket of this stack" in found[0]
