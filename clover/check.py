@@ -37,7 +37,7 @@ from clover.pack_config import Loosening
 from clover.packs import packs_dir
 from clover.placement import Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
-from clover.runner import ProgramHost, RunnerError
+from clover.runner import ProgramHost, RunnerError, branches_on_dry_run
 from clover.standin.engine import RecordedResource, Recording, run_program
 
 CLOVER_PACKS_DIR = packs_dir()
@@ -580,7 +580,7 @@ def _check_one(
         program = host.run(plan.stack, plan.config, on_register=streamer.add, timeout=deadline)
         recorded = [p.resource for p in streamer.placed]
         update: dict[str, RecordedResource] | None = None
-        if evidence.needs_update_run(recorded):
+        if evidence.needs_update_run(recorded) or branches_on_dry_run(project):
             # What the unknowns compute to, from a second run as an update (clover/evidence.py);
             # a run that does not finish leaves them unproven.
             second: dict[str, RecordedResource] = {}
@@ -592,6 +592,12 @@ def _check_one(
                 evidence=True,
             )
             update = second if rerun.complete else None
+            # What only `pulumi up` registers (a program branching on is_dry_run) is analyzed as
+            # the engine analyzes it then, before creating it.
+            previewed = {r.urn for r in recorded}
+            for urn, resource in second.items():
+                if urn not in previewed:
+                    streamer.add(resource)
         streamer.evidence = evidence.evidence(recorded, update)
     except RunnerError as err:
         raise CheckError(str(err)) from None

@@ -197,21 +197,41 @@ def program_imports(project: Project) -> list[str]:
     does not load it: reaching one of its classes does.
     """
     root = project.main.parent
-    todo, seen, names = [project.main], {project.main}, set()
+    names: set[str] = set()
+    for _, tree in _program_modules(project):
+        names.update(n for n in _imported_names(tree) if _local_module(root, n) is None)
+    return sorted(n for n in names if _local_module(root, n.split(".")[0]) is None)
+
+
+def _program_modules(project: Project) -> list[tuple[Path, ast.Module]]:
+    """The entry point and, transitively, the project's own modules it imports, parsed."""
+    root = project.main.parent
+    todo, seen = [project.main], {project.main}
+    found: list[tuple[Path, ast.Module]] = []
     while todo and len(seen) <= _SCAN_LIMIT:
         path = todo.pop()
         try:
             tree = ast.parse(path.read_bytes())
         except (SyntaxError, ValueError, OSError):
             continue
+        found.append((path, tree))
         for name in _imported_names(tree):
             local = _local_module(root, name)
-            if local is None:
-                names.add(name)
-            elif local not in seen:
+            if local is not None and local not in seen:
                 seen.add(local)
                 todo.append(local)
-    return sorted(n for n in names if _local_module(root, n.split(".")[0]) is None)
+    return found
+
+
+def branches_on_dry_run(project: Project) -> bool:
+    """Whether the program's own code asks whether it runs as a preview
+    (``pulumi.runtime.is_dry_run``): what it registers may then differ under ``pulumi up``."""
+    return any(
+        isinstance(node, (ast.Attribute, ast.Name))
+        and (node.attr if isinstance(node, ast.Attribute) else node.id) == "is_dry_run"
+        for _, tree in _program_modules(project)
+        for node in ast.walk(tree)
+    )
 
 
 def _resource(event: Mapping[str, Any]) -> RecordedResource:

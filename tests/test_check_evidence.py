@@ -424,3 +424,31 @@ def test_a_static_website_origin_computed_from_the_account_s_endpoints_is_that_a
     """
     code, found = _flows(capsys, _project(tmp_path, program))
     assert (code, found) == (0, [])
+
+
+def test_what_only_an_update_registers_is_analyzed_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A preview never sees the bucket; `pulumi up` creates it, after its analyzers saw it.
+    program = """
+    import pulumi
+    import pulumi_aws as aws
+
+    aws.s3.Bucket("always", bucket="always-here")
+    if not pulumi.runtime.is_dry_run():
+        aws.s3.Bucket("late", bucket="late-mirror", region="us-east-1")
+    """
+    project = _project(tmp_path, program)
+    code = main(
+        ["check", "-C", str(project), "-s", "test", "--policy-pack", str(RESIDENCY), "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    report = json.loads(out)
+    assert any(r["urn"].endswith("::late") for r in report["resources"])
+    (late,) = [
+        d
+        for d in report["diagnostics"]
+        if d["policy"] == "aws-resource-region-allowed" and d["urn"].endswith("::late")
+    ]
+    assert "region 'us-east-1' is not allowed" in late["message"]

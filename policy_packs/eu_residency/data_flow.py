@@ -47,6 +47,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
+import ipaddress
 import json
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -178,6 +179,22 @@ _HOST: Final = re.compile(r"^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$", re.I)
 _MAX_DEPTH: Final = 48
 # A stand-in value of a computed output in the offline check's evidence run (flow_evidence.py).
 _STAND_IN_HOST: Final = re.compile(r"[a-z0-9-]+\.[0-9a-f]{16}\.stand-in\.invalid")
+# Addresses inside a private network (RFC 1918, shared address space RFC 6598, IPv6 unique local
+# and link-local, loopback); any other address is somewhere on the internet.
+_INTERNAL_NETWORKS: Final = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
 # Loopback hosts are the machine the resource runs on (a Lambda extension on localhost:2773, a
 # sidecar): nothing leaves it (RFC 6761 section 6.3 reserves ``localhost``).
 _LOOPBACK: Final = re.compile(r"^(?:localhost|127(?:\.[0-9]{1,3}){3}|\[?::1\]?)$", re.I)
@@ -603,13 +620,20 @@ class Resolver:
             ),
         )
 
-    def arn(self, arn: str) -> Place:
+    def arn(self, arn: str) -> Place:  # noqa: PLR0911 - one return per kind of ARN
         parts = arn.split(":", 5)
         if len(parts) < 6:
             return Place(unproven=f"{arn!r} is not a complete ARN")
-        service, region, resource = parts[2], parts[3], parts[5]
+        service, region, account, resource = parts[2], parts[3], parts[4], parts[5]
+        if service == "outposts":
+            return self._outpost(arn, region)
         if region:
             return Place("aws", region, "the ARN's region field")
+        if service == "states" and not account:
+            # A Step Functions service integration (``arn:aws:states:::dynamodb:getItem``) names
+            # an API the state machine calls in its own region; the table, queue or function it
+            # acts on is in the state's Parameters, judged there.
+            return Place(neutral=True)
         if service in _NEUTRAL_ARN_SERVICES:
             return Place(neutral=True)
         if service == "s3" and resource:
@@ -620,6 +644,20 @@ class Resolver:
                 unproven=(
                     "the ARN names no region, no resource of this stack and no declared external "
                     f"resource ({service})"
+                )
+            ),
+        )
+
+    def _outpost(self, arn: str, region: str) -> Place:
+        """An Outpost rack stands in the customer's own facility; the ARN's region is only the
+        region it is anchored to (https://docs.aws.amazon.com/outposts/latest/userguide/
+        what-is-outposts.html). Where it stands must be declared."""
+        return self._declared(
+            self.declarations.arn(arn),
+            Place(
+                unproven=(
+                    f"{arn!r} is an AWS Outpost, which stands in a facility of its own, not in "
+                    f"region {region or '?'}; declare where it stands"
                 )
             ),
         )
@@ -968,6 +1006,8 @@ def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
         return None
     if not isinstance(value, str) or not value:
         return None
+    if kind == FLOW and _ip_address(value) is not None:
+        return _ip_place(value)
     processing = _global_processing(resource.type, leaf, value)
     if processing is not None:
         return processing
@@ -1044,6 +1084,28 @@ def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] |
             if place.cloud is not None or place.unproven:
                 places.append(dataclasses.replace(place, incidental=True))
     return places or None
+
+
+def _ip_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _ip_place(value: str) -> Place | None:
+    """A destination given as an IP address (a VPN peer, a customer gateway): a private address is
+    inside the network the resource is part of; a public one is a place outside the stack that
+    nothing proves."""
+    address = _ip_address(value)
+    if address is None or any(address in network for network in _INTERNAL_NETWORKS):
+        return None
+    return Place(
+        unproven=(
+            f"{value!r} is a public address outside this stack (a VPN peer, an on-premises "
+            "gateway); where it keeps data cannot be proven"
+        )
+    )
 
 
 def _global_processing(resource_type: str, leaf: Leaf, value: str) -> Place | list[Place] | None:

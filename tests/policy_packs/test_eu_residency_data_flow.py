@@ -1457,3 +1457,62 @@ def test_a_setting_named_as_a_bucket_must_be_a_bucket_of_the_stack(
     assert bool(found) is blocked, found
     if blocked:
         assert "is not a bucket of this stack" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("address", "blocked"),
+    [("203.0.113.10", True), ("8.8.8.8", True), ("10.20.0.1", False), ("192.168.1.1", False)],
+)
+def test_a_vpn_peer_on_a_public_address_is_not_proven(
+    eu_residency: PolicyPack, address: str, blocked: bool
+) -> None:
+    gateway = aws(
+        "aws:ec2/customerGateway:CustomerGateway", "dc", {"bgpAsn": "65000", "ipAddress": address}
+    )
+    found = blocking(eu_residency, [gateway])
+    assert bool(found) is blocked, found
+    if blocked:
+        assert "is a public address outside this stack" in found[0]
+
+
+def test_a_resource_on_an_outpost_is_where_the_outpost_stands(eu_residency: PolicyPack) -> None:
+    outpost = f"arn:aws:outposts:eu-west-1:{ACCOUNT}:outpost/op-0ab12cd34ef567890"
+    volume = aws("aws:ebs/volume:Volume", "cache", {"outpostArn": outpost, "size": 10})
+    (message,) = blocking(eu_residency, [volume])
+    assert "is an AWS Outpost, which stands in a facility of its own" in message
+    # Declared with the country it stands in, it is placed there.
+    declared = {
+        "id": "dublin-outpost",
+        "resource": outpost,
+        "cloud": "aws",
+        "region": "eu-west-1",
+        "reason": "our Outpost rack in the Dublin data centre",
+        "vouchedBy": "dpo@example.com",
+        "expires": "2999-12-31",
+    }
+    eu_residency.configure({"external-resource-declarations": {"externalResources": [declared]}})
+    assert blocking(eu_residency, [volume]) == []
+
+
+def test_step_functions_service_integrations_are_no_destinations(eu_residency: PolicyPack) -> None:
+    definition = {
+        "StartAt": "Get",
+        "States": {
+            "Get": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": "profiles"},
+                "Next": "Send",
+            },
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": "https://sqs.eu-west-1.amazonaws.com/1/q"},
+                "End": True,
+            },
+        },
+    }
+    machine = aws(
+        "aws:sfn/stateMachine:StateMachine", "sync", {"definition": json.dumps(definition)}
+    )
+    assert blocking(eu_residency, [machine]) == []
