@@ -34,6 +34,11 @@ STATIC_ADDRESS: Final = "a reserved global IP address; carries traffic only for 
 HEALTH_CHECK: Final = "probes backends from Google's checkers and keeps only their health status"
 CERTIFICATE: Final = "a TLS certificate or policy; configuration, no user data"
 MONITORING: Final = "alerting, dashboards and uptime settings about the project; no user data"
+LOG_ROUTING: Final = (
+    "a Cloud Logging router rule: it keeps no log entry itself and sends entries to its "
+    "destination, which the data-flow rule judges (a bucket, dataset or topic of the stack in an "
+    "allowed location, or a declared one)"
+)
 ACCESS: Final = (
     "Access Context Manager: organisation-level access policies, access levels (conditions on "
     "the origin of a request) and VPC Service Controls perimeters; rules about who may reach data, "
@@ -120,6 +125,19 @@ PLACEMENT_NEUTRAL_GCP: Final[Mapping[str, str]] = MappingProxyType(
         "gcp:tags/tagKey:TagKey": TAGS,
         "gcp:tags/tagValue:TagValue": TAGS,
         "gcp:essentialcontacts/contact:Contact": CONTACTS,
+        # Log routing (the destinations are judged by data-flow-destination-allowed)
+        "gcp:logging/projectSink:ProjectSink": LOG_ROUTING,
+        "gcp:logging/folderSink:FolderSink": LOG_ROUTING,
+        "gcp:logging/organizationSink:OrganizationSink": LOG_ROUTING,
+        "gcp:logging/billingAccountSink:BillingAccountSink": LOG_ROUTING,
+        "gcp:logging/projectExclusion:ProjectExclusion": LOG_ROUTING,
+        "gcp:logging/folderExclusion:FolderExclusion": LOG_ROUTING,
+        "gcp:logging/organizationExclusion:OrganizationExclusion": LOG_ROUTING,
+        "gcp:logging/billingAccountExclusion:BillingAccountExclusion": LOG_ROUTING,
+        "gcp:logging/metric:Metric": (
+            "a log-based metric: counts or distributions of matching entries, kept as metrics "
+            "of the project; no log entry"
+        ),
         # Access Context Manager and VPC Service Controls
         **{_access_context(name): ACCESS for name in _ACCESS_CONTEXT_TYPES},
         # DNS

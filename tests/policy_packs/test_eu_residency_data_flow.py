@@ -980,6 +980,24 @@ def test_logging_sink_to_a_bucket_of_this_stack(eu_residency: PolicyPack) -> Non
     assert any("destination = 'storage.googleapis.com/audit'" in m for m in found), found
 
 
+def test_a_log_sink_is_judged_by_its_destination_only(eu_residency: PolicyPack) -> None:
+    # A router rule keeps no entry itself: it is reviewed as placement-neutral, so the whole pack
+    # passes a sink to an allowed bucket, and only the flow blocks one to a foreign bucket.
+    sink = gcp(LOG_SINK, "sink", {"name": "s", "destination": "storage.googleapis.com/audit"})
+    mandatory = [
+        d
+        for d in eu_residency.preview([gcs_bucket("audit", "EU"), sink])
+        if d.enforcement_level == "mandatory"
+    ]
+    assert mandatory == [], [d.message for d in mandatory]
+    blocked = {
+        d.policy
+        for d in eu_residency.preview([gcs_bucket("audit", "US"), sink])
+        if d.enforcement_level == "mandatory" and d.urn == sink.urn
+    }
+    assert blocked == {RULE}
+
+
 @pytest.mark.parametrize(
     ("key", "bad", "good"),
     [
