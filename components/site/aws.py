@@ -244,6 +244,7 @@ class AwsSite(pulumi.ComponentResource):
                 vpc_cidr=args.vpc_cidr,
                 trail_arn=trail_arn,
                 break_glass_role_arn=args.break_glass_role_arn,
+                admin_role_arns=args.key_admin_role_arns,
                 replication_role_arns=replication_role_arns,
                 noncurrent_version_expiration_days=args.noncurrent_version_expiration_days,
                 object_lock_days=args.object_lock_days,

@@ -34,6 +34,21 @@ DATA_ACTIONS = (
 )
 """Actions that read or change user data; from outside the site's VPC they are denied."""
 
+MANAGEMENT_ACTIONS = (
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketVersioning",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutReplicationConfiguration",
+)
+"""Actions that change who may reach the data bucket, where it is copied or how long versions
+are kept: only the stack's administrators (who deploy it) and the break-glass role."""
+
+DESTRUCTIVE_ACTIONS = ("s3:BypassGovernanceRetention", "s3:DeleteObjectVersion")
+"""Actions that destroy data for good (a version, a retention): only the break-glass role, with
+MFA."""
+
 
 def bucket_arn(partition: pulumi.Input[str], bucket_name: pulumi.Input[str]) -> pulumi.Output[str]:
     """A bucket's ARN, known as soon as its name is (S3 ARNs carry no region or account)."""
@@ -215,7 +230,13 @@ class AwsSiteStorageArgs:
     trail_arn: pulumi.Input[str] | None = None
     """The site's CloudTrail trail, admitted to write into the log bucket; none if ``None``."""
     break_glass_role_arn: str | None = None
-    """An administrator role exempt from the site-network rule, for recovery; none if ``None``."""
+    """An administrator role exempt from the site-network rule, for recovery, and the only one
+    that may delete object versions or bypass a retention, with MFA; none if ``None``."""
+    admin_role_arns: Sequence[pulumi.Input[str]] = ()
+    """The roles that administer the stack (the site's key admins, the deployer): with the
+    break-glass role, the only ones that may change the data bucket's policy, versioning,
+    lifecycle, Object Lock or replication. Empty: only the break-glass role (or, without one,
+    nobody but the account root user, which the bucket policy cannot bind)."""
     replication_role_arns: Sequence[pulumi.Input[str]] = ()
     """Roles S3 replication assumes to copy the data bucket elsewhere. Replication does not pass
     through the VPC endpoint, so these roles are exempt from the site-network rule (their own IAM
@@ -384,6 +405,8 @@ class AwsSiteStorage(pulumi.ComponentResource):
                     data_bucket_arn=bucket_arn(partition, args.data_bucket_name),
                     vpc_cidr=args.vpc_cidr,
                     exempt_role_arns=exempt,
+                    admin_role_arns=list(args.admin_role_arns),
+                    break_glass_role_arn=args.break_glass_role_arn,
                 )
             ),
             opts=pulumi.ResourceOptions(
@@ -426,6 +449,8 @@ def data_bucket_policy(
     data_bucket_arn: pulumi.Input[str],
     vpc_cidr: str,
     exempt_role_arns: Sequence[pulumi.Input[str]],
+    admin_role_arns: Sequence[pulumi.Input[str]] = (),
+    break_glass_role_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
     """The data bucket's policy document (values may be Outputs, but must be known at preview: see
     :class:`AwsSiteStorage` for why no generated id appears here)."""
@@ -479,8 +504,57 @@ def data_bucket_policy(
                 "Resource": [data_bucket_arn, objects],
                 "Condition": outside_site_network,
             },
+            *management_statements(data_bucket_arn, admin_role_arns, break_glass_role_arn),
         ],
     }
+
+
+def management_statements(
+    data_bucket_arn: pulumi.Input[str],
+    admin_role_arns: Sequence[pulumi.Input[str]],
+    break_glass_role_arn: pulumi.Input[str] | None,
+) -> list[dict[str, Any]]:
+    """Denies that keep the bucket's guards in the hands of the stack's administrators and data
+    destruction in the break-glass role's, with MFA. A Deny binds every principal of the account
+    whatever its IAM policy grants; the account root user can still delete the bucket policy."""
+    objects = pulumi.Output.concat(data_bucket_arn, "/*")
+    managers = [*admin_role_arns, *([break_glass_role_arn] if break_glass_role_arn else [])]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "DenyBucketManagementExceptAdministrators",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": list(MANAGEMENT_ACTIONS),
+            "Resource": data_bucket_arn,
+            **({"Condition": {"ArnNotEquals": {"aws:PrincipalArn": managers}}} if managers else {}),
+        }
+    ]
+    destroy: dict[str, Any] = {
+        "Sid": "DenyDataDestructionExceptBreakGlass",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(DESTRUCTIVE_ACTIONS),
+        "Resource": objects,
+    }
+    if break_glass_role_arn:
+        destroy["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": break_glass_role_arn}}
+        statements += [
+            destroy,
+            {
+                # The break-glass role too, unless its session was signed in with MFA.
+                # BoolIfExists matches a missing key: no MFA information is no MFA.
+                # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent
+                "Sid": "DenyDataDestructionWithoutMfa",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": list(DESTRUCTIVE_ACTIONS),
+                "Resource": objects,
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            },
+        ]
+    else:
+        statements.append(destroy)
+    return statements
 
 
 def log_bucket_policy(

@@ -223,6 +223,7 @@ _GLOBAL_AI_SKUS: Final = {
     "azure-native:cognitiveservices:Deployment": "sku.name",
     "azure:cognitive/deployment:Deployment": "sku.name",
 }
+_ZONE_WORDS: Final = frozenset({"zone", "zones", "az", "azs"})
 # Free text: a value with separators between its words; its tokens are host names and words.
 _TEXT_SEPARATOR: Final = re.compile(r"[\s,;:/()<>=\"'@]")
 _TEXT_TOKEN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -1029,10 +1030,14 @@ def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
             return None if harmless else endpoint
     if region_key and kind != HARMLESS:
         return _region_value(resource.type, leaf.key, value)
-    if kind == BUCKET or (kind is None and _names_a_bucket(leaf.key, value)):
+    if kind == BUCKET:
+        return resolver.bucket(value)
+    if kind is None and _names_a_bucket(resource.type, leaf, value):
+        if resource.type.startswith(_GCP_VOCABULARY):
+            return resolver.gcp_named("buckets", value)
         return resolver.bucket(value)
     return (
-        _region_literal(leaf, value)
+        _region_literal(resource.type, leaf, value)
         or resolver.stand_ins_in(value)
         or _places_in_text(leaf, value, resolver)
     )
@@ -1049,11 +1054,18 @@ def _base64_text(value: str) -> str | None:
     return text if text.isprintable() or "\n" in text else None
 
 
-def _names_a_bucket(key: str, value: str) -> bool:
-    """A setting the reviewed table does not know, named as a bucket (``EXPORT_BUCKET`` of a
-    function's environment, ``targetBucket``), holding a plain S3 bucket name: that bucket must be
-    one of this stack's (S3 names are one global namespace, so a name alone places nothing)."""
-    return _key_words(key)[-1] == "bucket" and _S3_BUCKET_NAME.fullmatch(value) is not None
+def _names_a_bucket(resource_type: str, leaf: Leaf, value: str) -> bool:
+    """A nested setting named as a bucket (``EXPORT_BUCKET`` of a function's environment, a
+    mapping's ``bucket``, ``flowLogsS3Bucket``) holding a plain bucket name: that bucket must be one
+    of this stack's (S3 and Cloud Storage names are one global namespace, so a name alone places
+    nothing). Top-level inputs are the reviewed table's to classify (a time-series database's own
+    ``bucket`` is no storage bucket); Azure has no buckets."""
+    return (
+        leaf.path != leaf.top
+        and not resource_type.startswith(_AZURE_VOCABULARY)
+        and _key_words(leaf.key)[-1] == "bucket"
+        and _S3_BUCKET_NAME.fullmatch(value) is not None
+    )
 
 
 def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] | None:
@@ -1134,11 +1146,14 @@ def _global_processing(resource_type: str, leaf: Leaf, value: str) -> Place | li
     return None
 
 
-def _region_literal(leaf: Leaf, value: str) -> Place | None:
+def _region_literal(resource_type: str, leaf: Leaf, value: str) -> Place | None:
     """A value that is exactly a region or zone name of some cloud (``East US``, ``us-east-1``,
     ``us-central1-b``) names a place whatever its field is called: an image gallery's
-    ``targetRegions[].name``, a replication setting's value. Tags and descriptions aside."""
+    ``targetRegions[].name``, a replication setting's value. Tags and descriptions aside, and an
+    AWS zone field, which aws-resource-region-allowed judges at every depth."""
     if leaf.top in _DESCRIPTIVE:
+        return None
+    if resource_type.startswith(_AWS_VOCABULARY) and _key_words(leaf.key)[-1] in _ZONE_WORDS:
         return None
     found = regions.region_literal(value)
     if found is None:

@@ -9,12 +9,19 @@ import pulumi_aws as aws
 import pytest
 
 from clover.standin.engine import UNKNOWN, RecordedResource, Recording
-from components.storage.aws import DATA_ACTIONS, AwsSiteStorage, AwsSiteStorageArgs
+from components.storage.aws import (
+    DATA_ACTIONS,
+    DESTRUCTIVE_ACTIONS,
+    MANAGEMENT_ACTIONS,
+    AwsSiteStorage,
+    AwsSiteStorageArgs,
+)
 from tests.components.aws_helpers import (
     ACCOUNT,
     BREAK_GLASS_ROLE,
     DATA_BUCKET,
     DATA_BUCKET_ARN,
+    KEY_ADMIN_ROLE,
     LOG_BUCKET,
     LOG_BUCKET_ARN,
     PROVIDER_NAME,
@@ -46,6 +53,7 @@ def storage_args(**changes: Any) -> AwsSiteStorageArgs:
         "trail_arn": TRAIL_ARN,
         "break_glass_role_arn": BREAK_GLASS_ROLE,
         "replication_role_arns": [REPLICATION_ROLE],
+        "admin_role_arns": [KEY_ADMIN_ROLE],
         "tags": TAGS,
     }
     values.update(changes)
@@ -311,6 +319,44 @@ def test_bucket_policies_are_known_at_preview_with_a_new_key(run: RunProgram, bu
     )
     key_urn = next(r.urn for r in recording.of_type("aws:kms/key:Key"))
     assert key_urn in sse.property_dependencies.get("rules", ()), sse.urn
+
+
+def test_only_administrators_and_break_glass_change_the_bucket_s_guards(
+    recording: Recording,
+) -> None:
+    deny = statement(data_policy(recording), "DenyBucketManagementExceptAdministrators")
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
+    assert deny["Resource"] == DATA_BUCKET_ARN
+    assert deny["Action"] == list(MANAGEMENT_ACTIONS)
+    for action in ("s3:PutBucketPolicy", "s3:PutReplicationConfiguration"):
+        assert action in deny["Action"]
+    assert deny["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": [KEY_ADMIN_ROLE, BREAK_GLASS_ROLE]}
+    }
+
+
+def test_only_the_break_glass_role_with_mfa_destroys_versions(recording: Recording) -> None:
+    policy = data_policy(recording)
+    others = statement(policy, "DenyDataDestructionExceptBreakGlass")
+    assert others["Action"] == list(DESTRUCTIVE_ACTIONS)
+    assert "s3:DeleteObjectVersion" in others["Action"]
+    assert "s3:BypassGovernanceRetention" in others["Action"]
+    assert others["Resource"] == f"{DATA_BUCKET_ARN}/*"
+    assert others["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS_ROLE}}
+    mfa = statement(policy, "DenyDataDestructionWithoutMfa")
+    assert mfa["Action"] == list(DESTRUCTIVE_ACTIONS)
+    assert mfa["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+
+
+def test_without_a_break_glass_role_nobody_destroys_versions(run: RunProgram) -> None:
+    recording = build(run, storage_args(break_glass_role_arn=None))
+    policy = data_policy(recording)
+    deny = statement(policy, "DenyDataDestructionExceptBreakGlass")
+    assert "Condition" not in deny
+    managers = statement(policy, "DenyBucketManagementExceptAdministrators")["Condition"]
+    assert managers == {"ArnNotEquals": {"aws:PrincipalArn": [KEY_ADMIN_ROLE]}}
+    assert "DenyDataDestructionWithoutMfa" not in {s["Sid"] for s in policy["Statement"]}
 
 
 def test_data_bucket_policy_has_no_allow(recording: Recording) -> None:
