@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import json
 import os
 import runpy
 import signal
@@ -182,8 +183,31 @@ def resolve_packs(
         config_file = configs[i] if i < len(configs) else None
         if config_file is not None and not config_file.is_file():
             raise CheckError(f"--policy-pack-config {config_file}: no such file")
-        runs.append(PackRun(directory=directory, config_file=config_file))
+        runs.append(
+            PackRun(
+                directory=directory,
+                config_file=config_file,
+                loosened=_given_loosenings(directory, config_file),
+            )
+        )
     return runs
+
+
+def _given_loosenings(directory: Path, config_file: Path | None) -> tuple[Loosening, ...]:
+    """How a config given with ``--policy-pack-config`` to one of Clover's own packs is looser
+    than that pack's strict base, so a hand-made config shows its loosenings as a stack's do.
+    A config that is not valid JSON is left to the pack's own error."""
+    name = directory.resolve().name
+    if config_file is None or directory.resolve() != (CLOVER_PACKS_DIR / name).resolve():
+        return ()
+    try:
+        base = pack_config.read_base(pack_config.base_path(pack_config.CONFIG_DIR, name))
+        given = json.loads(config_file.read_text(encoding="utf-8"))
+    except (pack_config.PackConfigError, OSError, ValueError):
+        return ()
+    if not isinstance(given, dict):
+        return ()
+    return tuple(pack_config.loosenings(name, base, given))
 
 
 @contextlib.contextmanager
@@ -255,8 +279,6 @@ def _default_provider(
 
 
 def _disabled_defaults(config: Mapping[str, str]) -> set[str]:
-    import json  # noqa: PLC0415
-
     raw = config.get("pulumi:disable-default-providers")
     if not raw:
         return set()

@@ -309,3 +309,32 @@ def test_another_project_s_stack_of_the_same_name_gets_the_strict_base(
     assert "azure-native-data-store-require-protect" in blocked
     code = main(["check", "-C", str(ROOT), "--stack", "dev", "--format", "json"])
     assert json.loads(capsys.readouterr().out)["loosened"] != []
+
+
+def test_a_config_given_to_clover_s_pack_shows_its_loosenings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A hand-made --policy-pack-config is held to the pack's strict base like a stack overlay.
+    loose = tmp_path / "loose.json"
+    loose.write_text(json.dumps({"all": "advisory"}), encoding="utf-8")
+    residency = CLOVER_PACKS_DIR / "eu_residency"
+    code = main(
+        [
+            "check",
+            "-C",
+            str(ROOT),
+            "--stack",
+            "dev",
+            "--format",
+            "json",
+            "--policy-pack",
+            str(residency),
+            "--policy-pack-config",
+            str(loose),
+        ]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {"pack": "eu_residency", "policy": "all", "setting": "enforcementLevel"}.items() <= (
+        out["loosened"][0].items()
+    )
