@@ -9,6 +9,7 @@ import concurrent.futures
 import contextlib
 import json
 import os
+import re
 import runpy
 import signal
 import sys
@@ -371,6 +372,15 @@ DEFAULT_TIMEOUT = 300.0
 """Seconds a program may run before the check stops it (``--timeout``, ``CLOVER_TIMEOUT``)."""
 
 IN_FLIGHT = 512
+
+_ZONE_PATH = re.compile(r"(?i)(?:availabilityzone|availabilityzoneid|zone)(?:\[\d+\])?\Z")
+
+
+def _names_a_zone(path: str) -> bool:
+    """Whether a property path ends in a zone field (``...availabilityZone``, ``zones[0]``)."""
+    return _ZONE_PATH.search(path.rsplit(".", 1)[-1]) is not None
+
+
 """``Analyze`` requests outstanding per pack: enough to keep a pack busy (gRPC multiplexes them on
 one channel); bounded so a very large program neither queues its whole stack in the pack's server
 nor runs far ahead of the packs."""
@@ -428,6 +438,18 @@ class Streamer:
         except PolicyPackError as err:
             self.error = CheckError(f"policy pack failed: {err}")
 
+    def _analyze_again(self, pack: PolicyPack, urns: Sequence[str]) -> list[Diagnostic]:
+        """Analyze these resources again, at most :data:`IN_FLIGHT` requests at a time."""
+        answers: list[Diagnostic] = []
+        window: collections.deque[Callable[[], list[Diagnostic]]] = collections.deque()
+        for urn in urns:
+            window.append(pack.send_analyze(self.requests[urn]))
+            while len(window) > IN_FLIGHT:
+                answers.extend(window.popleft()())
+        while window:
+            answers.extend(window.popleft()())
+        return answers
+
     def finish(self, progress: Callable[[str, int, int], None] | None = None) -> list[Diagnostic]:
         if self.error is not None:
             raise self.error
@@ -435,35 +457,31 @@ class Streamer:
         try:
             self.pack_configs = [pack.configure_evidence(self.evidence) for pack in self.packs]
             # The evidence exists only once the program has finished: a resource whose unknown
-            # inputs it computed or proved exact outputs is analyzed again by the packs that take
-            # it (a policy document holding another resource's output, a zone that is exactly a
-            # subnet's), and those answers replace the first ones.
+            # inputs it computed is analyzed again by the packs that take it (a policy document
+            # holding another resource's output), and so is one whose zone is exactly another
+            # resource's output (the zone rule reads provenOutputs); those answers replace the
+            # first ones.
+            proven = self.evidence.get(evidence.PROVEN_OUTPUTS, {})
             again = {
                 urn
                 for urn in (
                     *self.evidence.get(evidence.COMPUTED_VALUES, {}).get("inputs", {}),
-                    *self.evidence.get(evidence.PROVEN_OUTPUTS, {}),
+                    *(u for u, paths in proven.items() if any(map(_names_a_zone, paths))),
                 )
                 if urn in self.requests
             }
-            redone = [
-                [pack.send_analyze(self.requests[u]) for u in sorted(again)]
-                if pack.takes(evidence.COMPUTED_VALUES)
-                else []
-                for pack in self.packs
-            ]
             stacks = [pack.send_analyze_stack(self.stack_request) for pack in self.packs]
-            for pack, in_flight, found, redo, stack_result in zip(
-                self.packs, self.in_flight, self.found, redone, stacks, strict=True
+            for pack, in_flight, found, stack_result in zip(
+                self.packs, self.in_flight, self.found, stacks, strict=True
             ):
                 total = len(self.placed)
                 while in_flight:
                     found.extend(in_flight.popleft()())
                     if progress is not None:
                         progress(pack.name, total - len(in_flight), total)
-                if redo:
+                if again and pack.takes(evidence.COMPUTED_VALUES):
                     found[:] = [d for d in found if d.urn not in again]
-                    found.extend(d for answer in redo for d in answer())
+                    found.extend(self._analyze_again(pack, sorted(again)))
                 diagnostics.extend(found)
                 diagnostics.extend(stack_result())
         except PolicyPackError as err:
