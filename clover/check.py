@@ -373,12 +373,12 @@ DEFAULT_TIMEOUT = 300.0
 
 IN_FLIGHT = 512
 
-_ZONE_PATH = re.compile(r"(?i)(?:availabilityzone|availabilityzoneid|zone)(?:\[\d+\])?\Z")
+_ZONE_FIELD = re.compile(r"(?i)(?:availabilityzone(?:id)?|zone)s?(?:\[\d+\])?")
 
 
 def _names_a_zone(path: str) -> bool:
     """Whether a property path ends in a zone field (``...availabilityZone``, ``zones[0]``)."""
-    return _ZONE_PATH.search(path.rsplit(".", 1)[-1]) is not None
+    return _ZONE_FIELD.fullmatch(path.rsplit(".", 1)[-1]) is not None
 
 
 """``Analyze`` requests outstanding per pack: enough to keep a pack busy (gRPC multiplexes them on

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.runtime.proto.analyzer_pb2 import AnalyzeRequest
 
+from clover import check as check_module
 from clover.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -452,3 +454,52 @@ def test_what_only_an_update_registers_is_analyzed_too(
         if d["policy"] == "aws-resource-region-allowed" and d["urn"].endswith("::late")
     ]
     assert "region 'us-east-1' is not allowed" in late["message"]
+
+
+class _CountingPack:
+    """Answers Analyze requests later, counting how many are outstanding at once."""
+
+    def __init__(self) -> None:
+        self.outstanding = 0
+        self.most = 0
+        self.sent: list[str] = []
+
+    def send_analyze(self, request: Any) -> Any:
+        self.outstanding += 1
+        self.most = max(self.most, self.outstanding)
+        self.sent.append(request)
+
+        def answer() -> list[Any]:
+            self.outstanding -= 1
+            return []
+
+        return answer
+
+
+def test_analysis_again_keeps_a_bounded_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 10,000-resource program's re-analysis, sent all at once, was cancelled by the pack's
+    # server; at most IN_FLIGHT requests are outstanding now.
+    monkeypatch.setattr(check_module, "IN_FLIGHT", 8)
+    streamer = object.__new__(check_module.Streamer)
+    streamer.requests = {f"urn:{i}": AnalyzeRequest(urn=f"urn:{i}") for i in range(100)}
+    pack = _CountingPack()
+    check_module.Streamer._analyze_again(streamer, pack, sorted(streamer.requests))  # type: ignore[arg-type]
+    assert len(pack.sent) == 100
+    assert pack.most == 9  # the window, and the one just sent before the oldest is collected
+    assert pack.outstanding == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "zone"),
+    [
+        ("physicalConnectionRequirements.availabilityZone", True),
+        ("availabilityZones[1]", True),
+        ("zone", True),
+        ("availabilityZoneId", True),
+        ("timeZone", False),
+        ("hostedZoneId", False),
+        ("endpoint", False),
+    ],
+)
+def test_which_proven_paths_are_zones(path: str, zone: bool) -> None:
+    assert check_module._names_a_zone(path) is zone
