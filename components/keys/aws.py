@@ -9,37 +9,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-KEY_ADMIN_ACTIONS = (
-    "kms:CancelKeyDeletion",
-    "kms:CreateAlias",
-    "kms:DeleteAlias",
-    "kms:DescribeKey",
-    "kms:DisableKey",
-    "kms:DisableKeyRotation",
-    "kms:EnableKey",
-    "kms:EnableKeyRotation",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListGrants",
-    "kms:ListKeyPolicies",
-    "kms:ListKeyRotations",
-    "kms:ListResourceTags",
-    "kms:PutKeyPolicy",
-    "kms:RevokeGrant",
-    "kms:RotateKeyOnDemand",
-    "kms:ScheduleKeyDeletion",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:UpdateAlias",
-    "kms:UpdateKeyDescription",
-)
-"""What the named key-admin roles may do to the key: manage it, never encrypt or decrypt with it,
-and never create grants (a grant hands key use to another principal outside the key policy).
-Listed one by one, without ``kms:Create*``/``kms:Put*`` wildcards that would take in actions a
-later KMS release adds.
-https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
-"""
-
 ACCOUNT_READ_ACTIONS = (
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
@@ -51,6 +20,35 @@ ACCOUNT_READ_ACTIONS = (
 )
 """What the account root (every identity whose IAM policy allows it) may do: read the key's
 metadata and policy, for audit and inventory. Nothing that changes the key or uses it."""
+
+KEY_ADMIN_ACTIONS = tuple(
+    sorted(
+        {
+            *ACCOUNT_READ_ACTIONS,
+            "kms:CancelKeyDeletion",
+            "kms:CreateAlias",
+            "kms:DeleteAlias",
+            "kms:DisableKey",
+            "kms:DisableKeyRotation",
+            "kms:EnableKey",
+            "kms:EnableKeyRotation",
+            "kms:PutKeyPolicy",
+            "kms:RevokeGrant",
+            "kms:RotateKeyOnDemand",
+            "kms:ScheduleKeyDeletion",
+            "kms:TagResource",
+            "kms:UntagResource",
+            "kms:UpdateAlias",
+            "kms:UpdateKeyDescription",
+        }
+    )
+)
+"""What the named key-admin roles may do to the key: read it as the account does, and manage it;
+never encrypt or decrypt with it, and never create grants (a grant hands key use to another
+principal outside the key policy). Listed one by one, without ``kms:Create*``/``kms:Put*``
+wildcards that would take in actions a later KMS release adds.
+https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
+"""
 
 KEY_USE_ACTIONS = (
     "kms:Decrypt",
