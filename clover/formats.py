@@ -78,7 +78,8 @@ CLOUDS: Final = {
 
 
 def cloud_of(item: Placed) -> str | None:
-    return CLOUDS.get(package_of(item.resource.type))
+    """The cloud a resource is in; a remote component's is its children's provider's."""
+    return CLOUDS.get(item.provider_package or package_of(item.resource.type))
 
 
 PLACED: Final = "placed"
@@ -164,7 +165,7 @@ class Assessor:
         resource = item.resource
         if resource.urn in self.not_assessed:
             return NOT_ASSESSED
-        if resource.is_provider or not resource.custom:
+        if resource.is_provider or not resource.placed_as_resource:
             return NEUTRAL
         if self.placement(item).place is not None:
             return PLACED
@@ -456,7 +457,7 @@ def _logical_locations(result: CheckResult) -> tuple[list[dict[str, Any]], dict[
     found: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     for item in result.placed:
-        if item.resource.is_provider or not item.resource.custom:
+        if item.resource.is_provider or not item.resource.placed_as_resource:
             continue
         cloud, place, country, verdict = _placement_row(item, assessor)
         index[item.resource.urn] = len(found)
@@ -599,7 +600,7 @@ def to_text(result: CheckResult, width: int = 120) -> str:
     provider_sites = sites_by_provider(result.placed)
     assessor = Assessor(result)
     for item in result.placed:
-        if item.resource.is_provider or not item.resource.custom:
+        if item.resource.is_provider or not item.resource.placed_as_resource:
             continue  # placed through the resources they manage or contain
         cloud, shown, country, _ = _placement_row(item, assessor)
         table.add_row(

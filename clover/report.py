@@ -1007,7 +1007,7 @@ def edge_services(result: CheckResult) -> tuple[str, ...]:
 def _kind(item: Placed) -> str:
     if item.resource.is_provider:
         return "provider"
-    return "resource" if item.resource.custom else "component"
+    return "resource" if item.resource.placed_as_resource else "component"
 
 
 def build(result: CheckResult, *, now: datetime | None = None) -> Report:

@@ -53,6 +53,18 @@ def test_a_reviewed_component_on_the_stack_s_region_passes(
     assert (code, mandatory) == (0, [])
     (network,) = [r for r in resources if r["type"] == "awsx:ec2:Vpc"]
     assert (network["region"], network["country"]) == ("eu-west-1", "IE")
+    assert network["assessment"] == "placed"
+
+
+def test_the_text_table_shows_a_remote_component_in_its_children_s_cloud(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _check(tmp_path, capsys, 'Remote("awsx:ec2:Vpc", "network")\n')
+    code = main(["check", "-C", str(tmp_path), "-s", "test", "--policy-pack", str(RESIDENCY)])
+    out = capsys.readouterr().out
+    assert code == 0
+    (row,) = [line for line in out.splitlines() if "awsx:ec2:Vpc" in line]
+    assert [cell.strip() for cell in row.split("│")][3:6] == ["aws", "eu-west-1", "IE"], row
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,12 @@ class RecordedResource:
     """The providers map (package -> provider reference) it passes to its children."""
 
     @property
+    def placed_as_resource(self) -> bool:
+        """A custom resource, or a remote component standing for the children its plugin would
+        construct: shown and judged with a placement of its own."""
+        return self.custom or self.remote
+
+    @property
     def provider_urn(self) -> str | None:
         """The URN part of the provider reference."""
         if not self.provider:
