@@ -246,8 +246,19 @@ _S3_BUCKET_NAME: Final = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Top-level fields that describe a resource for people and tooling, never where its data goes: a
 # region name in a tag or description is not a flow.
 _DESCRIPTIVE: Final = frozenset(
-    {"tags", "tagsAll", "labels", "effectiveLabels", "description", "displayName"}
+    {"tags", "tagsAll", "defaultTags", "labels", "effectiveLabels", "description", "displayName"}
 )
+# Fields of free text for people at any depth (an alarm's ``alarmDescription``, a rule's
+# ``comment``): a region named there is prose, not a place.
+_PROSE_WORDS: Final = frozenset(
+    {"description", "descriptions", "comment", "comments", "note", "notes", "summary", "title"}
+)
+
+
+def _is_prose(leaf: Leaf) -> bool:
+    return leaf.top in _DESCRIPTIVE or _key_words(leaf.key)[-1] in _PROSE_WORDS
+
+
 # A provider's inputs carry its endpoints (``endpoints[].s3`` of pulumi-aws, custom endpoints of
 # pulumi-gcp) as flows, but also credentials and plugin metadata that name no place: a service
 # account key's token URIs, a kubeconfig's cluster address (the kubernetes rule resolves the
@@ -1075,7 +1086,7 @@ def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] |
     cloud endpoint with its region, an account of this stack by its data-plane host, a region or
     zone name; other hosts in text (a package mirror in a boot script) are left to the fields
     that hold destinations. Reported only when not allowed, like a region name in any field."""
-    if leaf.top in _DESCRIPTIVE:
+    if _is_prose(leaf):
         return None
     # Instance user data and similar scripts are sent base64-encoded.
     decoded = _base64_text(value)
@@ -1151,7 +1162,7 @@ def _region_literal(resource_type: str, leaf: Leaf, value: str) -> Place | None:
     ``us-central1-b``) names a place whatever its field is called: an image gallery's
     ``targetRegions[].name``, a replication setting's value. Tags and descriptions aside, and an
     AWS zone field, which aws-resource-region-allowed judges at every depth."""
-    if leaf.top in _DESCRIPTIVE:
+    if _is_prose(leaf):
         return None
     if resource_type.startswith(_AWS_VOCABULARY) and _key_words(leaf.key)[-1] in _ZONE_WORDS:
         return None

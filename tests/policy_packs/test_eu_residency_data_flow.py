@@ -1194,8 +1194,13 @@ def test_region_names_in_tags_and_descriptions_are_not_flows(eu_residency: Polic
         "name": "q",
         "tags": {"source-region": "us-east-1"},
         "description": "us-east-1",
+        "alarmDescription": "Fails over to the standby in us-east-1 when Dublin is down",
+        "rules": [{"comment": "mirrors the us-east-1 setup", "action": "allow"}],
     }
     assert blocking(eu_residency, [aws(QUEUE, "q", props)]) == []
+    # The same words in a setting are a place.
+    setting = {"name": "q", "rules": [{"target": "standby in us-east-1"}]}
+    assert blocking(eu_residency, [aws(QUEUE, "q", setting)])
 
 
 def test_names_shaped_like_regions_are_not_regions(eu_residency: PolicyPack) -> None:
