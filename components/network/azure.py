@@ -70,6 +70,28 @@ def _rule(
     )
 
 
+def _deny_both_ways(name: str, peer: str, *, priority: int) -> list[network.SecurityRuleArgs]:
+    """Deny all traffic from ``peer`` in and to ``peer`` out (a service tag)."""
+    return [
+        _rule(
+            f"deny-{name}-inbound",
+            priority=priority,
+            direction=network.SecurityRuleDirection.INBOUND,
+            access=network.SecurityRuleAccess.DENY,
+            source=peer,
+            destination="*",
+        ),
+        _rule(
+            f"deny-{name}-outbound",
+            priority=priority,
+            direction=network.SecurityRuleDirection.OUTBOUND,
+            access=network.SecurityRuleAccess.DENY,
+            source="*",
+            destination=peer,
+        ),
+    ]
+
+
 def _security_rules(
     https_direction: network.SecurityRuleDirection,
 ) -> list[network.SecurityRuleArgs]:
@@ -93,38 +115,8 @@ def _security_rules(
             port="443",
             protocol=network.SecurityRuleProtocol.TCP,
         ),
-        _rule(
-            "deny-internet-inbound",
-            priority=4000,
-            direction=network.SecurityRuleDirection.INBOUND,
-            access=network.SecurityRuleAccess.DENY,
-            source="Internet",
-            destination="*",
-        ),
-        _rule(
-            "deny-internet-outbound",
-            priority=4000,
-            direction=network.SecurityRuleDirection.OUTBOUND,
-            access=network.SecurityRuleAccess.DENY,
-            source="*",
-            destination="Internet",
-        ),
-        _rule(
-            "deny-vnet-inbound",
-            priority=4010,
-            direction=network.SecurityRuleDirection.INBOUND,
-            access=network.SecurityRuleAccess.DENY,
-            source="VirtualNetwork",
-            destination="*",
-        ),
-        _rule(
-            "deny-vnet-outbound",
-            priority=4010,
-            direction=network.SecurityRuleDirection.OUTBOUND,
-            access=network.SecurityRuleAccess.DENY,
-            source="*",
-            destination="VirtualNetwork",
-        ),
+        *_deny_both_ways("internet", "Internet", priority=4000),
+        *_deny_both_ways("vnet", "VirtualNetwork", priority=4010),
     ]
 
 
