@@ -39,7 +39,7 @@ from clover.pack_config import Loosening
 from clover.packs import packs_dir
 from clover.placement import Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
-from clover.runner import ProgramHost, RunnerError, branches_on_dry_run
+from clover.runner import ProgramHost, ProgramJob, RunnerError, branches_on_dry_run
 from clover.standin.engine import RecordedResource, Recording, run_program
 
 CLOVER_PACKS_DIR = packs_dir()
@@ -371,6 +371,9 @@ def started(runs: Sequence[PackRun]) -> Iterator[list[PolicyPack]]:
 DEFAULT_TIMEOUT = 300.0
 """Seconds a program may run before the check stops it (``--timeout``, ``CLOVER_TIMEOUT``)."""
 
+SPECULATE_UP_TO = 1000
+"""Resources a preview registers before an evidence run nobody needed yet is stopped."""
+
 IN_FLIGHT = 512
 
 _ZONE_FIELD = re.compile(r"(?i)(?:availabilityzone(?:id)?|zone)s?(?:\[\d+\])?")
@@ -616,28 +619,58 @@ def _check_one(
     deadline: float,
 ) -> CheckResult:
     streamer = Streamer(project, plan.stack, plan.config, running)
-    try:
-        program = host.run(plan.stack, plan.config, on_register=streamer.add, timeout=deadline)
-        recorded = [p.resource for p in streamer.placed]
-        update: dict[str, RecordedResource] | None = None
-        if evidence.needs_update_run(recorded) or branches_on_dry_run(project):
-            # What the unknowns compute to, from a second run as an update (clover/evidence.py);
-            # a run that does not finish leaves them unproven.
-            second: dict[str, RecordedResource] = {}
-            rerun = host.run(
+    # What the unknowns compute to comes from a second run as an update (clover/evidence.py).
+    # It runs alongside the preview, started with it on speculation (most programs compute some
+    # destination, and a second core is then as good as free) and stopped when the preview ends
+    # without needing it; a large program that has not needed it after SPECULATE_UP_TO
+    # resources stops it too (two large runs at once would double the memory), and starts it
+    # again at the first resource with an unknown input no output proves.
+    second: dict[str, RecordedResource] = {}
+    evidence_job: list[ProgramJob] = []
+    needed = branches_on_dry_run(project)
+
+    def start_evidence() -> None:
+        second.clear()
+        evidence_job.append(
+            host.submit(
                 plan.stack,
                 plan.config,
                 on_register=lambda r: second.__setitem__(r.urn, r),
                 timeout=deadline,
                 evidence=True,
             )
-            update = second if rerun.complete else None
+        )
+
+    def stop_evidence() -> None:
+        host.cancel(evidence_job.pop())
+
+    def on_register(resource: RecordedResource) -> None:
+        nonlocal needed
+        streamer.add(resource)
+        if not needed and evidence.needs_update_run([resource]):
+            needed = True
+            if not evidence_job:
+                start_evidence()
+        elif not needed and evidence_job and len(streamer.placed) >= SPECULATE_UP_TO:
+            stop_evidence()
+
+    try:
+        start_evidence()
+        program = host.submit(plan.stack, plan.config, on_register=on_register, timeout=deadline)
+        preview = host.wait(program)
+        recorded = [p.resource for p in streamer.placed]
+        update: dict[str, RecordedResource] | None = None
+        if needed and evidence_job:
+            # A run that does not finish leaves the unknowns unproven.
+            update = second if host.wait(evidence_job[0]).complete else None
             # What only `pulumi up` registers (a program branching on is_dry_run) is analyzed as
             # the engine analyzes it then, before creating it.
             previewed = {r.urn for r in recorded}
             for urn, resource in second.items():
                 if urn not in previewed:
                     streamer.add(resource)
+        elif evidence_job:
+            stop_evidence()
         streamer.evidence = evidence.evidence(recorded, update)
     except RunnerError as err:
         raise CheckError(str(err)) from None
@@ -648,9 +681,9 @@ def _check_one(
         placed=streamer.placed,
         diagnostics=diagnostics,
         packs=plan.packs,
-        incomplete=program.incomplete,
-        detail=program.detail,
-        data_sources=tuple(i for i in program.invokes if isinstance(i, Mapping)),
+        incomplete=preview.incomplete,
+        detail=preview.detail,
+        data_sources=tuple(i for i in preview.invokes if isinstance(i, Mapping)),
         pack_configs=tuple(streamer.pack_configs),
     )
 

@@ -303,6 +303,8 @@ class ProgramHost:
         self._control: IO[bytes] | None = None
         self._events: IO[bytes] | None = None
         self._ready = False
+        self._jobs: dict[int, ProgramJob] = {}
+        self._last_job = 0
 
     def start(self) -> None:
         """Start the interpreter and let it import what the program will import, without
@@ -326,12 +328,20 @@ class ProgramHost:
         """Stop the interpreter and anything still running in it."""
         process, self._process = self._process, None
         self._ready = False
+        unseen = any(job.pid is None and job.code is None for job in self._jobs.values())
+        for job in self._jobs.values():
+            job.kill()  # each job leads a session of its own, outside the interpreter's group
         for handle in (self._control, self._events):
             if handle is not None:
                 with contextlib.suppress(OSError):
                     handle.close()
         self._control = self._events = None
         if process is not None:
+            if unseen:
+                # A job whose start the check has not read yet: with its control pipe closed,
+                # the interpreter stops the jobs it runs, then exits.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=2)
             _kill_group(process.pid)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=10)
@@ -398,10 +408,14 @@ class ProgramHost:
         raise RunnerError(f"{self.python} ({self.why}) could not start the program's runtime")
 
     def _next_event(self) -> dict[str, Any] | None:
-        assert self._events is not None
+        if self._events is None:  # closed: the interpreter is gone
+            return None
         for line in self._events:
+            # A line continuing a torn one (a job killed mid-line, clover/standin/child.py
+            # _Events): the record is what follows the last separator.
+            record = line.rsplit(b"\x1e", 1)[-1]
             try:
-                event = json.loads(line)
+                event = json.loads(record)
             except json.JSONDecodeError:
                 continue  # a torn last line of a killed job
             if isinstance(event, dict):
@@ -423,10 +437,37 @@ class ProgramHost:
 
         ``evidence``: run it as an update instead, every output known (stand-in values), to learn
         what the values unknown at preview compute to (check.py)."""
+        job = self.submit(
+            stack,
+            config,
+            on_register=on_register,
+            timeout=timeout,
+            secret_keys=secret_keys,
+            evidence=evidence,
+        )
+        return self.wait(job)
+
+    def submit(
+        self,
+        stack: str,
+        config: Mapping[str, str],
+        *,
+        on_register: Callable[[RecordedResource], None],
+        timeout: float,
+        secret_keys: list[str] | None = None,
+        evidence: bool = False,
+    ) -> ProgramJob:
+        """Start a run without waiting for it; :meth:`wait` collects it. Several runs may be
+        under way at once (a stack's preview and its evidence run): each event names its job,
+        and ``on_register`` is called for this job's resources while any job is waited for.
+        The deadline ``timeout`` counts from now."""
         self.start()
         self._wait_ready(timeout)
         assert self._control is not None
-        job = {
+        self._last_job += 1
+        job = ProgramJob(self._last_job, on_register)
+        request = {
+            "id": job.id,
             "main": str(self.project.main),
             "project": self.project.name,
             "stack": stack,
@@ -436,17 +477,12 @@ class ProgramHost:
             "evidence": evidence,
         }
         try:
-            self._control.write((json.dumps(job) + "\n").encode("utf-8"))
+            self._control.write((json.dumps(request) + "\n").encode("utf-8"))
             self._control.flush()
         except BrokenPipeError:
             self.close()
             raise RunnerError(f"{self.python} ({self.why}) ended before the program ran") from None
-        return self._collect(on_register, timeout)
-
-    def _collect(
-        self, on_register: Callable[[RecordedResource], None], timeout: float
-    ) -> ProgramRun:
-        job = _Job(on_register)
+        self._jobs[job.id] = job
 
         def on_deadline() -> None:
             job.timed_out = True
@@ -456,37 +492,77 @@ class ProgramHost:
                 self._kill_interpreter()
             job.kill()
 
-        timer = threading.Timer(timeout, on_deadline)
-        timer.daemon = True
-        timer.start()
+        job.timer = threading.Timer(timeout, on_deadline)
+        job.timer.daemon = True
+        job.timer.start()
+        job.timeout = timeout
+        return job
+
+    def cancel(self, job: ProgramJob) -> None:
+        """Stop ``job``: its events still under way are dropped. A job not yet started is
+        stopped as soon as it says it has started; it is forgotten once it has ended."""
+        job.cancelled = True
+        job.kill()
+        job.settle()
+
+    def wait(self, job: ProgramJob) -> ProgramRun:
+        """Collect ``job`` to its end, handing other jobs' events to them as they arrive."""
         try:
             while job.code is None and (event := self._next_event()) is not None:
-                job.handle(event)
+                if event.get("t") == "warm":
+                    # What an ended job imported, now loaded for the jobs still to fork.
+                    for waiting in self._jobs.values():
+                        if waiting.pid is None:
+                            waiting.run.preloaded = int(event.get("modules") or 0)
+                    continue
+                owner = self._jobs.get(int(event.get("job") or 0))
+                if owner is not None:
+                    owner.handle(event)
+                    if owner.code is not None and owner is not job:
+                        owner.settle()
+                        if owner.cancelled:
+                            self._jobs.pop(owner.id, None)
         except BaseException:
             # Interrupted (SIGINT/SIGTERM) or the check failed: nothing of the job may survive.
-            job.kill()
+            for running in self._jobs.values():
+                running.kill()
             self.close()
             raise
-        finally:
-            timer.cancel()
-        job.kill()  # whatever the program started and left running
         if job.code is None:  # the interpreter itself went away
             self.close()
-        if not job.run.complete:
-            job.run.incomplete = job.why_incomplete(timeout)
+        job.settle()
+        self._jobs.pop(job.id, None)
         return job.run
 
 
-class _Job:
+class ProgramJob:
     """One program run as its events arrive."""
 
-    def __init__(self, on_register: Callable[[RecordedResource], None]) -> None:
+    def __init__(self, job_id: int, on_register: Callable[[RecordedResource], None]) -> None:
+        self.id = job_id
         self.on_register = on_register
         self.run = ProgramRun()
         self.pid: int | None = None
         self.code: int | None = None
         self.timed_out = False
+        self.cancelled = False
+        """Stopped by the check (:meth:`ProgramHost.cancel`): its resources are not reported."""
+        self.timeout = 0.0
+        self.timer: threading.Timer | None = None
         self.ended: dict[str, Any] | None = None
+        self._settled = False
+
+    def settle(self) -> None:
+        """The job is over (or the interpreter is gone): stop its deadline and whatever the
+        program started and left running, and say why the run is incomplete if it is."""
+        if self._settled:
+            return
+        self._settled = True
+        if self.timer is not None:
+            self.timer.cancel()
+        self.kill()
+        if not self.run.complete:
+            self.run.incomplete = self.why_incomplete(self.timeout)
 
     def kill(self) -> None:
         if self.pid is not None:
@@ -496,19 +572,19 @@ class _Job:
     def handle(self, event: Mapping[str, Any]) -> None:
         kind = event.get("t")
         if kind == "resource":
+            if self.cancelled:
+                return
             self.run.count += 1
             self.on_register(_resource(event))
         elif kind == "started":
             self.pid = int(event["pid"])
             reaper.watch(self.pid)  # the job leads a session of its own
-            if self.timed_out:
+            if self.timed_out or self.cancelled:
                 self.kill()
         elif kind == "done":
             self.run.complete = True
             self.run.outputs = event.get("outputs") or {}
             self.run.invokes = event.get("invokes") or []
-        elif kind == "warm":
-            self.run.preloaded = int(event.get("modules") or 0)
         elif kind == "ended":
             self.ended = dict(event)
             self.run.detail = event.get("detail")

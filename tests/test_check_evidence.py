@@ -503,3 +503,25 @@ def test_analysis_again_keeps_a_bounded_window(monkeypatch: pytest.MonkeyPatch) 
 )
 def test_which_proven_paths_are_zones(path: str, zone: bool) -> None:
     assert check_module._names_a_zone(path) is zone
+
+
+def test_a_computed_destination_after_many_resources_still_gets_its_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The evidence run starts with the preview and is stopped when a large program has not
+    # needed it by SPECULATE_UP_TO resources; a later need starts it again.
+    monkeypatch.setattr(check_module, "SPECULATE_UP_TO", 2)
+    program = AWS_HEAD + textwrap.dedent("""
+        for i in range(4):
+            aws.sqs.Queue(f"plain-{i}")
+        override = "arn:aws:sqs:us-east-1:123456789012:elsewhere"
+        aws.sns.TopicSubscription(
+            "feed", topic=topic, protocol="sqs", endpoint=queue.arn.apply(lambda a: override or a)
+        )
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::feed") and "computed as 'arn:aws:sqs:us-east-1:" in d["message"]
+        for d in found
+    ), found

@@ -540,3 +540,99 @@ def test_the_job_reports_which_placement_arguments_each_type_takes(tmp_path: Pat
     # A pulumi-aws v7 bucket takes a region, a role (IAM is global) none; an azure-native group
     # takes a location, a container (a sub-resource of its account) none.
     assert arguments == {"eu": ("region",), "role": (), "rg": ("location",), "c": ()}
+
+
+def test_two_jobs_run_at_once_and_each_gets_its_own_resources(tmp_path: Path) -> None:
+    body = """
+        aws.s3.Bucket(pulumi.get_stack() + "-first", region="eu-west-1")
+        time.sleep(0.5)
+        aws.s3.Bucket(pulumi.get_stack() + "-second", region="eu-west-1")
+    """
+    directory = _project(tmp_path, body, stacks=2)
+    seen: dict[str, list[str]] = {"test": [], "test2": []}
+    with ProgramHost(load_project(directory)) as host:
+        jobs = [
+            host.submit(
+                stack, {}, on_register=lambda r, s=stack: seen[s].append(r.name), timeout=60
+            )
+            for stack in ("test", "test2")
+        ]
+        runs = [host.wait(job) for job in reversed(jobs)]
+    assert all(run.complete for run in runs)
+    assert seen == {"test": ["test-first", "test-second"], "test2": ["test2-first", "test2-second"]}
+
+
+def test_a_cancelled_job_stops_and_the_other_job_runs_on(tmp_path: Path) -> None:
+    body = """
+        if pulumi.get_stack() == "test2":
+            pathlib.Path("slow.pid").write_text(str(os.getpid()))
+            time.sleep(600)
+        aws.s3.Bucket("b", region="eu-west-1")
+    """
+    directory = _project(tmp_path, "import pathlib\n" + textwrap.dedent(body), stacks=2)
+    names: list[str] = []
+    with ProgramHost(load_project(directory)) as host:
+        slow = host.submit("test2", {}, on_register=lambda _: None, timeout=60)
+        fast = host.submit("test", {}, on_register=lambda r: names.append(r.name), timeout=60)
+        deadline = time.monotonic() + 30
+        while not (directory / "slow.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = int((directory / "slow.pid").read_text())
+        host.cancel(slow)
+        run = host.wait(fast)
+    assert run.complete
+    assert names == ["b"]
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def test_a_line_torn_by_a_killed_writer_costs_only_its_own_event(tmp_path: Path) -> None:
+    # Two jobs share the events pipe; one killed mid-line leaves a torn line that the next
+    # writer's line continues (clover/standin/child.py _Events). The whole line is kept.
+    host = ProgramHost(load_project(_project(tmp_path, "")))
+    read, write = os.pipe()
+    whole = json.dumps({"t": "resource", "job": 2, "name": "kept"})
+    os.write(write, b'\x1e{"t":"resource","job":1,"na' + b"\x1e" + whole.encode() + b"\n")
+    os.close(write)
+    host._events = os.fdopen(read, "rb")
+    try:
+        assert host._next_event() == json.loads(whole)
+        assert host._next_event() is None
+    finally:
+        host._events.close()
+
+
+def test_closing_the_host_stops_a_cancelled_job_it_never_saw_start(tmp_path: Path) -> None:
+    body = """
+        pathlib.Path("slow.pid").write_text(str(os.getpid()))
+        time.sleep(600)
+    """
+    directory = _project(tmp_path, "import pathlib\n" + textwrap.dedent(body))
+    with ProgramHost(load_project(directory)) as host:
+        host.cancel(host.submit("test", {}, on_register=lambda _: None, timeout=60))
+        deadline = time.monotonic() + 30
+        while not (directory / "slow.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = int((directory / "slow.pid").read_text())
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def test_the_interpreter_serves_control_descriptors_numbered_past_fd_setsize(
+    tmp_path: Path,
+) -> None:
+    # A check holding many descriptors (a test run, a long-lived API caller) hands the
+    # interpreter its control pipe as a high number, which select() cannot watch.
+    directory = _project(tmp_path, EU_BUCKET)
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        seen, result = _run(directory)
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert getattr(result, "complete", None) is True
+    assert [r.name for r in seen] == ["eu"]

@@ -28,12 +28,15 @@ A control line without ``main`` only names installed packages to import ahead of
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import importlib
 import importlib.util
 import json
 import os
 import runpy
+import selectors
 import signal
 import sys
 import sysconfig
@@ -45,19 +48,42 @@ from typing import Any
 
 
 class _Events:
-    """Writes one line per event, unbuffered, so nothing is lost if the process is killed."""
+    """Writes one line per event, unbuffered, so nothing is lost if the process is killed.
 
-    def __init__(self, fd: int) -> None:
+    Several jobs may run at once (a stack's preview and its evidence run) and share the pipe: a
+    line longer than the pipe's atomic size could interleave with another process's, so each
+    write holds a POSIX record lock on ``lock_fd``, a file every process of the server shares
+    (record locks belong to a process, and die with it if it is killed mid-line). A process
+    killed mid-line leaves a torn line that the next writer's line continues: every line starts
+    with the record separator ``\x1e`` (as in JSON text sequences, RFC 7464; JSON never writes it
+    raw), so the reader keeps what follows the last one and a torn line costs only the killed
+    job's own event. Every event a job sends carries its job id.
+    """
+
+    def __init__(self, fd: int, lock_fd: int, job: int | None = None) -> None:
         self._fd = fd
+        self._lock_fd = lock_fd
+        self._job = job
         self._lock = threading.Lock()
 
+    def for_job(self, job: int) -> _Events:
+        """The same pipe, every event tagged with ``job`` (used in the job's own process)."""
+        return _Events(self._fd, self._lock_fd, job)
+
     def send(self, event: dict[str, Any]) -> None:
-        data = (json.dumps(event, separators=(",", ":"), default=str) + "\n").encode("utf-8")
+        if self._job is not None:
+            event = {**event, "job": self._job}
+        text = json.dumps(event, separators=(",", ":"), default=str)
+        data = ("\x1e" + text + "\n").encode("utf-8")
         with self._lock:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            fcntl.lockf(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+            finally:
+                fcntl.lockf(self._lock_fd, fcntl.LOCK_UN)
 
 
 def _how_it_ended(err: BaseException) -> str:
@@ -176,9 +202,18 @@ def _exit_code(status: int) -> int:
     return os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
 
 
-def _fork_job(job: dict[str, Any], events: _Events) -> tuple[int, list[str]]:
-    """Run one job in a forked process; return its exit code (negative: the killing signal) and
-    the installed modules it imported."""
+@dataclasses.dataclass
+class _Running:
+    """A job's process, as the server waits for it."""
+
+    job: int
+    pid: int
+    warm_file: str
+
+
+def _fork_job(job: dict[str, Any], events: _Events) -> _Running:
+    """Start one job in a forked process, without waiting for it."""
+    job_id = int(job.get("id") or 0)
     handle, warm_file = tempfile.mkstemp(prefix="clover-warm-", suffix=".json")
     os.close(handle)
     pid = os.fork()
@@ -187,23 +222,85 @@ def _fork_job(job: dict[str, Any], events: _Events) -> tuple[int, list[str]]:
         try:
             os.setsid()  # a process group of its own, which the check kills as a whole
             sys.stdin = open(os.devnull)  # noqa: SIM115 - the program reads no input
-            code = _run_job(job, events, warm_file)
+            code = _run_job(job, events.for_job(job_id), warm_file)
         except BaseException:  # noqa: BLE001 - nothing may escape into the server's loop
             traceback.print_exc()
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    events.send({"t": "started", "pid": pid})
-    _, status = os.waitpid(pid, 0)
+    events.send({"t": "started", "pid": pid, "job": job_id})
+    return _Running(job=job_id, pid=pid, warm_file=warm_file)
+
+
+def _reap(running: _Running, status: int, events: _Events) -> None:
+    """A job ended: say so, then keep what it imported loaded, so later forks start warm."""
     try:
-        with open(warm_file, encoding="utf-8") as warm:
+        with open(running.warm_file, encoding="utf-8") as warm:
             modules = [str(m) for m in json.load(warm)]
     except (OSError, ValueError):
         modules = []  # the job was killed before or while writing it
     finally:
-        os.unlink(warm_file)
-    return _exit_code(status), modules
+        os.unlink(running.warm_file)
+    events.send({"t": "exit", "code": _exit_code(status), "job": running.job})
+    events.send({"t": "warm", "modules": _preload(modules), "job": running.job})
+
+
+# How often the server looks for ended jobs while it waits for the next control line.
+_POLL_SECONDS = 0.02
+
+
+def _serve(control_fd: int, events: _Events) -> None:
+    """Run jobs as their control lines arrive, several at once, until the control pipe closes.
+
+    Everything that forks or imports happens on this one thread (forking while another thread
+    holds a lock would leave the lock held in the job); ended jobs are found by polling.
+    """
+    running: dict[int, _Running] = {}
+    try:
+        _serve_jobs(control_fd, events, running)
+    except BrokenPipeError:
+        pass  # the check has gone: nobody is left to tell
+    finally:
+        # Whatever still runs when the check closes the control pipe (a job it stopped waiting
+        # for) ends with the server: each job leads a session of its own, outside the server's
+        # process group that the check kills.
+        for job in running.values():
+            with contextlib.suppress(OSError):
+                os.killpg(job.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(job.pid, 0)
+            with contextlib.suppress(OSError):
+                os.unlink(job.warm_file)
+
+
+def _serve_jobs(control_fd: int, events: _Events, running: dict[int, _Running]) -> None:
+    pending = b""
+    open_control = True
+    # A selector, not select(): the check may hand over descriptors numbered past FD_SETSIZE.
+    selector = selectors.DefaultSelector()
+    selector.register(control_fd, selectors.EVENT_READ)
+    while open_control:
+        readable = selector.select(_POLL_SECONDS if running else None)
+        # Ended jobs first: what they imported is loaded before the next job forks.
+        for pid in list(running):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                _reap(running.pop(pid), status, events)
+        if readable:
+            chunk = os.read(control_fd, 1 << 16)
+            if not chunk:
+                open_control = False
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                if not line.strip():
+                    continue
+                job = json.loads(line)
+                _preload(list(job.get("preload") or ()))
+                if "main" in job:
+                    started = _fork_job(job, events)
+                    running[started.pid] = started
 
 
 def main(argv: list[str]) -> int:
@@ -211,7 +308,10 @@ def main(argv: list[str]) -> int:
     # The program's own subprocesses must not inherit the check's pipes.
     os.set_inheritable(control_fd, False)
     os.set_inheritable(events_fd, False)
-    events = _Events(events_fd)
+    # The lock every writer of the events pipe takes (see _Events): an unlinked file of its own.
+    lock_handle, lock_path = tempfile.mkstemp(prefix="clover-events-", suffix=".lock")
+    os.unlink(lock_path)
+    events = _Events(events_fd, lock_handle)
     try:
         import pulumi  # noqa: F401, PLC0415 - the one package the program's Python must have
 
@@ -220,16 +320,7 @@ def main(argv: list[str]) -> int:
         events.send({"t": "fatal", "why": f"cannot import pulumi ({err})"})
         return 3
     events.send({"t": "ready"})
-    with os.fdopen(control_fd, "rb") as control:
-        for line in control:
-            job = json.loads(line)
-            _preload(list(job.get("preload") or ()))
-            if "main" in job:
-                code, modules = _fork_job(job, events)
-                events.send({"t": "exit", "code": code})
-                # While the check finishes this stack's analysis, keep what the job imported,
-                # so the next stack's fork starts warm.
-                events.send({"t": "warm", "modules": _preload(modules)})
+    _serve(control_fd, events)
     return 0
 
 
