@@ -309,6 +309,13 @@ def _exit_code(results: Sequence[CheckResult]) -> int:
 
 def _say_incomplete(command: str, results: Sequence[CheckResult], verbose: bool) -> None:
     for result in results:
+        if result.incomplete is None and result.evidence_incomplete is not None:
+            which = f" (stack {result.stack})" if len(results) > 1 else ""
+            sys.stderr.write(
+                f"clover {command}: the program's second run, as an update, did not finish: "
+                f"{result.evidence_incomplete}{which}; values unknown at preview that it would "
+                "have computed are unproven\n"
+            )
         if result.incomplete is None:
             continue
         if verbose and result.detail:

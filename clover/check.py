@@ -83,6 +83,10 @@ class CheckResult:
     """Each data source the program called and how it was answered offline: ``token``, ``how``
     (``computed`` as the provider computes it, or ``shaped``: a result of the right shape whose
     placement values are unproven), ``caller`` (file:line) and the ``unknown`` fields."""
+    evidence_incomplete: str | None = None
+    """Why the program's second run (as an update, to learn what values unknown at preview
+    compute to) did not finish, when it was needed and did not; those values are then unproven
+    (clover/evidence.py)."""
     pack_configs: Sequence[Mapping[str, Any]] = ()
     """Each pack's configuration as it judged the stack, in ``--policy-pack-config`` form, with
     the evidence the program's runs gave (clover/evidence.py): what ``pulumi preview`` needs to
@@ -660,9 +664,12 @@ def _check_one(
         preview = host.wait(program)
         recorded = [p.resource for p in streamer.placed]
         update: dict[str, RecordedResource] | None = None
+        unchecked: str | None = None
         if needed and evidence_job:
             # A run that does not finish leaves the unknowns unproven.
-            update = second if host.wait(evidence_job[0]).complete else None
+            rerun = host.wait(evidence_job[0])
+            update = second if rerun.complete else None
+            unchecked = rerun.incomplete
             # What only `pulumi up` registers (a program branching on is_dry_run) is analyzed as
             # the engine analyzes it then, before creating it.
             previewed = {r.urn for r in recorded}
@@ -671,7 +678,7 @@ def _check_one(
                     streamer.add(resource)
         elif evidence_job:
             stop_evidence()
-        streamer.evidence = evidence.evidence(recorded, update)
+        streamer.evidence = evidence.evidence(recorded, update, unchecked)
     except RunnerError as err:
         raise CheckError(str(err)) from None
     diagnostics = streamer.finish(progress)
@@ -683,6 +690,7 @@ def _check_one(
         packs=plan.packs,
         incomplete=preview.incomplete,
         detail=preview.detail,
+        evidence_incomplete=unchecked,
         data_sources=tuple(i for i in preview.invokes if isinstance(i, Mapping)),
         pack_configs=tuple(streamer.pack_configs),
     )

@@ -65,9 +65,12 @@ def _settled(value: Any) -> bool:
 
 
 def evidence(
-    preview: Sequence[RecordedResource], update: Mapping[str, RecordedResource] | None
+    preview: Sequence[RecordedResource],
+    update: Mapping[str, RecordedResource] | None,
+    incomplete: str | None = None,
 ) -> dict[str, Any]:
-    """The evidence for the packs from the preview run and (when it ran whole) the update run."""
+    """The evidence for the packs from the preview run and (when it ran whole) the update run;
+    ``incomplete`` says why the update run, needed, did not finish."""
     proven = {r.urn: dict(r.proofs) for r in preview if r.proofs}
     computed: dict[str, dict[str, Any]] = {}
     buckets: dict[str, str] = {}
@@ -88,10 +91,14 @@ def evidence(
     for resource in preview:
         named.setdefault(stand_in_digest(resource.type, resource.name), []).append(resource.urn)
     stand_ins = {digest: urns[0] for digest, urns in named.items() if len(urns) == 1}
-    return {
-        PROVEN_OUTPUTS: proven,
-        COMPUTED_VALUES: {"inputs": computed, "bucketNames": buckets, "standIns": stand_ins},
+    computed_values: dict[str, Any] = {
+        "inputs": computed,
+        "bucketNames": buckets,
+        "standIns": stand_ins,
     }
+    if incomplete is not None:
+        computed_values["incomplete"] = incomplete
+    return {PROVEN_OUTPUTS: proven, COMPUTED_VALUES: computed_values}
 
 
 def needs_update_run(preview: Sequence[RecordedResource]) -> bool:

@@ -525,3 +525,90 @@ def test_a_computed_destination_after_many_resources_still_gets_its_evidence(
         d["urn"].endswith("::feed") and "computed as 'arn:aws:sqs:us-east-1:" in d["message"]
         for d in found
     ), found
+
+
+def test_a_computed_number_gets_a_value_so_the_destination_beside_it_is_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `str(int(db.port))` stopped the second run on None: the log driver's region, computed in
+    # the same apply, went unjudged.
+    program = AWS_HEAD + textwrap.dedent("""
+        import json
+        db = aws.rds.Instance("db", engine="mysql", instance_class="db.t3.micro",
+            allocated_storage=20, username="u", password="p", skip_final_snapshot=True)
+        aws.ecs.TaskDefinition("td", family="f", container_definitions=db.port.apply(
+            lambda port: json.dumps([{"name": "c", "image": "nginx",
+                "environment": [{"name": "PORT", "value": str(int(port))}],
+                "logConfiguration": {"logDriver": "awslogs",
+                    "options": {"awslogs-region": "us-west-2"}}}])))
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::td") and "us-west-2" in d["message"] and "computed as" in d["message"]
+        for d in found
+    ), found
+
+
+def test_when_the_second_run_fails_any_computed_text_is_unproven(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = AWS_HEAD + textwrap.dedent("""
+        import json
+        repo = aws.ecr.Repository("r")
+        def definitions(url):
+            if not url.startswith("123456789012.dkr.ecr."):
+                raise ValueError("unexpected registry")
+            return json.dumps([{"name": "c", "image": url}])
+        aws.ecs.TaskDefinition("td", family="f",
+            container_definitions=repo.repository_url.apply(definitions))
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::td")
+        and "containerDefinitions" in d["message"]
+        and "second run" in d["message"]
+        and "ValueError: unexpected registry (while processing resource 'td', input" in d["message"]
+        for d in found
+    ), found
+
+
+def test_another_stack_s_output_inside_a_computed_document_is_unproven(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The update run gave a StackReference's outputs as None, so the redrive policy computed to
+    # a document with no destination and passed.
+    program = AWS_HEAD + textwrap.dedent("""
+        shared = pulumi.StackReference("acme/shared/prod")
+        aws.sqs.Queue("jobs", redrive_policy=pulumi.Output.json_dumps(
+            {"deadLetterTargetArn": shared.get_output("centralDlqArn"), "maxReceiveCount": 5}))
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::jobs")
+        and "redrivePolicy.deadLetterTargetArn" in d["message"]
+        and "an output of another stack, read through a stack reference" in d["message"]
+        for d in found
+    ), found
+
+
+def test_a_list_output_has_an_item_in_the_second_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `ips[0]` of a list output stopped the second run on None; the endpoint computed beside it
+    # went unjudged.
+    program = AWS_HEAD + textwrap.dedent("""
+        nlb = aws.ec2.NetworkInterface("eni", subnet_id="subnet-0123")
+        aws.lambda_.Function("fn", role="arn:aws:iam::123456789012:role/r", runtime="python3.12",
+            handler="h.main", code=pulumi.FileArchive("."),
+            environment={"variables": nlb.private_ips.apply(lambda ips: {
+                "PEER": ips[0], "SINK": "https://sqs.us-east-1.amazonaws.com/123456789012/q"})})
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert any(
+        d["urn"].endswith("::fn") and "us-east-1" in d["message"] and "computed as" in d["message"]
+        for d in found
+    ), found

@@ -95,7 +95,27 @@ def _how_it_ended(err: BaseException) -> str:
     # pulumi.RunError is the SDK's clean error: its message is the whole story.
     if type(err).__name__ in {"RunError", "ConfigError", "InputPropertyError"}:
         return f"it failed: {err}" if str(err) else f"it failed: {type(err).__name__}"
-    return f"it raised {type(err).__name__}: {err}"
+    what, where = _unwrapped(err)
+    return f"it raised {what}{where}"
+
+
+def _unwrapped(err: BaseException) -> tuple[str, str]:
+    """The program's error out of the SDK's wrapping, which puts a ``While processing resource:
+    'td', type: ...`` line and a ``ValueError has risen: ...`` prefix around it for each resource
+    and input: the error's own name and message, and where it was raised, as one line each."""
+    text = str(err)
+    if not text.startswith("While processing "):
+        return f"{type(err).__name__}: {text}", ""
+    where = []
+    for line in text.splitlines():
+        _, found, rest = line.partition("While processing ")
+        if found:
+            where.append(rest.split(", ")[0].replace(": ", " ", 1))
+    last = text.splitlines()[-1]
+    name, _, message = last.partition(" has risen: ")
+    if not message:
+        return f"{type(err).__name__}: {text}", ""
+    return f"{name}: {message}", f" (while processing {', '.join(where)})"
 
 
 def _installed_modules() -> list[str]:

@@ -37,12 +37,13 @@ from pulumi.runtime.sync_await import _sync_await
 
 from . import invokes, provenance
 from .provider_defaults import (
+    STAND_IN_SCALARS,
     aws_region,
     azure_classic_group_location,
     azure_location,
     gcp_defaults,
+    scalar_outputs,
     stand_in_value,
-    string_outputs,
     takes_argument,
 )
 from .transforms import EngineTransforms
@@ -409,9 +410,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
         # builds a value from it (`Output.concat(api.api_endpoint, "/", stage.name)`) runs on,
         # and the residency pack can place what it computes at this resource
         # (provider_defaults.stand_in_value; the pack's data-flow rule, `standIns`).
-        for output in string_outputs(args.typ):
+        # Numbers and flags get a value of their type (provider_defaults.STAND_IN_SCALARS), a
+        # list of strings one stand-in item.
+        for output, kind in scalar_outputs(args.typ).items():
             if state.get(output) is None:
-                state[output] = stand_in_value(args.typ, args.name, output)
+                if kind is str:
+                    state[output] = stand_in_value(args.typ, args.name, output)
+                elif kind is list:  # one stand-in item: `ids[0]` works as it does after `up`
+                    state[output] = [stand_in_value(args.typ, args.name, output)]
+                else:
+                    state[output] = STAND_IN_SCALARS[kind]
         return (resource_id, state)
 
     def _fill_check_defaults(
@@ -666,6 +674,46 @@ def _faster_sdk() -> Iterator[None]:
             gc.enable()
 
 
+_STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+@contextlib.contextmanager
+def _stack_reference_stand_ins() -> Iterator[None]:
+    """In the update run, another stack's output that the check cannot read is a stand-in
+    naming the stack reference (provider_defaults.stand_in_value), not ``None``: a value the
+    program computes from it (``Output.json_dumps({"deadLetterTargetArn": ref.get_output(...)})``)
+    then shows where it came from, and the residency pack judges it as unproven, as it judges
+    the output itself at preview. ``pulumi up`` reads the real outputs from the backend."""
+    cls = pulumi.StackReference
+    saved = (cls.get_output, cls.require_output, cls.get_output_details)
+
+    def value(reference: pulumi.StackReference, outputs: Any, name: Any) -> Any:
+        if isinstance(outputs, Mapping) and name in outputs:
+            return outputs[name]
+        # The label says where it came from: read resources are not sent to the packs, so
+        # the pack cannot resolve the digest to the reference (data_flow.Resolver.stand_in).
+        return stand_in_value(_STACK_REFERENCE, reference._name, f"stackref-{name}")
+
+    def get_output(self: pulumi.StackReference, name: pulumi.Input[str]) -> pulumi.Output[Any]:
+        return pulumi.Output.all(pulumi.Output.from_input(name), self.outputs).apply(
+            lambda pair: value(self, pair[1], pair[0])
+        )
+
+    async def get_output_details(
+        self: pulumi.StackReference, name: str
+    ) -> pulumi.StackReferenceOutputDetails:
+        outputs = await self.outputs.future() if self.outputs is not None else None
+        return pulumi.StackReferenceOutputDetails(value=value(self, outputs, name))
+
+    cls.get_output = get_output  # type: ignore[method-assign]
+    cls.require_output = get_output  # type: ignore[method-assign]
+    cls.get_output_details = get_output_details  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        cls.get_output, cls.require_output, cls.get_output_details = saved  # type: ignore[method-assign]
+
+
 @contextlib.contextmanager
 def _fresh_runtime(config: Mapping[str, str], secret_keys: list[str]) -> Iterator[None]:
     """A new event loop and clean SDK globals, restored afterwards, so runs never leak state."""
@@ -712,7 +760,13 @@ def run_program(
             mocks, project=project, stack=stack, preview=preview, monitor=monitor
         )
         settings.SETTINGS.engine = _QuietEngine()
-        with _faster_sdk(), invokes.capturing_invokes(), provenance.marking_outputs():
+        stand_ins = contextlib.nullcontext() if preview else _stack_reference_stand_ins()
+        with (
+            _faster_sdk(),
+            invokes.capturing_invokes(),
+            provenance.marking_outputs(),
+            stand_ins,
+        ):
             _sync_await(run_pulumi_func(program))  # type: ignore[arg-type]
         root = settings.get_root_resource()
         exported = getattr(root, "outputs", {}) or {}

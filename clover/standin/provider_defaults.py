@@ -26,6 +26,7 @@ is its half that runs inside the program's own interpreter (standard library and
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import hashlib
 import importlib
@@ -34,7 +35,7 @@ import keyword
 import re
 import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from pulumi.runtime import rpc
 
@@ -89,14 +90,19 @@ def takes_argument(type_: str, argument: str) -> bool:
     return snake in inspect.signature(init).parameters
 
 
+_SCALARS: Final = (str, int, float, bool)
+
+
 @functools.cache
-def string_outputs(type_: str) -> tuple[str, ...]:
-    """The engine names (camelCase) of the SDK class's outputs typed ``Output[str]`` (or
-    ``Output[Optional[str]]``), read from its property getters; empty when the class is unknown."""
+def scalar_outputs(type_: str) -> dict[str, type]:
+    """The engine names (camelCase) of the SDK class's outputs typed ``Output[str]``,
+    ``Output[int]``, ``Output[float]``, ``Output[bool]`` or a list of strings (optional or not),
+    each with its type (``list`` for the last), read from its property getters; empty when the
+    class is unknown."""
     cls = sdk_class(type_)
     if cls is None:
-        return ()
-    found: list[str] = []
+        return {}
+    found: dict[str, type] = {}
     for attribute in vars(cls).values():
         getter = attribute.fget if isinstance(attribute, property) else None
         engine_name = getattr(getter, "_pulumi_name", None)
@@ -104,9 +110,18 @@ def string_outputs(type_: str) -> tuple[str, ...]:
             continue
         annotation = getter.__annotations__.get("return")
         (inner,) = typing.get_args(annotation) or (None,)
-        if inner is str or inner == typing.Optional[str]:  # noqa: UP045 - the SDK's spelling
-            found.append(engine_name)
-    return tuple(found)
+        # `Optional[X]` is `Union[X, None]`: its one non-None member.
+        members = [m for m in typing.get_args(inner) if m is not type(None)] or [inner]
+        if len(members) != 1:
+            continue
+        (member,) = members
+        if member in _SCALARS:
+            found[engine_name] = member
+        elif typing.get_origin(member) in (list, collections.abc.Sequence) and typing.get_args(
+            member
+        ) == (str,):
+            found[engine_name] = list  # a list of strings: ids, endpoints, addresses
+    return found
 
 
 def _text(value: Any) -> str | None:
@@ -175,6 +190,12 @@ def stand_in_value(type_: str, name: str, output: str) -> str:
     :data:`STAND_IN_SUFFIX`, a host name the residency pack places at the resource it names."""
     label = re.sub(r"[^a-z0-9-]", "-", output.lower())[:40] or "output"
     return f"{label}.{stand_in_digest(type_, name)}{STAND_IN_SUFFIX}"
+
+
+STAND_IN_SCALARS: Final[Mapping[type, Any]] = {int: 1, float: 1.0, bool: False}
+"""The evidence run's value of a computed number or flag (a database's ``port``, a queue's
+``fifoQueue``): any value of the declared type lets a program compute on it (``str(int(db.port))``)
+as it does once the resource exists; none of them names a place."""
 
 
 GCP_DEFAULTED: tuple[str, ...] = ("project", "region", "zone")

@@ -177,6 +177,9 @@ _URL: Final = re.compile(
 )
 _HOST: Final = re.compile(r"^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$", re.I)
 _MAX_DEPTH: Final = 48
+# The label of a stand-in for another stack's output (clover/standin/engine.py).
+_STACK_REFERENCE_LABEL: Final = "stackref-"
+
 # A stand-in value of a computed output in the offline check's evidence run (flow_evidence.py).
 _STAND_IN_HOST: Final = re.compile(r"[a-z0-9-]+\.[0-9a-f]{16}\.stand-in\.invalid")
 # Addresses inside a private network (RFC 1918, shared address space RFC 6598, IPv6 unique local
@@ -528,8 +531,11 @@ class Resolver:
         proofs: Mapping[str, Mapping[str, str]] | None = None,
         declarations: external_resources.Declarations | None = None,
         stand_ins: Mapping[str, str] | None = None,
+        unchecked: str | None = None,
     ) -> None:
         self.index = index
+        self.unchecked = unchecked
+        """Why the evidence run did not finish (``computedValues.incomplete``), or None."""
         self.stand_ins = stand_ins or {}
         """``computedValues.standIns``: the resource each stand-in output's digest names."""
         self.proofs = proofs
@@ -807,6 +813,13 @@ class Resolver:
         placed where the resource that output belongs to is."""
         digest = host.removesuffix(STAND_IN_SUFFIX).rsplit(".", 1)[-1]
         urn = self.stand_ins.get(digest)
+        if urn is None and host.startswith(_STACK_REFERENCE_LABEL):
+            return Place(
+                unproven=(
+                    f"{host!r} is computed from an output of another stack, read through a "
+                    "stack reference; nothing in this stack proves where it is"
+                )
+            )
         if urn is None or urn not in self.index.by_urn:
             return Place(unproven=f"{host!r} is a stand-in output of no resource of this stack")
         places = self._places_through([urn], seen=set())
@@ -855,6 +868,21 @@ class Resolver:
                 ),
             )
         return [p for p in places if not p.neutral]
+
+    def unchecked_value(self, resource: StackResource, leaf: Leaf) -> Place | list[Place] | None:
+        """A value not known until apply in a field that is no destination as such, when the
+        evidence run did not finish: an exact output of an in-stack resource names only that
+        resource (judged on its own); any other value is unproven."""
+        if (self.proofs or {}).get(resource.urn, {}).get(leaf.path) is not None:
+            return None
+        return Place(
+            unproven=(
+                "it is not known until apply, and the program's second run, which shows what "
+                f"such values compute to, did not finish ({self.unchecked}); make the program "
+                "run to the end as an update with every output known, or pass the resource's "
+                "output itself or a literal"
+            )
+        )
 
     def _not_proven(self, resource: StackResource, leaf: Leaf) -> str:
         depends = [u for u in resource.property_dependencies.get(leaf.top, ()) if u != resource.urn]
@@ -1015,6 +1043,10 @@ def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
         named_flow = _FLOW_WORDS.search(_camel_words(leaf.key)) is not None
         if kind in (FLOW, BUCKET, REGION) or (kind is None and named_flow):
             return resolver.unknown(resource, leaf)
+        if kind is None and resolver.unchecked is not None:
+            # Any text may name a place (a log driver's region inside a container definition):
+            # with no second run to show what it computes to, only an exact output is proof.
+            return resolver.unchecked_value(resource, leaf)
         return None
     if not isinstance(value, str) or not value:
         return None
@@ -1204,7 +1236,10 @@ def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> 
             index.buckets.setdefault(str(name), bucket)
     proofs = config.get(PROVEN_OUTPUTS)
     resolver = Resolver(
-        index, proofs if isinstance(proofs, Mapping) else None, stand_ins=computed.stand_ins
+        index,
+        proofs if isinstance(proofs, Mapping) else None,
+        stand_ins=computed.stand_ins,
+        unchecked=computed.incomplete,
     )
     allowed = Allowed(
         allowed_aws_regions(config), allowed_azure_locations(config), allowed_gcp_locations(config)
@@ -1281,7 +1316,7 @@ def _message(
     """The violation; the allow-list shown is the destination's cloud's, else the resource's."""
     shown = "a value not known until apply" if is_unknown(leaf.value) else repr(leaf.value)
     if any(leaf.path == p or leaf.path.startswith((f"{p}.", f"{p}[")) for p in computed):
-        shown = f"a value not known until apply, computed as {leaf.value!r} from in-stack outputs"
+        shown = f"a value not known until apply, computed as {leaf.value!r}"
     if cloud is None:
         cloud = (
             "gcp"

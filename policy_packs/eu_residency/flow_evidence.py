@@ -38,6 +38,13 @@ COMPUTED_VALUES_SCHEMA: Final[dict[str, Any]] = {
         "inputs": {"type": "object", "additionalProperties": {"type": "object"}},
         "bucketNames": {"type": "object", "additionalProperties": {"type": "string"}},
         "standIns": {"type": "object", "additionalProperties": {"type": "string"}},
+        "incomplete": {
+            "type": "string",
+            "description": (
+                "Why the program's second run did not finish: no value unknown at preview is "
+                "then proven by what it computes to."
+            ),
+        },
     },
     "additionalProperties": False,
 }
@@ -85,6 +92,10 @@ class Computed:
         self.bucket_names: Mapping[str, str] = names if isinstance(names, Mapping) else {}
         stand_ins = given.get("standIns")
         self.stand_ins: Mapping[str, str] = stand_ins if isinstance(stand_ins, Mapping) else {}
+        incomplete = given.get("incomplete")
+        self.incomplete: str | None = incomplete if isinstance(incomplete, str) else None
+        """Why the second run did not finish, when it did not: every value unknown at preview
+        that is not exactly an output is then unchecked, whatever field holds it."""
 
     def props(self, urn: str, props: Mapping[str, Any]) -> tuple[Mapping[str, Any], set[str]]:
         """``props`` with each unknown replaced by what it computed to, and the paths replaced."""
