@@ -16,6 +16,7 @@ import sys
 import sysconfig
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -542,6 +543,10 @@ def test_the_job_reports_which_placement_arguments_each_type_takes(tmp_path: Pat
     assert arguments == {"eu": ("region",), "role": (), "rg": ("location",), "c": ()}
 
 
+def _collect(into: list[str]) -> Callable[[RecordedResource], None]:
+    return lambda resource: into.append(resource.name)
+
+
 def test_two_jobs_run_at_once_and_each_gets_its_own_resources(tmp_path: Path) -> None:
     body = """
         aws.s3.Bucket(pulumi.get_stack() + "-first", region="eu-west-1")
@@ -552,9 +557,7 @@ def test_two_jobs_run_at_once_and_each_gets_its_own_resources(tmp_path: Path) ->
     seen: dict[str, list[str]] = {"test": [], "test2": []}
     with ProgramHost(load_project(directory)) as host:
         jobs = [
-            host.submit(
-                stack, {}, on_register=lambda r, s=stack: seen[s].append(r.name), timeout=60
-            )
+            host.submit(stack, {}, on_register=_collect(seen[stack]), timeout=60)
             for stack in ("test", "test2")
         ]
         runs = [host.wait(job) for job in reversed(jobs)]
@@ -636,3 +639,13 @@ def test_the_interpreter_serves_control_descriptors_numbered_past_fd_setsize(
             os.close(fd)
     assert getattr(result, "complete", None) is True
     assert [r.name for r in seen] == ["eu"]
+
+
+def test_two_resources_with_one_urn_fail_the_run_as_the_engine_fails_it(tmp_path: Path) -> None:
+    directory = _project(tmp_path, EU_BUCKET + 'aws.s3.Bucket("eu", region="eu-west-1")\n')
+    seen, result = _run(directory)
+    assert [r.name for r in seen] == ["eu"]
+    assert getattr(result, "incomplete", "") == (
+        "it failed: Duplicate resource URN 'urn:pulumi:test::prog::aws:s3/bucket:Bucket::eu'; "
+        "try giving it a unique name"
+    )

@@ -253,6 +253,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         """Provider reference (``urn::id``) and provider URN to that provider's inputs."""
         self.transforms = EngineTransforms()
         """Stack and resource transforms, run at each registration as the engine runs them."""
+        self._urns: set[str] = set()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine qualifies a child's type with its parent's qualified type, which the parent
@@ -330,6 +331,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         # The SDK calls the monitor from a thread pool: keep the order and the callbacks serial.
         with self._lock:
+            if resource.urn in self._urns:
+                # The engine refuses a second resource with the same URN and the deployment
+                # fails (pkg/resource/deploy/step_generator.go: "Duplicate resource URN"); the
+                # first one was registered and analyzed.
+                raise pulumi.RunError(
+                    f"Duplicate resource URN '{resource.urn}'; try giving it a unique name"
+                )
+            self._urns.add(resource.urn)
             self.recording.resources.append(resource)
             if resource.is_provider:
                 self.provider_inputs[resource.urn] = inputs

@@ -50,6 +50,7 @@ import functools
 import ipaddress
 import json
 import re
+import zlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -1001,8 +1002,11 @@ def _names_an_identifier(key: str) -> bool:
 
 
 def _is_own_name(resource_type: str, prop: str) -> bool:
+    """The resource's own name or id as the program gives it (``bucket`` of a Bucket,
+    ``workspaceName`` of a Workspace, ``repositoryId`` of a GCP Repository, ``accountId`` of a
+    service Account): it names the resource being created, which the placement rules judge."""
     own = _class_of(resource_type)
-    return prop.lower() in (own, f"{own}name", "name")
+    return prop.lower() in (own, f"{own}name", f"{own}id", "name")
 
 
 def _is_itself(resource_type: str, leaf: Leaf) -> bool:
@@ -1086,13 +1090,22 @@ def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
     )
 
 
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_MAX_EXPANDED: Final = 1 << 20
+
+
 def _base64_text(value: str) -> str | None:
     """The text a base64 value encodes (EC2 user data is sent so), or None when it is not one."""
     if len(value) < _MIN_BASE64 or len(value) % 4 or _BASE64.fullmatch(value) is None:
         return None
     try:
-        text = base64.b64decode(value, validate=True).decode("utf-8")
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        data = base64.b64decode(value, validate=True)
+        if data[:2] == _GZIP_MAGIC:
+            # cloud-init and launch templates take gzip-compressed user data as well; the
+            # expansion is bounded so a crafted value cannot exhaust the pack's memory.
+            data = zlib.decompressobj(wbits=31).decompress(data, _MAX_EXPANDED)
+        text = data.decode("utf-8")
+    except (ValueError, zlib.error):  # binascii.Error and UnicodeDecodeError are ValueErrors
         return None
     return text if text.isprintable() or "\n" in text else None
 

@@ -8,6 +8,7 @@ of this stack in an allowed placement). All run over the analyzer protocol.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -1439,6 +1440,11 @@ SCRIPT_EU = (
             {"userData": "base64:" + SCRIPT_US},
             True,
         ),
+        (
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            {"userData": "base64+gzip:" + SCRIPT_US},
+            True,
+        ),
     ],
 )
 def test_a_cloud_endpoint_or_region_inside_text_is_a_place(
@@ -1448,9 +1454,12 @@ def test_a_cloud_endpoint_or_region_inside_text_is_a_place(
         text = json.dumps(props).replace("{r}", region)
         rendered: dict[str, Any] = json.loads(text)
         user_data = rendered.get("userData")
-        if isinstance(user_data, str) and user_data.startswith("base64:"):
-            script = user_data.removeprefix("base64:").replace("us-east-1", region)
-            rendered["userData"] = base64.b64encode(script.encode()).decode()
+        if isinstance(user_data, str) and user_data.startswith(("base64:", "base64+gzip:")):
+            how, _, script = user_data.partition(":")
+            data = script.replace("us-east-1", region).encode()
+            # cloud-init takes gzip-compressed user data as well.
+            data = gzip.compress(data) if how == "base64+gzip" else data
+            rendered["userData"] = base64.b64encode(data).decode()
         return rendered
 
     assert blocking(eu_residency, [aws(resource_type, "it", render("us-east-1"))]), props
@@ -1539,3 +1548,35 @@ def test_step_functions_service_integrations_are_no_destinations(eu_residency: P
         "aws:sfn/stateMachine:StateMachine", "sync", {"definition": json.dumps(definition)}
     )
     assert blocking(eu_residency, [machine]) == []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "own_id"),
+    [
+        ("gcp:artifactregistry/repository:Repository", "repositoryId"),
+        ("gcp:serviceaccount/account:Account", "accountId"),
+    ],
+)
+def test_the_resource_s_own_id_computed_at_preview_is_no_destination(
+    eu_residency: PolicyPack, resource_type: str, own_id: str
+) -> None:
+    # `repository_id=suffix.result.apply(lambda s: f"app-{s}")` names the repository being
+    # created, in its own location; it refers to nothing elsewhere.
+    own = gcp(resource_type, "own", {own_id: UNKNOWN, "location": "europe-west1"})
+    assert blocking(eu_residency, [own]) == []
+    # Another resource's id in a field named as an id is still a reference to judge.
+    other = gcp(
+        "gcp:cloudrunv2/service:Service", "svc", {"serviceAccountId": UNKNOWN, "location": "x"}
+    )
+    assert blocking(eu_residency, [other])
+
+
+def test_a_helm_chart_repository_is_where_the_chart_comes_from_not_where_data_goes(
+    eu_residency: PolicyPack,
+) -> None:
+    release = eu_resource(
+        "kubernetes:helm.sh/v3:Release",
+        "ingress",
+        {"chart": "nginx-ingress", "repositoryOpts": {"repo": "https://helm.nginx.com/stable"}},
+    )
+    assert blocking(eu_residency, [release]) == []

@@ -67,6 +67,20 @@ def _gcp_inputs(token: str) -> list[str]:
     ]
 
 
+def _kubernetes_inputs(token: str) -> list[str]:
+    """A pulumi-kubernetes type's input names: ``kubernetes:helm.sh/v3:Release`` is
+    ``pulumi_kubernetes.helm.v3.Release``."""
+    group, name = token.split(":")[1], token.rsplit(":", 1)[-1]
+    module = ".".join(part.split(".")[0] for part in group.split("/"))
+    resource = getattr(importlib.import_module(f"pulumi_kubernetes.{module}"), name)
+    params = inspect.signature(resource._internal_init).parameters
+    return [
+        "".join([p.split("_")[0], *(w.title() for w in p.split("_")[1:])])
+        for p in params
+        if p not in ("__self__", "resource_name", "opts", "__props__")
+    ]
+
+
 @pytest.mark.parametrize("section", ["generated", "reviewed"])
 def test_every_entry_names_an_existing_type_and_input(section: str) -> None:
     inputs = sdk_inputs()
@@ -75,6 +89,8 @@ def test_every_entry_names_an_existing_type_and_input(section: str) -> None:
             continue
         if token.startswith("gcp:"):
             inputs[token] = _gcp_inputs(token)
+        if token.startswith("kubernetes:"):
+            inputs[token] = _kubernetes_inputs(token)
         assert token in inputs, f"{section}: {token} is not a resource type of the installed SDKs"
         for path, kind in entries.items():
             assert kind in KINDS, f"{token}.{path}: unknown kind {kind!r}"
