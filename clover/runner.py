@@ -598,7 +598,12 @@ class ProgramJob:
                 "(set the deadline with --timeout SECONDS or CLOVER_TIMEOUT)"
             )
         if self.ended is not None:
-            return str(self.ended.get("why"))
+            why = self.ended.get("why")
+            if isinstance(why, str) and why:
+                return why
+            # The job's own report was emptied: the program replaced the check's code in its
+            # process.
+            return "it replaced the check's code in its own process, so its run cannot be trusted"
         if self.code is not None and self.code < 0:
             return f"its process was killed by {_signal_name(-self.code)}"
         if self.code is not None:

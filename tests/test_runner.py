@@ -652,3 +652,27 @@ def test_two_resources_with_one_urn_fail_the_run_as_the_engine_fails_it(tmp_path
         "it failed: Duplicate resource URN 'urn:pulumi:test::prog::aws:s3/bucket:Bucket::eu'; "
         "try giving it a unique name"
     )
+
+
+def test_a_program_that_empties_the_check_s_code_in_its_process_gets_no_verdict(
+    tmp_path: Path,
+) -> None:
+    body = """
+        import types
+        for name, module in list(sys.modules.items()):
+            if "standin" in name and isinstance(module, types.ModuleType):
+                for key, value in list(vars(module).items()):
+                    if callable(value) and not isinstance(value, type) and key[:2] != "__":
+                        setattr(module, key, lambda *a, **k: None)
+        aws.s3.Bucket("us", region="us-east-1")
+    """
+    directory = _project(tmp_path, body, stacks=2)
+    with ProgramHost(load_project(directory)) as host:
+        first = host.run("test", {}, on_register=lambda _: None, timeout=60)
+        # The interpreter that forked the job is not the job: it serves the next stack.
+        second = host.run("test2", {}, on_register=lambda _: None, timeout=60)
+    assert first.complete is False
+    assert first.incomplete == (
+        "it replaced the check's code in its own process, so its run cannot be trusted"
+    )
+    assert second.complete is False

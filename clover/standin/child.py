@@ -264,7 +264,10 @@ def _reap(running: _Running, status: int, events: _Events) -> None:
     """A job ended: say so, then keep what it imported loaded, so later forks start warm."""
     try:
         with open(running.warm_file, encoding="utf-8") as warm:
-            modules = [str(m) for m in json.load(warm)]
+            listed = json.load(warm)
+        # Written by the job, where the program may have replaced anything: only a list of
+        # names is taken.
+        modules = [m for m in listed if isinstance(m, str)] if isinstance(listed, list) else []
     except (OSError, ValueError):
         modules = []  # the job was killed before or while writing it
     finally:
