@@ -612,3 +612,18 @@ def test_a_list_output_has_an_item_in_the_second_run(
         d["urn"].endswith("::fn") and "us-east-1" in d["message"] and "computed as" in d["message"]
         for d in found
     ), found
+
+
+def test_a_list_of_objects_output_has_an_item_in_the_second_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `statuses[0].url` stopped the second run on None, leaving every computed value unproven.
+    program = AWS_HEAD + textwrap.dedent("""
+        lb = aws.lb.LoadBalancer("lb", subnets=["subnet-1"])
+        aws.lambda_.Function("fn", role="arn:aws:iam::123456789012:role/r", runtime="python3.12",
+            handler="h.main", code=pulumi.FileArchive("."),
+            environment={"variables": {"FIRST": lb.subnet_mappings.apply(
+                lambda mappings: f"subnet {mappings[0].subnet_id}")}})
+        pulumi.export("first", lb.subnet_mappings[0].subnet_id)
+    """)
+    assert _flows(capsys, _project(tmp_path, program)) == (0, [])

@@ -427,6 +427,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     state[output] = stand_in_value(args.typ, args.name, output)
                 elif kind is list:  # one stand-in item: `ids[0]` works as it does after `up`
                     state[output] = [stand_in_value(args.typ, args.name, output)]
+                elif kind is dict:
+                    state[output] = {}
+                elif kind is tuple:  # a list of objects, one with every field unset
+                    state[output] = [{}]
                 else:
                     state[output] = STAND_IN_SCALARS[kind]
         return (resource_id, state)

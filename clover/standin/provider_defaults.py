@@ -37,6 +37,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Final
 
+from pulumi._types import is_output_type
 from pulumi.runtime import rpc
 
 UNKNOWN = rpc.UNKNOWN
@@ -109,19 +110,38 @@ def scalar_outputs(type_: str) -> dict[str, type]:
         if getter is None or not isinstance(engine_name, str):
             continue
         annotation = getter.__annotations__.get("return")
+        if "outputs." in str(annotation):
+            # An output type named as a string (`Sequence['outputs.ServiceStatus']`): resolved in
+            # the SDK module's namespace.
+            try:
+                annotation = typing.get_type_hints(getter).get("return")
+            except (NameError, AttributeError, TypeError):
+                continue
         (inner,) = typing.get_args(annotation) or (None,)
         # `Optional[X]` is `Union[X, None]`: its one non-None member.
-        members = [m for m in typing.get_args(inner) if m is not type(None)] or [inner]
+        members = (
+            [m for m in typing.get_args(inner) if m is not type(None)]
+            if typing.get_origin(inner) is typing.Union
+            else [inner]
+        )
         if len(members) != 1:
             continue
         (member,) = members
         if member in _SCALARS:
             found[engine_name] = member
-        elif typing.get_origin(member) in (list, collections.abc.Sequence) and typing.get_args(
-            member
-        ) == (str,):
-            found[engine_name] = list  # a list of strings: ids, endpoints, addresses
+        elif _is_output_type(member):
+            found[engine_name] = dict  # an object: its fields read as unset
+        elif typing.get_origin(member) in (list, collections.abc.Sequence):
+            (item,) = typing.get_args(member) or (None,)
+            if item is str:
+                found[engine_name] = list  # a list of strings: ids, endpoints, addresses
+            elif _is_output_type(item):
+                found[engine_name] = tuple  # a list of objects: `statuses[0].url` works
     return found
+
+
+def _is_output_type(member: Any) -> bool:
+    return isinstance(member, type) and is_output_type(member)
 
 
 def _text(value: Any) -> str | None:

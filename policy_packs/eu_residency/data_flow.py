@@ -173,8 +173,10 @@ _GOOGLE_API_REFERENCE: Final = re.compile(
     r"^(?://)?(?P<host>(?:[a-z0-9-]+\.)+googleapis\.com)(?P<rest>/\S*)$", re.I
 )
 _KEY_WORD: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# The user information before `@` (`postgres://user:password@host/db`) is no host.
 _URL: Final = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>[^/:?#\s]*)(?P<rest>.*)$", re.I
+    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^/?#\s@]*@)?(?P<host>[^/:?#\s]*)(?P<rest>.*)$",
+    re.I,
 )
 _HOST: Final = re.compile(r"^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$", re.I)
 _MAX_DEPTH: Final = 48
@@ -734,10 +736,14 @@ class Resolver:
         places = [self.index.place_of(r) for r in found]
         return next((p for p in places if p.unproven), places[0])
 
-    def url(self, value: str, *, scheme: bool) -> Place | list[Place] | None:  # noqa: PLR0911
+    def url(self, value: str, *, scheme: bool) -> Place | list[Place] | None:  # noqa: PLR0911, PLR0912
         """A URL's or host's place; None for a bare host that names no cloud endpoint."""
         match = _URL.match(value)
         host, rest = (match.group("host"), match.group("rest")) if match else (value, "")
+        if match and not host and match.group("scheme").lower() not in ("s3", "gs"):
+            # No host: a local socket (`postgres://u:p@/db?host=/cloudsql/<instance>`); what
+            # the rest names is read as text.
+            return None
         local = self._local(host, scheme=match is not None)
         if local is not None:
             return local
@@ -1001,6 +1007,12 @@ def _names_an_identifier(key: str) -> bool:
     return bool(parts) and parts[-1].lower() in _IDENTIFIER_WORDS
 
 
+def _from_another_stack(value: str) -> bool:
+    """Whether the value holds the second run's stand-in for another stack's output."""
+    lowered = value.lower()
+    return STAND_IN_SUFFIX in lowered and _STACK_REFERENCE_LABEL in lowered
+
+
 def _is_own_name(resource_type: str, prop: str) -> bool:
     """The resource's own name or id as the program gives it (``bucket`` of a Bucket,
     ``workspaceName`` of a Workspace, ``repositoryId`` of a GCP Repository, ``accountId`` of a
@@ -1053,6 +1065,13 @@ def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
             return resolver.unchecked_value(resource, leaf)
         return None
     if not isinstance(value, str) or not value:
+        return None
+    if _from_another_stack(value) and not (
+        kind in (FLOW, BUCKET, REGION)
+        or (kind is None and _FLOW_WORDS.search(_camel_words(leaf.key)) is not None)
+    ):
+        # Another stack's output (the second run's stand-in) is judged where it would be
+        # judged unknown at preview: in a destination; a subnet list or a count moves nothing.
         return None
     if kind == FLOW and _ip_address(value) is not None:
         return _ip_place(value)

@@ -1580,3 +1580,22 @@ def test_a_helm_chart_repository_is_where_the_chart_comes_from_not_where_data_go
         {"chart": "nginx-ingress", "repositoryOpts": {"repo": "https://helm.nginx.com/stable"}},
     )
     assert blocking(eu_residency, [release]) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "blocked"),
+    [
+        # The user information is no host: the host after it is judged.
+        ("postgres://app:pw@db.c1.us-east-1.rds.amazonaws.com:5432/app", True),
+        ("postgres://app:pw@db.c1.eu-west-1.rds.amazonaws.com:5432/app", False),
+        # No host at all: a local socket, which sends nothing elsewhere.
+        ("postgres://app:S3cret!@/app?host=/var/run/postgresql", False),
+    ],
+)
+def test_a_url_s_user_information_is_not_its_host(
+    eu_residency: PolicyPack, url: str, blocked: bool
+) -> None:
+    function = aws(
+        "aws:lambda/function:Function", "fn", {"environment": {"variables": {"DB": url}}}
+    )
+    assert bool(blocking(eu_residency, [function])) is blocked
