@@ -39,7 +39,13 @@ from clover.pack_config import Loosening
 from clover.packs import packs_dir
 from clover.placement import Placed, Placer, package_of
 from clover.project import Project, ProjectError, load_project, stack_config
-from clover.runner import ProgramHost, ProgramJob, RunnerError, branches_on_dry_run
+from clover.runner import (
+    ProgramHost,
+    ProgramJob,
+    ProgramRun,
+    RunnerError,
+    branches_on_dry_run,
+)
 from clover.standin.engine import RecordedResource, Recording, run_program
 
 CLOVER_PACKS_DIR = packs_dir()
@@ -597,103 +603,136 @@ def check_stacks(
     with _signals_interrupt(), host:
         host.start()  # gets ready while the packs start
         with started(plans[0].packs) as running:
-            for plan in plans:
-                if results:
+            current = _StackRun(project, host, plans[0], deadline)
+            for index, plan in enumerate(plans):
+                if index:
                     _configure(running, plan.packs, plan.pack_settings)
-                results.append(
-                    _check_one(
-                        project,
-                        host,
-                        plan=plan,
-                        running=running,
-                        progress=progress,
-                        deadline=deadline,
-                    )
+                current.attach(Streamer(project, plan.stack, plan.config, running))
+                preview = current.wait_preview()
+                # The next stack's program runs while this one is finished and analyzed.
+                following = (
+                    _StackRun(project, host, plans[index + 1], deadline)
+                    if index + 1 < len(plans)
+                    else None
                 )
+                results.append(current.finish(preview, progress))
+                if following is not None:
+                    current = following
     return results
 
 
-def _check_one(
-    project: Project,
-    host: ProgramHost,
-    *,
-    plan: _StackPlan,
-    running: Sequence[PolicyPack],
-    progress: Callable[[str, int, int], None] | None,
-    deadline: float,
-) -> CheckResult:
-    streamer = Streamer(project, plan.stack, plan.config, running)
-    # What the unknowns compute to comes from a second run as an update (clover/evidence.py).
-    # It runs alongside the preview, started with it on speculation (most programs compute some
-    # destination, and a second core is then as good as free) and stopped when the preview ends
-    # without needing it; a large program that has not needed it after SPECULATE_UP_TO
-    # resources stops it too (two large runs at once would double the memory), and starts it
-    # again at the first resource with an unknown input no output proves.
-    second: dict[str, RecordedResource] = {}
-    evidence_job: list[ProgramJob] = []
-    needed = branches_on_dry_run(project)
+class _StackRun:
+    """One stack's program runs: the preview, and the second run as an update that shows what
+    the values unknown at preview compute to (clover/evidence.py).
 
-    def start_evidence() -> None:
-        second.clear()
-        evidence_job.append(
-            host.submit(
-                plan.stack,
-                plan.config,
-                on_register=lambda r: second.__setitem__(r.urn, r),
-                timeout=deadline,
-                evidence=True,
+    Both start as soon as the stack is known, before its analysis can begin: a later stack's
+    program runs while an earlier stack is still being analyzed, and what it registers meanwhile
+    waits for :meth:`attach`. The second run starts with the preview, on speculation (most
+    programs compute some destination, and a second core is then as good as free), and is
+    stopped when the preview ends without needing it; a large program that has not needed it
+    after :data:`SPECULATE_UP_TO` resources stops it too (two large runs at once would double
+    the memory), and starts it again at the first resource with an unknown input no output
+    proves.
+    """
+
+    def __init__(
+        self, project: Project, host: ProgramHost, plan: _StackPlan, deadline: float
+    ) -> None:
+        self.host, self.plan, self.deadline = host, plan, deadline
+        self.needed = branches_on_dry_run(project)
+        self.streamer: Streamer | None = None
+        self.waiting: list[RecordedResource] = []
+        self.count = 0
+        self.second: dict[str, RecordedResource] = {}
+        self.evidence_job: ProgramJob | None = None
+        try:
+            self._start_evidence()
+            self.preview_job = host.submit(
+                plan.stack, plan.config, on_register=self._on_register, timeout=deadline
             )
+        except RunnerError as err:
+            raise CheckError(str(err)) from None
+
+    def _start_evidence(self) -> None:
+        self.second = {}
+        second = self.second
+        self.evidence_job = self.host.submit(
+            self.plan.stack,
+            self.plan.config,
+            on_register=lambda r: second.__setitem__(r.urn, r),
+            timeout=self.deadline,
+            evidence=True,
         )
 
-    def stop_evidence() -> None:
-        host.cancel(evidence_job.pop())
+    def _stop_evidence(self) -> None:
+        if self.evidence_job is not None:
+            self.host.cancel(self.evidence_job)
+            self.evidence_job = None
 
-    def on_register(resource: RecordedResource) -> None:
-        nonlocal needed
-        streamer.add(resource)
-        if not needed and evidence.needs_update_run([resource]):
-            needed = True
-            if not evidence_job:
-                start_evidence()
-        elif not needed and evidence_job and len(streamer.placed) >= SPECULATE_UP_TO:
-            stop_evidence()
+    def _on_register(self, resource: RecordedResource) -> None:
+        self.count += 1
+        if self.streamer is None:
+            self.waiting.append(resource)
+        else:
+            self.streamer.add(resource)
+        if not self.needed and evidence.needs_update_run([resource]):
+            self.needed = True
+            if self.evidence_job is None:
+                self._start_evidence()
+        elif not self.needed and self.evidence_job is not None and self.count >= SPECULATE_UP_TO:
+            self._stop_evidence()
 
-    try:
-        start_evidence()
-        program = host.submit(plan.stack, plan.config, on_register=on_register, timeout=deadline)
-        preview = host.wait(program)
+    def attach(self, streamer: Streamer) -> None:
+        """Analysis may begin: what was registered so far, then each resource as it comes."""
+        self.streamer = streamer
+        for resource in self.waiting:
+            streamer.add(resource)
+        self.waiting = []
+
+    def wait_preview(self) -> ProgramRun:
+        try:
+            return self.host.wait(self.preview_job)
+        except RunnerError as err:
+            raise CheckError(str(err)) from None
+
+    def finish(
+        self, preview: ProgramRun, progress: Callable[[str, int, int], None] | None
+    ) -> CheckResult:
+        streamer = self.streamer
+        assert streamer is not None, "attach() first"
         recorded = [p.resource for p in streamer.placed]
         update: dict[str, RecordedResource] | None = None
         unchecked: str | None = None
-        if needed and evidence_job:
-            # A run that does not finish leaves the unknowns unproven.
-            rerun = host.wait(evidence_job[0])
-            update = second if rerun.complete else None
-            unchecked = rerun.incomplete
-            # What only `pulumi up` registers (a program branching on is_dry_run) is analyzed as
-            # the engine analyzes it then, before creating it.
-            previewed = {r.urn for r in recorded}
-            for urn, resource in second.items():
-                if urn not in previewed:
-                    streamer.add(resource)
-        elif evidence_job:
-            stop_evidence()
+        try:
+            if self.needed and self.evidence_job is not None:
+                # A run that does not finish leaves the unknowns unproven.
+                rerun = self.host.wait(self.evidence_job)
+                update = self.second if rerun.complete else None
+                unchecked = rerun.incomplete
+                # What only `pulumi up` registers (a program branching on is_dry_run) is
+                # analyzed as the engine analyzes it then, before creating it.
+                previewed = {r.urn for r in recorded}
+                for urn, resource in self.second.items():
+                    if urn not in previewed:
+                        streamer.add(resource)
+            else:
+                self._stop_evidence()
+        except RunnerError as err:
+            raise CheckError(str(err)) from None
         streamer.evidence = evidence.evidence(recorded, update, unchecked)
-    except RunnerError as err:
-        raise CheckError(str(err)) from None
-    diagnostics = streamer.finish(progress)
-    return CheckResult(
-        project=project,
-        stack=plan.stack,
-        placed=streamer.placed,
-        diagnostics=diagnostics,
-        packs=plan.packs,
-        incomplete=preview.incomplete,
-        detail=preview.detail,
-        evidence_incomplete=unchecked,
-        data_sources=tuple(i for i in preview.invokes if isinstance(i, Mapping)),
-        pack_configs=tuple(streamer.pack_configs),
-    )
+        diagnostics = streamer.finish(progress)
+        return CheckResult(
+            project=streamer.project,
+            stack=self.plan.stack,
+            placed=streamer.placed,
+            diagnostics=diagnostics,
+            packs=self.plan.packs,
+            incomplete=preview.incomplete,
+            detail=preview.detail,
+            evidence_incomplete=unchecked,
+            data_sources=tuple(i for i in preview.invokes if isinstance(i, Mapping)),
+            pack_configs=tuple(streamer.pack_configs),
+        )
 
 
 def _pack_config(run: PackRun) -> dict[str, Any] | None:
