@@ -1094,6 +1094,10 @@ def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
         if endpoint is not None:
             harmless = kind == HARMLESS and isinstance(endpoint, Place) and endpoint.cloud is None
             return None if harmless else endpoint
+        if kind == FLOW and not has_scheme:
+            # A bare host in a destination field (a VPN peer's FQDN) is a place outside the
+            # stack, as an https endpoint is.
+            return resolver.url(value, scheme=True)
     if region_key and kind != HARMLESS:
         return _region_value(resource.type, leaf.key, value)
     if kind == BUCKET:

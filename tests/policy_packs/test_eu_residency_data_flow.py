@@ -1599,3 +1599,22 @@ def test_a_url_s_user_information_is_not_its_host(
         "aws:lambda/function:Function", "fn", {"environment": {"variables": {"DB": url}}}
     )
     assert bool(blocking(eu_residency, [function])) is blocked
+
+
+@pytest.mark.parametrize(
+    ("props", "blocked"),
+    [
+        ({"gatewayAddress": "203.0.113.10"}, True),  # a VPN peer on the internet: anywhere
+        ({"gatewayFqdn": "vpn.partner.example.com"}, True),
+        ({"gatewayAddress": "10.20.0.1"}, False),  # inside the network, as for AWS
+    ],
+)
+def test_a_classic_azure_vpn_peer_on_the_internet_is_unproven(
+    eu_residency: PolicyPack, props: dict[str, Any], blocked: bool
+) -> None:
+    gateway = eu_resource(
+        "azure:network/localNetworkGateway:LocalNetworkGateway",
+        "partner",
+        {"location": "westeurope", "resourceGroupName": "rg", "addressSpaces": [], **props},
+    )
+    assert bool(blocking(eu_residency, [gateway])) is blocked

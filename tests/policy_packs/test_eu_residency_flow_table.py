@@ -54,17 +54,30 @@ def test_the_generator_sees_both_sdks() -> None:
     assert "s3BucketName" in tokens["aws:cloudtrail/trail:Trail"]
 
 
-def _gcp_inputs(token: str) -> list[str]:
-    """A pulumi-gcp type's input names (camelCase, as the engine sends them); the generator scans
-    only the AWS and Azure SDKs, whose tables it writes."""
-    module_path, name = token.split(":")[1].split("/", maxsplit=1)[0], token.rsplit(":", 1)[-1]
-    resource = getattr(importlib.import_module(f"pulumi_gcp.{module_path}"), name)
-    params = inspect.signature(resource._internal_init).parameters
+def _init_inputs(resource: type) -> list[str]:
+    """A resource class's input names, camelCase as the engine sends them."""
+    params = inspect.signature(resource._internal_init).parameters  # type: ignore[attr-defined]
     return [
         "".join([p.split("_")[0], *(w.title() for w in p.split("_")[1:])])
         for p in params
         if p not in ("__self__", "resource_name", "opts", "__props__")
     ]
+
+
+def _gcp_inputs(token: str) -> list[str]:
+    """A pulumi-gcp type's input names (camelCase, as the engine sends them); the generator scans
+    only the AWS and Azure SDKs, whose tables it writes."""
+    module_path, name = token.split(":")[1].split("/", maxsplit=1)[0], token.rsplit(":", 1)[-1]
+    resource = getattr(importlib.import_module(f"pulumi_gcp.{module_path}"), name)
+    return _init_inputs(resource)
+
+
+def _classic_azure_inputs(token: str) -> list[str]:
+    """A pulumi-azure (classic) type's input names: ``azure:network/localNetworkGateway:...`` is
+    ``pulumi_azure.network.LocalNetworkGateway``."""
+    module, name = token.split(":")[1].split("/", maxsplit=1)[0], token.rsplit(":", 1)[-1]
+    resource = getattr(importlib.import_module(f"pulumi_azure.{module}"), name)
+    return _init_inputs(resource)
 
 
 def _kubernetes_inputs(token: str) -> list[str]:
@@ -73,12 +86,7 @@ def _kubernetes_inputs(token: str) -> list[str]:
     group, name = token.split(":")[1], token.rsplit(":", 1)[-1]
     module = ".".join(part.split(".")[0] for part in group.split("/"))
     resource = getattr(importlib.import_module(f"pulumi_kubernetes.{module}"), name)
-    params = inspect.signature(resource._internal_init).parameters
-    return [
-        "".join([p.split("_")[0], *(w.title() for w in p.split("_")[1:])])
-        for p in params
-        if p not in ("__self__", "resource_name", "opts", "__props__")
-    ]
+    return _init_inputs(resource)
 
 
 @pytest.mark.parametrize("section", ["generated", "reviewed"])
@@ -91,6 +99,8 @@ def test_every_entry_names_an_existing_type_and_input(section: str) -> None:
             inputs[token] = _gcp_inputs(token)
         if token.startswith("kubernetes:"):
             inputs[token] = _kubernetes_inputs(token)
+        if token.startswith("azure:"):
+            inputs[token] = _classic_azure_inputs(token)
         assert token in inputs, f"{section}: {token} is not a resource type of the installed SDKs"
         for path, kind in entries.items():
             assert kind in KINDS, f"{token}.{path}: unknown kind {kind!r}"
