@@ -12,7 +12,7 @@ import pulumi
 import pytest
 
 from clover.__main__ import main
-from clover.standin.engine import run_program
+from clover.standin.engine import UNKNOWN, RecordingMocks, run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 RESIDENCY = ROOT / "policy_packs" / "eu_residency"
@@ -126,3 +126,18 @@ def test_the_stand_in_records_a_remote_component_and_its_providers_map() -> None
     assert network.remote is True
     assert list(network.providers) == ["aws"]
     assert network.providers["aws"].startswith(recording.named("us").urn)
+
+
+def test_a_remote_component_s_outputs_are_unknown_not_its_inputs() -> None:
+    # Its plugin's Construct returns the outputs; offline none is known. Echoing the inputs made
+    # awsx `Vpc(nat_gateways={"strategy": "None"})` fail: the SDK read the strategy back as the
+    # `nat_gateways` output, a list of NAT gateways. Here an input named as an output of a
+    # remote component the installed SDKs declare (pulumi-kubernetes' Chart v4).
+    args = pulumi.runtime.MockResourceArgs(
+        typ="kubernetes:helm.sh/v4:Chart",
+        name="ingress",
+        inputs={"chart": "nginx", "resources": {"strategy": "None"}},
+        custom=False,
+    )
+    assert RecordingMocks(preview=True).new_resource(args) == (None, {"resources": UNKNOWN})
+    assert RecordingMocks(preview=False).new_resource(args) == (None, {"resources": UNKNOWN})

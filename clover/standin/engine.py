@@ -42,6 +42,7 @@ from .provider_defaults import (
     azure_classic_group_location,
     azure_location,
     gcp_defaults,
+    output_names,
     scalar_outputs,
     stand_in_value,
     takes_argument,
@@ -393,6 +394,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("pulumi:providers:"):
             return (f"{args.name}-provider-id", inputs)
         package = args.typ.split(":", 1)[0]
+        if not args.custom:
+            # A remote component (a local one's outputs are its Python attributes): its outputs
+            # are what its plugin's Construct returns, not its inputs, which may share a name and
+            # not a type (awsx `Vpc`'s `natGateways` input is a strategy, its output a list of
+            # NAT gateways). None is known offline: each is unknown, as the SDK would otherwise
+            # fill a missing output with the input of its name (rpc.resolve_outputs); in an
+            # update each scalar output gets a stand-in instead.
+            unknown = dict.fromkeys(output_names(args.typ), UNKNOWN)
+            return (None, unknown if self.preview else self._stand_ins(args, {}, unknown))
         state = _azure_output_shape(inputs) if package == "azure-native" else dict(inputs)
         self._fill_check_defaults(args, state)
         if self.preview:
@@ -414,13 +424,24 @@ class RecordingMocks(pulumi.runtime.Mocks):
             resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
             _fake_azure_outputs(args.typ, args.name, state)
         state.setdefault("id", resource_id)
-        # Every other computed string output the provider would return (an API's endpoint, a
-        # function's invoke ARN) gets a stand-in naming this resource, so that a program which
-        # builds a value from it (`Output.concat(api.api_endpoint, "/", stage.name)`) runs on,
-        # and the residency pack can place what it computes at this resource
-        # (provider_defaults.stand_in_value; the pack's data-flow rule, `standIns`).
-        # Numbers and flags get a value of their type (provider_defaults.STAND_IN_SCALARS), a
-        # list of strings one stand-in item.
+        # Every other computed output the provider would return gets a stand-in (_stand_ins).
+        self._stand_ins(args, state)
+        return (resource_id, state)
+
+    @staticmethod
+    def _stand_ins(
+        args: pulumi.runtime.MockResourceArgs,
+        state: dict[str, Any],
+        otherwise: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``state`` with a stand-in for every computed output the SDK class declares that it
+        lacks: a computed string output the provider would return (an API's endpoint, a
+        function's invoke ARN) gets a stand-in naming this resource, so that a program which
+        builds a value from it (`Output.concat(api.api_endpoint, "/", stage.name)`) runs on, and
+        the residency pack can place what it computes at this resource
+        (provider_defaults.stand_in_value; the pack's data-flow rule, `standIns`); numbers and
+        flags a value of their type (provider_defaults.STAND_IN_SCALARS); a list of strings one
+        stand-in item; an object none of its fields; a list of objects one such object."""
         for output, kind in scalar_outputs(args.typ).items():
             if state.get(output) is None:
                 if kind is str:
@@ -429,11 +450,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     state[output] = [stand_in_value(args.typ, args.name, output)]
                 elif kind is dict:
                     state[output] = {}
-                elif kind is tuple:  # a list of objects, one with every field unset
+                elif kind is tuple:
                     state[output] = [{}]
                 else:
                     state[output] = STAND_IN_SCALARS[kind]
-        return (resource_id, state)
+        for output, value in (otherwise or {}).items():
+            state.setdefault(output, value)
+        return state
 
     def _fill_check_defaults(
         self, args: pulumi.runtime.MockResourceArgs, state: dict[str, Any]

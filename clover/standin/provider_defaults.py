@@ -65,6 +65,9 @@ def sdk_class(type_: str) -> type | None:
     # The SDK generator suffixes a module named by a Python keyword: ``aws:lambda/...`` lives in
     # ``pulumi_aws.lambda_`` (pulumi codegen python: ``PyName`` of a keyword gets a trailing "_").
     segments = [f"{part}_" if keyword.iskeyword(part) else part for part in segments]
+    # pulumi-kubernetes names a module by its API group's first label: ``helm.sh/v4`` lives in
+    # ``pulumi_kubernetes.helm.v4``, ``networking.k8s.io/v1`` in ``...networking.v1``.
+    segments = [part.split(".", 1)[0] for part in segments]
     for depth in sorted({min(1, len(segments)), len(segments)}):
         try:
             found = getattr(importlib.import_module(".".join([root, *segments[:depth]])), name)
@@ -138,6 +141,20 @@ def scalar_outputs(type_: str) -> dict[str, type]:
             elif _is_output_type(item):
                 found[engine_name] = tuple  # a list of objects: `statuses[0].url` works
     return found
+
+
+@functools.cache
+def output_names(type_: str) -> tuple[str, ...]:
+    """The engine names of every output the SDK class declares; empty when it is unknown."""
+    cls = sdk_class(type_)
+    if cls is None:
+        return ()
+    return tuple(
+        name
+        for attribute in vars(cls).values()
+        if isinstance(attribute, property)
+        and isinstance(name := getattr(attribute.fget, "_pulumi_name", None), str)
+    )
 
 
 def _is_output_type(member: Any) -> bool:
