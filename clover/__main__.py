@@ -14,22 +14,41 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from clover import __version__
-from clover.check import (
-    CLOVER_PACKS_DIR,
-    DEFAULT_PACKS,
-    DEFAULT_TIMEOUT,
-    CheckError,
-    CheckResult,
-    check,
-    check_stacks,
-)
-from clover.formats import FORMATS, json_error, render_all
+from clover.errors import DEFAULT_PACKS, DEFAULT_TIMEOUT, FORMATS, CheckError
+from clover.packs import packs_dir
 from clover.project import ProjectError, load_project, stack_name
-from clover.report import build, render_json, to_html
+from clover.runner import ProgramHost, RunnerError
+
+# The rest (the checker, the packs' client, the output formats, the report) is imported when a
+# command needs it: `check` starts the program's interpreter first, so that it imports the
+# program's SDKs while this process imports its own.
+if TYPE_CHECKING:
+    from clover.check import CheckResult
+
+
+def check(**kwargs: Any) -> CheckResult:
+    """:func:`clover.check.check`, imported when first called."""
+    from clover.check import check as run  # noqa: PLC0415 - imported when needed
+
+    return run(**kwargs)
+
+
+def check_stacks(**kwargs: Any) -> list[CheckResult]:
+    """:func:`clover.check.check_stacks`, imported when first called."""
+    from clover.check import check_stacks as run  # noqa: PLC0415 - imported when needed
+
+    return run(**kwargs)
+
+
+def render_all(results: Sequence[CheckResult], fmt: str) -> str:
+    """:func:`clover.formats.render_all`, imported when first called."""
+    from clover.formats import render_all as render  # noqa: PLC0415 - imported when needed
+
+    return render(results, fmt)
+
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -170,7 +189,7 @@ def _parser(prog: str = "python -m clover") -> argparse.ArgumentParser:
 
 def run_packs() -> int:
     for name in DEFAULT_PACKS:
-        directory = CLOVER_PACKS_DIR / name
+        directory = packs_dir() / name
         if not directory.is_dir():
             raise CheckError(f"policy pack {name}: {directory} does not exist; reinstall clover")
         sys.stdout.write(f"{directory}\n")
@@ -329,6 +348,8 @@ def _say_incomplete(command: str, results: Sequence[CheckResult], verbose: bool)
 @contextlib.contextmanager
 def _status() -> Iterator[Callable[[str, int, int], None]]:
     # rich animates only on a terminal; in a CI log the status line stays silent.
+    from rich.console import Console  # noqa: PLC0415 - only when a run needs it
+
     status = Console(stderr=True).status("running the program offline", spinner="dots")
     status.start()
 
@@ -370,6 +391,18 @@ def _check_outputs(args: argparse.Namespace) -> None:
         seen[real] = flag
 
 
+def _started_host(cwd: Path) -> ProgramHost | None:
+    """The program's interpreter, started before the check imports its own modules, so the two
+    import side by side; None when the project cannot be read or the interpreter not started
+    (the check then says why, as it does without a head start)."""
+    try:
+        host = ProgramHost(load_project(cwd))
+        host.start()
+    except (ProjectError, RunnerError):
+        return None
+    return host
+
+
 def run_check(args: argparse.Namespace) -> int:
     fmt = _format(args)
     _check_outputs(args)
@@ -383,27 +416,35 @@ def run_check(args: argparse.Namespace) -> int:
     wants_report = args.report is not None or args.report_json is not None
     if wants_report and len(names) > 1:
         raise CheckError(f"--stack given {len(names)} stacks; a report covers one stack")
-    with _status() as progress:
-        if len(names) > 1:
-            results = check_stacks(
-                cwd=args.cwd,
-                stacks=names,
-                packs=args.packs,
-                pack_configs=args.pack_configs,
-                progress=progress,
-                timeout=timeout,
-            )
-        else:
-            results = [
-                check(
+    with contextlib.ExitStack() as stack:
+        host = _started_host(args.cwd)
+        if host is not None:
+            stack.enter_context(host)
+        with _status() as progress:
+            if len(names) > 1:
+                results = check_stacks(
                     cwd=args.cwd,
-                    stack=names[0] if names else None,
+                    stacks=names,
                     packs=args.packs,
                     pack_configs=args.pack_configs,
                     progress=progress,
                     timeout=timeout,
+                    host=host,
                 )
-            ]
+            else:
+                results = [
+                    check(
+                        cwd=args.cwd,
+                        stack=names[0] if names else None,
+                        packs=args.packs,
+                        pack_configs=args.pack_configs,
+                        progress=progress,
+                        timeout=timeout,
+                        host=host,
+                    )
+                ]
+    from clover.report import build, render_json, to_html  # noqa: PLC0415 - when needed
+
     _say_incomplete("check", results, args.verbose)
     _write(render_all(results, fmt), args.output)
     if args.sarif is not None:
@@ -432,6 +473,8 @@ def run_report(args: argparse.Namespace) -> int:
     names = _stack_names(args)
     if len(names) > 1:
         raise CheckError(f"--stack given {len(names)} stacks; a report covers one stack")
+    from clover.report import build, render_json, to_html  # noqa: PLC0415 - when needed
+
     with _status() as progress:
         result: CheckResult = check(
             # Resolved: the program runs with the project as working directory.
@@ -468,6 +511,8 @@ def _fail(args: argparse.Namespace, message: str, hint: str = "") -> None:
         and (args.json_format or args.format == "json")
     )
     if json_on_stdout:
+        from clover.formats import json_error  # noqa: PLC0415 - only on this path
+
         with contextlib.suppress(OSError):
             sys.stdout.write(json_error(message))
             sys.stdout.flush()

@@ -35,6 +35,7 @@ from clover.analyzer import (
     analyze_request,
     load_pack_config,
 )
+from clover.errors import DEFAULT_PACKS, DEFAULT_TIMEOUT, CheckError
 from clover.pack_config import Loosening
 from clover.packs import packs_dir
 from clover.placement import Placed, Placer, package_of
@@ -46,19 +47,10 @@ from clover.runner import (
     RunnerError,
     branches_on_dry_run,
 )
-from clover.standin.engine import RecordedResource, Recording, run_program
+from clover.standin.engine import Recording, run_program
+from clover.standin.recorded import RecordedResource
 
 CLOVER_PACKS_DIR = packs_dir()
-DEFAULT_PACKS = ("eu_residency", "eu_data_protection")
-
-
-class CheckError(Exception):
-    """A usage or input error: the check cannot give a verdict. Exit code 2."""
-
-    def __init__(self, message: str, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.detail = detail
-        """A traceback or other detail, shown only with ``--verbose``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -378,9 +370,6 @@ def started(runs: Sequence[PackRun]) -> Iterator[list[PolicyPack]]:
             pack.close()
 
 
-DEFAULT_TIMEOUT = 300.0
-"""Seconds a program may run before the check stops it (``--timeout``, ``CLOVER_TIMEOUT``)."""
-
 SPECULATE_UP_TO = 1000
 """Resources a preview registers before an evidence run nobody needed yet is stopped."""
 
@@ -510,12 +499,14 @@ def check(
     pack_configs: Sequence[Path] = (),
     progress: Callable[[str, int, int], None] | None = None,
     timeout: float | None = None,
+    host: ProgramHost | None = None,
 ) -> CheckResult:
     """Run the whole check; raise :class:`CheckError` for anything that prevents a verdict.
 
     ``timeout`` bounds the program's run in seconds (None: :data:`DEFAULT_TIMEOUT`). A program
     that ends early (``sys.exit``, an exception, a signal, the deadline) still returns a result,
     with what was registered until then analyzed and :attr:`CheckResult.incomplete` set.
+    ``host``: the project's interpreter, already started (see :func:`check_stacks`).
     """
     try:
         project = load_project(cwd)
@@ -529,6 +520,7 @@ def check(
         pack_configs=pack_configs,
         progress=progress,
         timeout=timeout,
+        host=host,
     )[0]
 
 
@@ -569,13 +561,16 @@ def check_stacks(
     pack_configs: Sequence[Path] = (),
     progress: Callable[[str, int, int], None] | None = None,
     timeout: float | None = None,
+    host: ProgramHost | None = None,
 ) -> list[CheckResult]:
     """Check several stacks of one project in one invocation, in the order given.
 
     Every stack's files and pack configs are read before anything runs, so a bad one changes
     nothing. The packs start once and are configured again for each stack; the program's
     interpreter starts once, alongside the packs, and forks a job per stack, so a second stack
-    reuses what the first imported (see :class:`clover.runner.ProgramHost`).
+    reuses what the first imported (see :class:`clover.runner.ProgramHost`). ``host``: that
+    interpreter, already started by the caller (``clover check`` starts it before importing
+    this module, so the two import side by side); it is closed on the way out.
     """
     try:
         project = load_project(cwd)
@@ -593,10 +588,11 @@ def check_stacks(
         if not run.directory.is_dir():
             raise CheckError(f"--policy-pack {run.directory}: no such directory")
     deadline = DEFAULT_TIMEOUT if timeout is None else timeout
-    try:
-        host = ProgramHost(project)
-    except RunnerError as err:
-        raise CheckError(str(err)) from None
+    if host is None or host.project.main != project.main:
+        try:
+            host = ProgramHost(project)
+        except RunnerError as err:
+            raise CheckError(str(err)) from None
     if host.notice is not None:
         sys.stderr.write(f"clover check: {host.notice}\n")
     results: list[CheckResult] = []

@@ -26,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from clover.standin.engine import UNKNOWN, RecordedResource
+from clover.standin.engine import UNKNOWN
 from clover.standin.provenance import at
 from clover.standin.provider_defaults import stand_in_digest
+from clover.standin.recorded import RecordedResource
 
 PROVEN_OUTPUTS: Final = "provenOutputs"
 COMPUTED_VALUES: Final = "computedValues"

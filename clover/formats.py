@@ -24,7 +24,6 @@ from clover.pack_config import EXEMPTION_RECORD, Loosening
 from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
 from clover.standin.engine import UNKNOWN
 
-FORMATS: Final = ("text", "json", "sarif")
 SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
 SITE_TAG: Final = "residency-site"
 

@@ -45,8 +45,9 @@ from clover.catalog import (
     normalise_gcp_location,
 )
 from clover.packs import packs_dir
-from clover.standin.engine import UNKNOWN, RecordedResource, Recording
+from clover.standin.engine import UNKNOWN, Recording
 from clover.standin.provider_defaults import takes_argument
+from clover.standin.recorded import RecordedResource
 
 AWS_PACKAGE = "aws"
 AZURE_PACKAGE = "azure-native"

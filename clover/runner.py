@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from clover import reaper
 from clover.project import Project
-from clover.standin.engine import RecordedResource
+from clover.standin.recorded import RecordedResource
 
 STANDIN_DIR = Path(__file__).resolve().parent / "standin"
 

@@ -20,10 +20,11 @@ import pytest
 
 import clover.__main__ as cli
 from clover.analyzer import Diagnostic
-from clover.check import CheckError, CheckResult, PackRun
+from clover.check import CheckResult, PackRun
+from clover.errors import CheckError
 from clover.placement import Placed
 from clover.project import load_project
-from clover.standin.engine import RecordedResource
+from clover.standin.recorded import RecordedResource
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAM = ROOT / "tests" / "data" / "programs" / "aws-bucket-us-east-1"

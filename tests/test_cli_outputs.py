@@ -18,7 +18,8 @@ import pytest
 
 import clover.__main__ as cli
 from clover import check as checker
-from clover.check import CheckError, CheckResult
+from clover.check import CheckResult
+from clover.errors import CheckError
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAM = ROOT / "tests" / "data" / "programs" / "aws-bucket-us-east-1"

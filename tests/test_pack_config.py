@@ -11,7 +11,8 @@ import pytest
 from clover import catalog, formats, pack_config, report
 from clover.__main__ import main
 from clover.analyzer import PolicyPack
-from clover.check import CLOVER_PACKS_DIR, DEFAULT_PACKS, check
+from clover.check import CLOVER_PACKS_DIR, check
+from clover.errors import DEFAULT_PACKS
 from clover.pack_config import PackConfigError, layer
 from clover.project import load_project
 

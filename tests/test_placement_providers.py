@@ -14,7 +14,8 @@ import pytest
 from clover import catalog
 from clover.__main__ import main
 from clover.placement import GCP_DEFAULT_LOCATIONS, Placer, gcp_placement_arguments
-from clover.standin.engine import UNKNOWN, RecordedResource
+from clover.standin.engine import UNKNOWN
+from clover.standin.recorded import RecordedResource
 
 ROOT = Path(__file__).resolve().parents[1]
 RESIDENCY = ROOT / "policy_packs" / "eu_residency"

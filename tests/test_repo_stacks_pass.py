@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from clover.check import DEFAULT_PACKS, check
+from clover.check import check
+from clover.errors import DEFAULT_PACKS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,7 @@ from clover.__main__ import main
 from clover.check import check, check_stacks
 from clover.project import load_project
 from clover.runner import STANDIN_DIR, ProgramHost, RunnerError, program_imports
-from clover.standin.engine import RecordedResource
+from clover.standin.recorded import RecordedResource
 
 REPO = Path(__file__).resolve().parents[1]
 RESIDENCY = REPO / "policy_packs" / "eu_residency"

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from codeowners import CodeOwners
 
-from clover.check import DEFAULT_PACKS
+from clover.errors import DEFAULT_PACKS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"

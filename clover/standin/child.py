@@ -178,8 +178,9 @@ def _run_program(job: dict[str, Any], events: _Events) -> int:
     sys.argv = [main_file]
 
     from .provider_defaults import takes_argument  # noqa: PLC0415 - needs pulumi
+    from .recorded import RecordedResource  # noqa: PLC0415 - beside the engine
 
-    def on_register(resource: engine.RecordedResource) -> None:
+    def on_register(resource: RecordedResource) -> None:
         event = dataclasses.asdict(resource)
         # Which placement arguments the SDK class takes, found here where the program has the
         # SDK loaded, so the check never imports a provider SDK to place the resource.

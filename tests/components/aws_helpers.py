@@ -11,7 +11,8 @@ import pulumi
 import pulumi_aws as aws
 from parliament import analyze_policy_string, enhance_finding
 
-from clover.standin.engine import FAKE_AWS_ACCOUNT_ID, RecordedResource, Recording
+from clover.standin.engine import FAKE_AWS_ACCOUNT_ID, Recording
+from clover.standin.recorded import RecordedResource
 from components.site.aws import AwsSite, AwsSiteArgs
 
 ACCOUNT = FAKE_AWS_ACCOUNT_ID

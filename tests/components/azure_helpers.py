@@ -9,7 +9,8 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import Provider
 
-from clover.standin.engine import RecordedResource, Recording
+from clover.standin.engine import Recording
+from clover.standin.recorded import RecordedResource
 from components.site.azure import AzureSite, AzureSiteArgs
 
 TAGS: Mapping[str, str] = {"residency-site": "dublin", "data-classification": "personal"}

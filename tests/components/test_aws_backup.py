@@ -9,7 +9,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.standin.engine import RecordedResource, Recording
+from clover.standin.engine import Recording
+from clover.standin.recorded import RecordedResource
 from components.backup.aws import (
     AwsCrossSiteBackup,
     AwsCrossSiteBackupArgs,

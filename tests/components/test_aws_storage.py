@@ -8,7 +8,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from clover.standin.engine import UNKNOWN, RecordedResource, Recording
+from clover.standin.engine import UNKNOWN, Recording
+from clover.standin.recorded import RecordedResource
 from components.storage.aws import (
     DATA_ACTIONS,
     DESTRUCTIVE_ACTIONS,

@@ -8,7 +8,8 @@ import pulumi
 import pytest
 from pulumi_azure_native import Provider
 
-from clover.standin.engine import RecordedResource, Recording
+from clover.standin.engine import Recording
+from clover.standin.recorded import RecordedResource
 from components.network.azure import AzureNetworkBoundary, AzureNetworkBoundaryArgs, carve_subnets
 from tests.components.azure_helpers import TAGS, azure_resources, of_type, one
 from tests.conftest import RunProgram

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from clover.standin.engine import RecordedResource, Recording
+from clover.standin.engine import Recording
+from clover.standin.recorded import RecordedResource
 from components.site.azure import AzureSiteArgs
 from tests.components.azure_helpers import (
     SITE_ARGS,
