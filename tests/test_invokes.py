@@ -380,3 +380,19 @@ def test_kubernetes_yaml_is_decoded_as_the_provider_does() -> None:
     kinds = sorted(r.type for r in recording.resources if r.type.startswith("kubernetes:core"))
     assert kinds == ["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Namespace"]
     assert [i["how"] for i in recording.invokes] == ["computed"]
+
+
+def test_a_registry_login_token_decodes_as_user_and_password() -> None:
+    # The common ECR idiom: decode the token, split it, log the Docker provider in.
+    def program() -> None:
+        import base64
+
+        token = aws.ecr.get_authorization_token()
+        user, _password = base64.b64decode(token.authorization_token).decode().split(":")
+        pulumi.export("user", user)
+        pulumi.export("endpoint", token.proxy_endpoint)
+
+    recording = run_program(program, project="p", stack="s", config={"aws:region": "eu-west-1"})
+    assert recording.outputs["user"] == "offline"
+    # Where the registry is stays unproven.
+    assert recording.outputs["endpoint"] == UNKNOWN

@@ -342,9 +342,19 @@ def shape(
         placement = all_unknown or is_placement_field(name)
         if name in args and args[name] is not None and not placement:
             result[name] = args[name]
+        elif _CREDENTIAL_FIELD.search(name) and not placement:
+            # A registry login token is base64 of `user:password` (ECR's GetAuthorizationToken),
+            # which programs decode and split to log a Docker provider in; any other secret is
+            # opaque, so the same value serves it.
+            result[name] = _CREDENTIAL
         else:
             result[name] = _placeholder(field_type, placement, depth)
     return result
+
+
+_CREDENTIAL_FIELD = re.compile(r"(?i)token|password")
+_CREDENTIAL = "b2ZmbGluZTpwbGFjZWhvbGRlcg=="
+"""A lookup's credential as a program may read it: base64 of ``offline:placeholder``."""
 
 
 def result_type_for(token: str) -> type | None:
