@@ -342,7 +342,11 @@ def shape(
         placement = all_unknown or is_placement_field(name)
         if name in args and args[name] is not None and not placement:
             result[name] = args[name]
-        elif _CREDENTIAL_FIELD.search(name) and not placement:
+        elif (
+            _CREDENTIAL_FIELD.search(name)
+            and not placement
+            and _types.unwrap_optional_type(field_type) is str
+        ):
             # A registry login token is base64 of `user:password` (ECR's GetAuthorizationToken),
             # which programs decode and split to log a Docker provider in; any other secret is
             # opaque, so the same value serves it.
