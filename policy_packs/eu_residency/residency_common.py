@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+import pulumi
 import regions
 from google.protobuf import json_format
 from pulumi_policy import PolicyConfigSchema, ReportViolation, StackValidationArgs
@@ -37,10 +38,29 @@ UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 T = TypeVar("T")
 
 
+def _asset(value: Any, depth: int) -> dict[str, Any] | None:
+    """An asset or archive as what it holds: a string asset's text (a function's inline code
+    may name an endpoint), an archive's members; a file or a remote URI is where the content
+    comes from, not where data goes, and holds nothing to read here. None for any other value."""
+    if isinstance(value, pulumi.StringAsset):
+        return {"text": value.text}
+    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive | pulumi.RemoteAsset):
+        return {}
+    if isinstance(value, pulumi.RemoteArchive):
+        return {}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assets": {str(k): plain(v, depth + 1) for k, v in value.assets.items()}}
+    return None
+
+
 def plain(value: Any, depth: int = 0) -> Any:
-    """Copy a (possibly proxied) property value into dicts and lists; unknowns become sentinels."""
+    """Copy a (possibly proxied) property value into dicts and lists; unknowns become sentinels,
+    assets and archives dicts of what they hold."""
     if depth > 64:
         return UNKNOWN  # a bag this deep is not a cloud resource; refuse to reason about it
+    asset = _asset(value, depth)
+    if asset is not None:
+        return asset
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key in list(value):

@@ -1618,3 +1618,29 @@ def test_a_classic_azure_vpn_peer_on_the_internet_is_unproven(
         {"location": "westeurope", "resourceGroupName": "rg", "addressSpaces": [], **props},
     )
     assert bool(blocking(eu_residency, [gateway])) is blocked
+
+
+ASSET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+@pytest.mark.parametrize(("region", "blocked"), [("us-east-1", True), ("eu-west-1", False)])
+def test_a_function_s_inline_code_is_read_as_text(
+    eu_residency: PolicyPack, region: str, blocked: bool
+) -> None:
+    # `code=pulumi.AssetArchive({"app.py": pulumi.StringAsset(source)})`, as the engine sends it.
+    source = f'urlopen("https://a1b2c3.execute-api.{region}.amazonaws.com/prod/contacts")'
+    code = {
+        ASSET_SIG: "0def7320c3a5731c473e5ecbe6d01bc7",
+        "assets": {"app.py": {ASSET_SIG: "c44067f5952c0a294b673a41bacd8c17", "text": source}},
+    }
+    function = aws("aws:lambda/function:Function", "fn", {"code": code, "runtime": "python3.12"})
+    found = blocking(eu_residency, [function])
+    assert bool(found) is blocked, found
+    if blocked:
+        assert "code.assets.app.py.text" in found[0]
+
+
+def test_a_file_or_remote_archive_is_where_code_comes_from(eu_residency: PolicyPack) -> None:
+    code = {ASSET_SIG: "0def7320c3a5731c473e5ecbe6d01bc7", "uri": "https://example.com/app.zip"}
+    function = aws("aws:lambda/function:Function", "fn", {"code": code, "runtime": "python3.12"})
+    assert blocking(eu_residency, [function]) == []
