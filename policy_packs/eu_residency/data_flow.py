@@ -136,6 +136,19 @@ _AZURE_HOSTS: Final = (
 )
 _AZURE_TYPE_ALIASES: Final = {"sites": "webapp"}
 
+# Azure hosts that name their region in a label before the service's domain: Container Apps
+# (`<app>.<environment>.<region>.azurecontainerapps.io`), public IP DNS names
+# (`<label>.<region>.cloudapp.azure.com`), Container Instances
+# (`<label>.<region>.azurecontainer.io`), AKS API servers (`<dns>.hcp.<region>.azmk8s.io`), Data
+# Explorer (`<cluster>.<region>.kusto.windows.net`).
+_AZURE_REGIONAL_DOMAINS: Final = (
+    ".azurecontainerapps.io",
+    ".cloudapp.azure.com",
+    ".azurecontainer.io",
+    ".azmk8s.io",
+    ".kusto.windows.net",
+)
+
 _FLOW_WORDS: Final = re.compile(
     r"arn|destination|target|endpoint|url|uri|bucket|topic|queue|stream|workspace|"
     r"storageaccount|eventhub|partner|sink|region|location|id$|ids$|host|address",
@@ -513,6 +526,16 @@ def _aws_host_region(host: str) -> str | None:
     return None
 
 
+def _azure_regional_host(host: str) -> str | None:
+    """The Azure region a host of a regional Azure domain names (the label nearest the domain
+    that is a region's name), or None: such a host without one proves nothing."""
+    for domain in _AZURE_REGIONAL_DOMAINS:
+        if host.endswith(domain):
+            labels = host[: -len(domain)].split(".")
+            return next((x for x in reversed(labels) if x in regions.AZURE_LOCATION_NAMES), None)
+    return None
+
+
 def _s3_bucket_of_host(host: str, rest: str) -> str | None:
     """The bucket a virtual-hosted or path-style S3 URL names, if any."""
     labels = host.lower().split(".")
@@ -782,6 +805,9 @@ class Resolver:
                 # The resource is the first label: a static website's host carries a zone
                 # label after the account's (``<account>.z6.web.core.windows.net``).
                 return self.azure_named(kind, lowered[: -len(suffix)].split(".")[0], value)
+        regional = _azure_regional_host(lowered)
+        if regional is not None:
+            return Place("azure", regional, "the endpoint's region")
         if not scheme:
             return None
         return self._declared(

@@ -1644,3 +1644,32 @@ def test_a_file_or_remote_archive_is_where_code_comes_from(eu_residency: PolicyP
     code = {ASSET_SIG: "0def7320c3a5731c473e5ecbe6d01bc7", "uri": "https://example.com/app.zip"}
     function = aws("aws:lambda/function:Function", "fn", {"code": code, "runtime": "python3.12"})
     assert blocking(eu_residency, [function]) == []
+
+
+@pytest.mark.parametrize(
+    ("uri", "blocked"),
+    [
+        ("https://router.kindpond-1a2b.northeurope.azurecontainerapps.io/alerts", False),
+        ("https://router.kindpond-1a2b.eastus.azurecontainerapps.io/alerts", True),
+        ("https://alerts.westeurope.cloudapp.azure.com/hook", False),
+        ("https://alerts.westus2.azurecontainer.io/hook", True),
+        # A regional domain with no region in the host proves nothing.
+        ("https://router.kindpond-1a2b.azurecontainerapps.io/alerts", True),
+    ],
+)
+def test_an_azure_host_that_names_its_region_is_placed_there(
+    eu_residency: PolicyPack, uri: str, blocked: bool
+) -> None:
+    group = azure(
+        "azure-native:monitor:ActionGroup",
+        "on-call",
+        {
+            "location": "northeurope",
+            "resourceGroupName": "rg",
+            "groupShortName": "oncall",
+            "enabled": True,
+            "webhookReceivers": [{"name": "router", "serviceUri": uri}],
+        },
+    )
+    found = blocking(eu_residency, [group])
+    assert bool(found) is blocked, found
