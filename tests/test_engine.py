@@ -479,3 +479,28 @@ def test_stand_in_identities_are_in_the_providers_account() -> None:
     assert recording.outputs["arn"] == "arn:aws:kms:eu-north-1:210987654321:key/k-id"
     assert seen == ["210987654321"]
     assert recording.outputs["default"] == "109876543210"
+
+
+def test_file_asset_paths_name_the_program_s_files_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The program runs in its directory; the packs run in theirs and read the code from there.
+    monkeypatch.chdir(tmp_path)
+
+    def program() -> None:
+        aws.lambda_.Function(
+            "fn",
+            role="arn:aws:iam::123456789012:role/fn",
+            runtime="python3.12",
+            handler="app.main",
+            code=pulumi.AssetArchive(
+                {"app": pulumi.FileArchive("./app"), "conf.json": pulumi.FileAsset("conf.json")}
+            ),
+        )
+        aws.lambda_.LayerVersion("deps", layer_name="deps", code=pulumi.FileArchive("/opt/l.zip"))
+
+    recording = _run(program)
+    assets = recording.named("fn").inputs["code"]["assets"]
+    assert assets["app"]["path"] == str(tmp_path / "app")
+    assert assets["conf.json"]["path"] == str(tmp_path / "conf.json")
+    assert recording.named("deps").inputs["code"]["path"] == "/opt/l.zip"

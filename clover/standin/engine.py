@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import sys
 import threading
 import uuid
@@ -56,6 +57,7 @@ UNKNOWN = rpc.UNKNOWN
 _SECRET_SIG = rpc._special_secret_sig
 _RESOURCE_SIG = rpc._special_resource_sig
 _SIG_KEY = rpc._special_sig_key
+_FILE_SIGS = frozenset({rpc._special_asset_sig, rpc._special_archive_sig})
 
 FAKE_AWS_ACCOUNT_ID = "123456789012"
 """The account every offline run pretends to be in: AWS documents 123456789012 as its example id."""
@@ -105,10 +107,24 @@ def to_engine_value(value: Any) -> Any:
             return to_engine_value(value.get("value"))
         if sig == _RESOURCE_SIG:
             return _resource_reference_value(value)
+        if sig in _FILE_SIGS and isinstance(value.get("path"), str):
+            return _absolute_path(value)
         return {k: to_engine_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_engine_value(v) for v in value]
     return value
+
+
+def _absolute_path(asset: Mapping[str, Any]) -> dict[str, Any]:
+    """A file asset or archive with its path made absolute against the program's directory.
+
+    The SDK sends a ``FileAsset``/``FileArchive`` path as the program wrote it (pulumi/runtime/
+    rpc.py, ``serialize_property``), and the engine reads it from the directory the program runs
+    in to hash and package it (sdk/go/common/resource/asset.go, ``readPath``). The packs run in
+    their own directories, so the offline check sends the path that names the same file from
+    anywhere, and the residency pack can read what the code says (code_files.py)."""
+    path = os.path.abspath(asset["path"]) if asset["path"] else asset["path"]
+    return {**asset, "path": path}
 
 
 def _resource_reference_value(ref: Mapping[str, Any]) -> Any:

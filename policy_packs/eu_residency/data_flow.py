@@ -178,7 +178,30 @@ _GCP_COLLECTION: Final = re.compile(
 # https://cloud.google.com/functions/docs/calling/http), ``europe-west1-docker.pkg.dev``.
 _GCP_REGIONAL_HOST: Final = re.compile(r"^(?P<region>[a-z]+-[a-z]+[0-9]+)-[a-z0-9-]+$")
 _GCP_ZONE_PREFIX: Final = re.compile(r"^(?P<zone>[a-z]+-[a-z]+[0-9]+(?:-[a-z])?)(?=-|$)")
+# Cloud Run's deterministic URL names the service's region: ``https://<service>-<project number>.
+# <region>.run.app`` (https://cloud.google.com/run/docs/triggering/https-request#deterministic); the
+# older ``<service>-<hash>-<region code>.a.run.app`` abbreviates it and proves nothing.
+_CLOUD_RUN_DOMAIN: Final = ".run.app"
+# Artifact Registry's multi-region repositories: ``us-docker.pkg.dev``, ``europe-python.pkg.dev``
+# (https://cloud.google.com/artifact-registry/docs/repositories/repo-locations).
+_GCP_MULTI_REGION_HOST: Final = re.compile(r"^(?P<location>us|europe|asia)-[a-z0-9-]+\.pkg\.dev$")
 _GCP_REGIONAL_SUFFIXES: Final = (".googleapis.com", ".cloudfunctions.net", ".pkg.dev")
+# Hosts in free text that may name their region (_places_in_text).
+_CLOUD_HOST_SUFFIXES: Final = (
+    ".amazonaws.com",
+    ".amazonaws.com.cn",
+    ".api.aws",
+    ".core.windows.net",
+    ".servicebus.windows.net",
+    ".database.windows.net",
+    ".vault.azure.net",
+    ".documents.azure.com",
+    ".azurecr.io",
+    ".azurewebsites.net",
+    *_AZURE_REGIONAL_DOMAINS,
+    *_GCP_REGIONAL_SUFFIXES,
+    _CLOUD_RUN_DOMAIN,
+)
 # A Google API reference without a scheme: a logging sink's ``storage.googleapis.com/<bucket>``,
 # ``bigquery.googleapis.com/projects/p/datasets/d`` (https://cloud.google.com/logging/docs/export/
 # configure_export_v2#dest-path), a full resource name ``//storage.googleapis.com/projects/_/...``.
@@ -246,18 +269,7 @@ _ZONE_WORDS: Final = frozenset({"zone", "zones", "az", "azs"})
 # Free text: a value with separators between its words; its tokens are host names and words.
 _TEXT_SEPARATOR: Final = re.compile(r"[\s,;:/()<>=\"'@]")
 _TEXT_TOKEN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
-_CLOUD_HOST_SUFFIXES: Final = (
-    ".amazonaws.com",
-    ".amazonaws.com.cn",
-    ".api.aws",
-    ".core.windows.net",
-    ".servicebus.windows.net",
-    ".database.windows.net",
-    ".vault.azure.net",
-    ".documents.azure.com",
-    ".azurecr.io",
-    ".azurewebsites.net",
-)
+
 _BASE64: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _MIN_BASE64: Final = 16
 # An S3 bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
@@ -536,6 +548,18 @@ def _azure_regional_host(host: str) -> str | None:
     return None
 
 
+def _google_host_location(host: str) -> str | None:
+    """The location a Cloud Run deterministic URL or an Artifact Registry multi-region host
+    names, or None."""
+    if host.endswith(_CLOUD_RUN_DOMAIN):
+        labels = host[: -len(_CLOUD_RUN_DOMAIN)].split(".")
+        if len(labels) >= 2 and labels[-1] in regions.GCP_REGION_NAMES:
+            return labels[-1]
+        return None
+    multi = _GCP_MULTI_REGION_HOST.match(host)
+    return multi.group("location") if multi is not None else None
+
+
 def _s3_bucket_of_host(host: str, rest: str) -> str | None:
     """The bucket a virtual-hosted or path-style S3 URL names, if any."""
     labels = host.lower().split(".")
@@ -808,6 +832,9 @@ class Resolver:
         regional = _azure_regional_host(lowered)
         if regional is not None:
             return Place("azure", regional, "the endpoint's region")
+        google_region = _google_host_location(lowered)
+        if google_region is not None:
+            return Place("gcp", google_region, "the endpoint's region")
         if not scheme:
             return None
         return self._declared(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+import code_files
 import pulumi
 import regions
 from google.protobuf import json_format
@@ -40,13 +41,18 @@ T = TypeVar("T")
 
 def _asset(value: Any, depth: int) -> dict[str, Any] | None:
     """An asset or archive as what it holds: a string asset's text (a function's inline code
-    may name an endpoint), an archive's members; a file or a remote URI is where the content
-    comes from, not where data goes, and holds nothing to read here. None for any other value."""
+    may name an endpoint), a file's or a file archive's text files (code_files.py), an
+    archive's members; a remote URI is where the content comes from, not where data goes, and
+    holds nothing to read here. None for any other value."""
     if isinstance(value, pulumi.StringAsset):
         return {"text": value.text}
-    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive | pulumi.RemoteAsset):
-        return {}
-    if isinstance(value, pulumi.RemoteArchive):
+    if isinstance(value, pulumi.FileAsset):
+        text = code_files.file_text(value.path)
+        return {} if text is None else {"text": text}
+    if isinstance(value, pulumi.FileArchive):
+        members = code_files.archive_texts(value.path)
+        return {"assets": {name: {"text": text} for name, text in members.items()}}
+    if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
         return {}
     if isinstance(value, pulumi.AssetArchive):
         return {"assets": {str(k): plain(v, depth + 1) for k, v in value.assets.items()}}

@@ -20,6 +20,7 @@ POLICY_PACKS = Path(__file__).resolve().parents[2] / "policy_packs"
 EU_RESIDENCY_DIR = POLICY_PACKS / "eu_residency"
 EU_RESIDENCY_MODULES = (
     "regions",
+    "code_files",
     "residency_common",
     "global_services",
     "placement_aws",

@@ -1673,3 +1673,53 @@ def test_an_azure_host_that_names_its_region_is_placed_there(
     )
     found = blocking(eu_residency, [group])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("uri", "blocked"),
+    [
+        # Cloud Run's deterministic URL names the region.
+        ("https://ingest-123456789.europe-west1.run.app/events", False),
+        ("https://ingest-123456789.us-central1.run.app/events", True),
+        # The older URL abbreviates the region: nothing proves where it is.
+        ("https://ingest-3fkz2a-ew.a.run.app/events", True),
+        ("https://europe-west4-acme.cloudfunctions.net/ingest", False),
+        ("https://us-east4-acme.cloudfunctions.net/ingest", True),
+    ],
+)
+def test_a_google_host_that_names_its_region_is_placed_there(
+    eu_residency: PolicyPack, uri: str, blocked: bool
+) -> None:
+    topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:signups"
+    subscription = aws(
+        SNS_SUBSCRIPTION, "push", {"topic": topic, "protocol": "https", "endpoint": uri}
+    )
+    found = blocking(eu_residency, [subscription])
+    assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("host", "blocked"),
+    [
+        ("https://ingest-123456789.us-central1.run.app/v1", True),
+        ("https://ingest-123456789.europe-north1.run.app/v1", False),
+        ("https://us-central1-aiplatform.googleapis.com/v1/projects/p", True),
+        ("us-docker.pkg.dev/acme/images/worker:1", True),
+        ("europe-west1-docker.pkg.dev/acme/images/worker:1", False),
+        ("https://alerts.eastus.cloudapp.azure.com/hook", True),
+        # Hosts that name no region are left to the fields that hold destinations.
+        ("https://ingest-3fkz2a-ew.a.run.app/v1", False),
+        ("https://pubsub.googleapis.com/v1/projects/p/topics/t", False),
+    ],
+)
+def test_regional_hosts_in_inline_code_are_places(
+    eu_residency: PolicyPack, host: str, blocked: bool
+) -> None:
+    source = f'requests.post("{host}", json=event)\n'
+    code = {
+        ASSET_SIG: "0def7320c3a5731c473e5ecbe6d01bc7",
+        "assets": {"app.py": {ASSET_SIG: "c44067f5952c0a294b673a41bacd8c17", "text": source}},
+    }
+    function = aws("aws:lambda/function:Function", "fn", {"code": code, "runtime": "python3.12"})
+    found = blocking(eu_residency, [function])
+    assert bool(found) is blocked, found
