@@ -8,6 +8,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -43,11 +44,11 @@ def check_stacks(**kwargs: Any) -> list[CheckResult]:
     return run(**kwargs)
 
 
-def render_all(results: Sequence[CheckResult], fmt: str) -> str:
+def render_all(results: Sequence[CheckResult], fmt: str, **options: Any) -> str:
     """:func:`clover.formats.render_all`, imported when first called."""
     from clover.formats import render_all as render  # noqa: PLC0415 - imported when needed
 
-    return render(results, fmt)
+    return render(results, fmt, **options)
 
 
 EXIT_OK = 0
@@ -56,6 +57,9 @@ EXIT_USAGE = 2
 
 
 TIMEOUT_ENV = "CLOVER_TIMEOUT"
+COLOR_CHOICES = ("auto", "always", "never")
+TEXT_WIDTH = 120
+"""The text view's width when it is not drawn for a terminal (a CI log, a file)."""
 STACK_ENV = "PULUMI_STACK"
 
 
@@ -131,6 +135,19 @@ def _parser(prog: str = "python -m clover") -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=FORMATS, help="output format (default: text)")
     cmd.add_argument(
         "--json", dest="json_format", action="store_true", help="the same as --format json"
+    )
+    cmd.add_argument(
+        "--table",
+        action="store_true",
+        help="text: list every resource's placement (also with --verbose)",
+    )
+    cmd.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default="auto",
+        metavar="WHEN",
+        help="text: colour auto (a terminal, unless $NO_COLOR is set), always or never "
+        "(default: auto)",
     )
     cmd.add_argument(
         "--output", type=Path, metavar="FILE", help="write the output to FILE instead of stdout"
@@ -354,7 +371,11 @@ def _status() -> Iterator[Callable[[str, int, int], None]]:
     status.start()
 
     def progress(pack: str, done: int, total: int) -> None:
-        status.update(f"{pack}: analyzed {done}/{total} resources")
+        # `clover.check.REGISTERING` (""), not imported here: the check module loads late.
+        if not pack:
+            status.update(f"running the program offline: {done} resources registered")
+        else:
+            status.update(f"{pack}: analyzed {done}/{total} resources")
 
     try:
         yield progress
@@ -403,6 +424,19 @@ def _started_host(cwd: Path) -> ProgramHost | None:
     return host
 
 
+def _text_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How the text view is drawn: colour when asked, or for a terminal that takes it (a
+    non-empty ``NO_COLOR`` opts out, https://no-color.org; ``TERM=dumb`` has none), the
+    terminal's width, the full placement table with ``--table`` or ``--verbose``."""
+    on_terminal = args.output is None and sys.stdout.isatty()
+    if args.color == "auto":
+        color = on_terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    else:
+        color = args.color == "always"
+    width = shutil.get_terminal_size((TEXT_WIDTH, 24)).columns if on_terminal else TEXT_WIDTH
+    return {"color": color, "table": args.table or args.verbose, "width": width}
+
+
 def run_check(args: argparse.Namespace) -> int:
     fmt = _format(args)
     _check_outputs(args)
@@ -446,7 +480,7 @@ def run_check(args: argparse.Namespace) -> int:
     from clover.report import build, render_json, to_html  # noqa: PLC0415 - when needed
 
     _say_incomplete("check", results, args.verbose)
-    _write(render_all(results, fmt), args.output)
+    _write(render_all(results, fmt, **_text_options(args)), args.output)
     if args.sarif is not None:
         _write(render_all(results, "sarif"), args.sarif)
     if wants_report:

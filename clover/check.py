@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -89,6 +89,8 @@ class CheckResult:
     """Each pack's configuration as it judged the stack, in ``--policy-pack-config`` form, with
     the evidence the program's runs gave (clover/evidence.py): what ``pulumi preview`` needs to
     judge values unknown at preview as the check did (``--write-pack-configs``)."""
+    pack_names: Sequence[str] = ()
+    """The names the packs announced (``GetAnalyzerInfo``), in the order they ran."""
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -388,6 +390,10 @@ one channel); bounded so a very large program neither queues its whole stack in 
 nor runs far ahead of the packs."""
 
 
+REGISTERING: Final = ""
+"""The pack name a progress callback is given while the program registers resources."""
+
+
 class Streamer:
     """Places and analyzes each resource as the program registers it, as the engine does.
 
@@ -402,8 +408,11 @@ class Streamer:
         stack: str,
         config: Mapping[str, str],
         packs: Sequence[PolicyPack],
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.project, self.stack, self.config, self.packs = project, stack, config, packs
+        self.progress = progress
+        """Told of each registration as ``(REGISTERING, resources so far, 0)``."""
         self.placer = Placer(None, config)
         self.disabled = _disabled_defaults(config)
         self.placed: list[Placed] = []
@@ -429,6 +438,8 @@ class Streamer:
             self.error = err  # raised by finish(): raising here would surface as a program error
             return
         self.placed.append(placed)
+        if self.progress is not None:
+            self.progress(REGISTERING, len(self.placed), 0)
         request = analyze_request(analyzed)
         self.requests[analyzed.urn] = request
         add_to_stack(self.stack_request, analyzed, request)
@@ -603,7 +614,7 @@ def check_stacks(
             for index, plan in enumerate(plans):
                 if index:
                     _configure(running, plan.packs, plan.pack_settings)
-                current.attach(Streamer(project, plan.stack, plan.config, running))
+                current.attach(Streamer(project, plan.stack, plan.config, running, progress))
                 preview = current.wait_preview()
                 # The next stack's program runs while this one is finished and analyzed.
                 following = (
@@ -728,6 +739,7 @@ class _StackRun:
             evidence_incomplete=unchecked,
             data_sources=tuple(i for i in preview.invokes if isinstance(i, Mapping)),
             pack_configs=tuple(streamer.pack_configs),
+            pack_names=tuple(pack.name for pack in streamer.packs),
         )
 
 

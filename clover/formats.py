@@ -1,11 +1,10 @@
-"""Renderings of a check result: a terminal/CI-log text view, the JSON contract and SARIF 2.1.0."""
+"""Renderings of a check result: the JSON contract and SARIF 2.1.0; the text view is terminal.py."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import hashlib
-import io
 import json
 import re
 import urllib.parse
@@ -13,9 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-
-from rich.console import Console
-from rich.table import Table
 
 from clover import __version__
 from clover.analyzer import Diagnostic, PolicyInfo, PolicyPack, PolicyPackError
@@ -178,6 +174,22 @@ def _loosened(result: CheckResult) -> list[dict[str, Any]]:
     return [loosening.to_json() for run in result.packs for loosening in run.loosened]
 
 
+def sorted_diagnostics(found: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Violations in one order whatever order the packs answered in: by resource (URN), pack,
+    level (mandatory first), rule and message."""
+    levels = {"mandatory": 0, "advisory": 1}
+    return sorted(
+        found,
+        key=lambda d: (
+            d.urn,
+            d.policy_pack,
+            levels.get(d.enforcement_level, 9),
+            d.policy,
+            d.message,
+        ),
+    )
+
+
 def to_json(result: CheckResult) -> dict[str, Any]:
     assessor = Assessor(result)
     resources = [
@@ -194,7 +206,7 @@ def to_json(result: CheckResult) -> dict[str, Any]:
             "country": p.country,
             "assessment": assessor.of(p),
         }
-        for p in result.placed
+        for p in sorted(result.placed, key=lambda p: p.resource.urn)
     ]
     diagnostics = [
         {
@@ -205,7 +217,7 @@ def to_json(result: CheckResult) -> dict[str, Any]:
             "urn": d.urn,
             "message": d.message,
         }
-        for d in result.diagnostics
+        for d in sorted_diagnostics(result.diagnostics)
     ]
     return {
         "stack": result.stack,
@@ -248,7 +260,7 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
     resources, index = _logical_locations(result)
     where = _Where(locations=_locations(result), resources=resources, index=index)
     by_pack: dict[str, list[Diagnostic]] = {}
-    for d in result.diagnostics:
+    for d in sorted_diagnostics(result.diagnostics):
         by_pack.setdefault(d.policy_pack, []).append(d)
     runs: list[dict[str, Any]] = []
     for pack in result.packs:
@@ -455,7 +467,7 @@ def _logical_locations(result: CheckResult) -> tuple[list[dict[str, Any]], dict[
     assessor = Assessor(result)
     found: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    for item in result.placed:
+    for item in sorted(result.placed, key=lambda p: p.resource.urn):
         if item.resource.is_provider or not item.resource.placed_as_resource:
             continue
         cloud, place, country, verdict = _placement_row(item, assessor)
@@ -590,72 +602,21 @@ def _sarif_run(
     }
 
 
-def to_text(result: CheckResult, width: int = 120) -> str:
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
-    table = Table(title=f"Placement of stack {result.stack}", show_lines=False)
-    for column in ("resource", "type", "cloud", "region", "country", "site"):
-        table.add_column(column, overflow="fold")
-    provider_sites = sites_by_provider(result.placed)
-    assessor = Assessor(result)
-    for item in result.placed:
-        if item.resource.is_provider or not item.resource.placed_as_resource:
-            continue  # placed through the resources they manage or contain
-        cloud, shown, country, _ = _placement_row(item, assessor)
-        table.add_row(
-            item.resource.name,
-            item.resource.type,
-            cloud,
-            shown,
-            country,
-            site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-",
-        )
-    console.print(table)
-    loosened = [change for run in result.packs for change in run.loosened]
-    if loosened:
-        console.print(f"\nStack {result.stack} loosens the packs' strict base configs:")
-        for change in loosened:
-            console.print(f"  {change.describe()}", soft_wrap=True)
-    by_pack: dict[str, list[Any]] = {}
-    for d in result.diagnostics:
-        by_pack.setdefault(d.policy_pack, []).append(d)
-    for pack, found in by_pack.items():
-        console.print(f"\nPolicy pack {pack}: {len(found)} violation(s)")
-        for d in found:
-            console.print(f"  [{d.enforcement_level}] {d.policy} ({d.severity or '-'})")
-            console.print(f"    {d.urn}")
-            console.print(f"    {d.message}")
-    verdict = "FAILED" if result.mandatory else "passed"
-    if result.incomplete is not None and not result.mandatory:
-        verdict = "INCOMPLETE"
-    console.print(
-        f"\nResidency check {verdict}: {len(result.placed)} resources, "
-        f"{len(result.mandatory)} mandatory and {len(result.advisory)} advisory violation(s)."
-    )
-    if result.data_sources:
-        shaped = sum(1 for d in result.data_sources if d.get("how") == "shaped")
-        console.print(
-            f"{len(result.data_sources)} data source call(s) answered offline: "
-            f"{len(result.data_sources) - shaped} computed as the provider does, {shaped} "
-            "looked up in the cloud by a real preview, given placement values that stay unproven.",
-            soft_wrap=True,
-        )
-    if result.incomplete is not None:
-        console.print(
-            f"The program ended before it finished ({result.incomplete}): resources it did not "
-            "register were not checked, so this is no clean verdict.",
-            soft_wrap=True,  # one line, so a log search finds it whole
-        )
-    return buffer.getvalue()
+def render(result: CheckResult, fmt: str, *, color: bool = False, table: bool = False) -> str:
+    return render_all([result], fmt, color=color, table=table)
 
 
-def render(result: CheckResult, fmt: str) -> str:
-    return render_all([result], fmt)
-
-
-def render_all(results: Sequence[CheckResult], fmt: str) -> str:
+def render_all(
+    results: Sequence[CheckResult],
+    fmt: str,
+    *,
+    color: bool = False,
+    table: bool = False,
+    width: int = 120,
+) -> str:
     """One document for the stacks asked: JSON wraps them in ``{"stacks": [...]}`` only when
-    there is more than one, SARIF gives each stack its own run, text one section per stack."""
+    there is more than one, SARIF gives each stack its own run, text one section per stack
+    (clover/terminal.py; ``color``, ``table`` and ``width`` are the text view's)."""
     if fmt == "json":
         documents = [to_json(r) for r in results]
         document = documents[0] if len(documents) == 1 else {"stacks": documents}
@@ -664,7 +625,9 @@ def render_all(results: Sequence[CheckResult], fmt: str) -> str:
         logs = [to_sarif(r) for r in results]
         merged = {**logs[0], "runs": [run for log in logs for run in log["runs"]]}
         return json.dumps(merged, indent=2) + "\n"
-    return "\n".join(to_text(r) for r in results)
+    from clover.terminal import to_text  # noqa: PLC0415 - it builds on this module
+
+    return "\n".join(to_text(r, width=width, color=color, table=table) for r in results)
 
 
 def json_error(message: str) -> str:

@@ -313,8 +313,27 @@ def test_text_shows_placement_table_and_grouped_violations(
     assert "Placement of stack test" in out
     assert "customer-exports" in out
     assert "us-east-1" in out
-    assert "Policy pack eu-residency" in out
+    assert "eu-residency: 1 mandatory" in out
     assert "Residency check FAILED" in out
+
+
+def test_progress_counts_registrations_then_analysis() -> None:
+    from clover.check import REGISTERING, check
+
+    calls: list[tuple[str, int, int]] = []
+    result = check(
+        cwd=PROGRAMS / "aws-bucket-us-east-1",
+        stack="test",
+        packs=[RESIDENCY],
+        progress=lambda pack, done, total: calls.append((pack, done, total)),
+    )
+    registered = [done for pack, done, _ in calls if pack == REGISTERING]
+    assert registered == list(range(1, len(result.placed) + 1))
+    analyzed = [(done, total) for pack, done, total in calls if pack == "eu-residency"]
+    assert analyzed
+    assert analyzed[-1] == (len(result.placed), len(result.placed))
+    first_analysis = next(i for i, (pack, _, _) in enumerate(calls) if pack != REGISTERING)
+    assert all(pack != REGISTERING for pack, _, _ in calls[first_analysis:])
 
 
 # --- bad input: exit 2, one message naming the file or flag, no output file -------------------
@@ -577,7 +596,18 @@ def test_text_names_the_site_from_provider_default_tags(
         "aws.s3.Bucket('tagged-by-provider', opts=pulumi.ResourceOptions(provider=p))\n",
         encoding="utf-8",
     )
-    main(["check", "--cwd", str(project), "--stack", "test", "--policy-pack", str(RESIDENCY)])
+    main(
+        [
+            "check",
+            "--cwd",
+            str(project),
+            "--stack",
+            "test",
+            "--policy-pack",
+            str(RESIDENCY),
+            "--table",
+        ]
+    )
     row = next(
         line for line in capsys.readouterr().out.splitlines() if "tagged-by-provider" in line
     )

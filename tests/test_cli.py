@@ -148,7 +148,7 @@ def test_incomplete_run_without_violation_exits_2_and_says_why(
     assert code == 2
     assert err == "clover check: the program ended before it finished: sys.exit(0)\n"
     assert "Residency check INCOMPLETE" in out
-    assert "exports" in out, "what was found is still shown"
+    assert "us-east-1" in out, "where what was found is placed is still shown"
     assert out.rstrip().splitlines()[-1].startswith("The program ended before it finished")
 
 
@@ -238,7 +238,7 @@ def test_internal_error_traceback_with_verbose(
 def test_a_crash_while_rendering_is_an_internal_error(
     capsys: pytest.CaptureFixture[str], checks: Checks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(results: Sequence[CheckResult], fmt: str) -> str:
+    def broken(results: Sequence[CheckResult], fmt: str, **options: Any) -> str:
         raise KeyError("summary")
 
     monkeypatch.setattr(cli, "render_all", broken)
