@@ -45,13 +45,14 @@ def placement_export(config: StackConfig) -> list[dict[str, Any]]:
 
 
 def aws_site_export(site: AwsSite) -> dict[str, Any]:
-    """One AWS site's names and ids: buckets, key, network, endpoints, gateway, placement."""
+    """One AWS site's names and ids: buckets, keys, network, endpoints, gateway, placement."""
     return {
         "data_bucket_name": site.data_bucket_name,
         "data_bucket_arn": site.data_bucket_arn,
         "log_bucket_name": site.log_bucket_name,
         "key_id": site.key_id,
         "key_arn": site.key_arn,
+        "log_key_arn": site.log_key_arn,
         "vpc_id": site.vpc_id,
         "subnet_ids": site.subnet_ids,
         "s3_endpoint_id": site.s3_endpoint_id,

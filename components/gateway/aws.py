@@ -48,7 +48,9 @@ class AwsAccessGatewayArgs:
     data_bucket_arn: pulumi.Input[str]
     """The site's data bucket: the only bucket the role may use."""
     kms_key_arn: pulumi.Input[str]
-    """The site key: the only key the role may use, and only through S3."""
+    """The site's data key: the only key the role may use, and only through S3."""
+    trail_kms_key_arn: pulumi.Input[str]
+    """The site's log key, which encrypts the trail's log files (never the data key)."""
     s3_endpoint_id: pulumi.Input[str]
     """The site's S3 gateway endpoint: the role's S3 calls must come through it."""
     trail_name: str
@@ -121,7 +123,7 @@ class AwsAccessGateway(pulumi.ComponentResource):
             name=args.trail_name,
             s3_bucket_name=args.log_bucket_name,
             s3_key_prefix=args.trail_s3_key_prefix,
-            kms_key_id=args.kms_key_arn,
+            kms_key_id=args.trail_kms_key_arn,
             is_multi_region_trail=False,
             include_global_service_events=False,
             enable_log_file_validation=True,

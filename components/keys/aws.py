@@ -1,10 +1,16 @@
-"""The site key on AWS: a single-region, rotating KMS key that only the site's services may use."""
+"""The site keys on AWS: single-region, rotating KMS keys that only the site's services may use.
+
+A site has two: one for personal data (the data bucket, used by the gateway role through S3) and
+one for logs (CloudTrail files, VPC flow logs, S3 server access logs), so that a principal that
+may read or deliver logs can never decrypt user data with the same key, and the two can be
+rotated, audited and, after an incident, disabled apart.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -60,9 +66,13 @@ KEY_USE_ACTIONS = (
 """What S3 needs on a caller's behalf for SSE-KMS objects and bucket keys."""
 
 
-def default_alias(site: str) -> str:
-    """The alias of a site's data key."""
-    return f"alias/clover-{site}-data"
+KeyPurpose = Literal["data", "logs"]
+"""What a site key encrypts: personal data, or the site's logs."""
+
+
+def default_alias(site: str, purpose: KeyPurpose = "data") -> str:
+    """The alias of a site's data or log key."""
+    return f"alias/clover-{site}-{purpose}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +85,8 @@ class AwsSiteKeyArgs:
     """The key's region (the provider's region): S3 may use the key only from this region."""
     tags: Mapping[str, str]
     """Tags for the key (residency site, data classification)."""
+    purpose: KeyPurpose = "data"
+    """``data`` for the data bucket's key, ``logs`` for the log key; names the default alias."""
     admin_role_arns: Sequence[pulumi.Input[str]]
     """The IAM roles that administer the key (its policy, rotation, deletion, aliases, tags), named
     as principals; the account root only reads the key's metadata. KMS checks that these roles
@@ -94,7 +106,7 @@ class AwsSiteKeyArgs:
     access_logged_bucket_arns: Sequence[pulumi.Input[str]] = ()
     """Buckets of this account whose server access logs go to ``log_bucket_arn``."""
     alias_name: str | None = None
-    """The key's alias; ``alias/clover-<site>-data`` by default."""
+    """The key's alias; ``alias/clover-<site>-<purpose>`` by default."""
     description: str | None = None
     """The key's description; names the site by default."""
     protect: bool = True
@@ -108,7 +120,16 @@ class AwsSiteKeyArgs:
             )
         if self.access_logged_bucket_arns and self.log_bucket_arn is None:
             raise ValueError("access_logged_bucket_arns needs log_bucket_arn, where the logs go")
-        alias = self.alias_name or default_alias(self.site)
+        if self.purpose not in ("data", "logs"):
+            raise ValueError(f"purpose {self.purpose!r} is not allowed: use 'data' or 'logs'")
+        if self.purpose == "data" and (
+            self.cloudtrail_trail_arn is not None or self.log_bucket_arn is not None
+        ):
+            raise ValueError(
+                "a data key encrypts no logs: give cloudtrail_trail_arn and log_bucket_arn to the "
+                "site's log key (purpose='logs'), so log deliverers never hold the data key"
+            )
+        alias = self.alias_name or default_alias(self.site, self.purpose)
         if not alias.startswith("alias/") or alias.startswith("alias/aws/"):
             raise ValueError(
                 f"alias_name {alias!r} is not allowed:"
@@ -140,7 +161,8 @@ class AwsSiteKey(pulumi.ComponentResource):
 
         key = aws.kms.Key(
             f"{name}-key",
-            description=args.description or f"Clover {args.site} site data key ({args.region})",
+            description=args.description
+            or f"Clover {args.site} site {args.purpose} key ({args.region})",
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             key_usage="ENCRYPT_DECRYPT",
             # A multi-Region key can be replicated to any region, which would carry the key material
@@ -169,7 +191,7 @@ class AwsSiteKey(pulumi.ComponentResource):
         )
         alias = aws.kms.Alias(
             f"{name}-alias",
-            name=args.alias_name or default_alias(args.site),
+            name=args.alias_name or default_alias(args.site, args.purpose),
             target_key_id=key.arn,
             opts=pulumi.ResourceOptions(parent=self),
         )

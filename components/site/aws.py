@@ -168,6 +168,9 @@ class AwsSite(pulumi.ComponentResource):
     log_bucket_arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
     key_arn: pulumi.Output[str]
+    """The site's data key."""
+    log_key_arn: pulumi.Output[str]
+    """The site's log key: CloudTrail files, flow logs and access logs."""
     vpc_id: pulumi.Output[str]
     subnet_ids: list[pulumi.Output[str]]
     s3_endpoint_id: pulumi.Output[str]
@@ -226,6 +229,22 @@ class AwsSite(pulumi.ComponentResource):
                 region=args.region,
                 admin_role_arns=args.key_admin_role_arns,
                 user_role_arns=key_users,
+                protect=args.protect_data_stores,
+                tags=args.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Logs get a key of their own: the services that deliver them and the people who read
+        # them never hold the key of the personal data. Reading logs through S3 is for the
+        # break-glass role; the deliverers are admitted by the key policy, each for its source.
+        log_key = AwsSiteKey(
+            f"{name}-log-keys",
+            AwsSiteKeyArgs(
+                site=args.site,
+                region=args.region,
+                purpose="logs",
+                admin_role_arns=args.key_admin_role_arns,
+                user_role_arns=[args.break_glass_role_arn] if args.break_glass_role_arn else [],
                 cloudtrail_trail_arn=trail_arn,
                 log_bucket_arn=bucket_arn(partition, log_bucket_name),
                 access_logged_bucket_arns=[bucket_arn(partition, data_bucket_name)],
@@ -241,6 +260,7 @@ class AwsSite(pulumi.ComponentResource):
                 data_bucket_name=data_bucket_name,
                 log_bucket_name=log_bucket_name,
                 kms_key_arn=key.key_arn,
+                log_kms_key_arn=log_key.key_arn,
                 vpc_cidr=args.vpc_cidr,
                 trail_arn=trail_arn,
                 break_glass_role_arn=args.break_glass_role_arn,
@@ -263,6 +283,7 @@ class AwsSite(pulumi.ComponentResource):
                 trusted_principal_arns=args.gateway_principals,
                 data_bucket_arn=storage.data_bucket_arn,
                 kms_key_arn=key.key_arn,
+                trail_kms_key_arn=log_key.key_arn,
                 s3_endpoint_id=network.s3_endpoint_id,
                 trail_name=trail_name,
                 log_bucket_name=storage.log_bucket_name,
@@ -278,6 +299,7 @@ class AwsSite(pulumi.ComponentResource):
         self.log_bucket_arn = storage.log_bucket_arn
         self.key_id = key.key_id
         self.key_arn = key.key_arn
+        self.log_key_arn = log_key.key_arn
         self.vpc_id = network.vpc_id
         self.subnet_ids = network.subnet_ids
         self.s3_endpoint_id = network.s3_endpoint_id
@@ -294,6 +316,7 @@ class AwsSite(pulumi.ComponentResource):
                 "log_bucket_arn": self.log_bucket_arn,
                 "key_id": self.key_id,
                 "key_arn": self.key_arn,
+                "log_key_arn": self.log_key_arn,
                 "vpc_id": self.vpc_id,
                 "subnet_ids": self.subnet_ids,
                 "s3_endpoint_id": self.s3_endpoint_id,

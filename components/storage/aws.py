@@ -1,5 +1,5 @@
 """Site storage on AWS: a data bucket reachable only from inside the site's VPC, and a log bucket
-for the site's access logs, flow logs and CloudTrail files, both encrypted with the site key."""
+for the site's access logs, flow logs and CloudTrail files, each with a site key of its own."""
 
 from __future__ import annotations
 
@@ -220,8 +220,11 @@ class AwsSiteStorageArgs:
     log_bucket_name: pulumi.Input[str]
     """Name of the bucket for access logs, flow logs and CloudTrail files."""
     kms_key_arn: pulumi.Input[str]
-    """The site key: default encryption (SSE-KMS with a Bucket Key) of both buckets. Its policy
-    must admit the log deliverers (see :class:`components.keys.aws.AwsSiteKeyArgs`)."""
+    """The site's data key: default encryption (SSE-KMS with a Bucket Key) of the data bucket."""
+    log_kms_key_arn: pulumi.Input[str]
+    """The site's log key, another key than the data key: default encryption of the log bucket.
+    Its policy must admit the log deliverers (see :class:`components.keys.aws.AwsSiteKeyArgs`,
+    ``purpose="logs"``)."""
     vpc_cidr: str
     """The site VPC's IPv4 CIDR block: data access must reach S3 through a VPC endpoint from an
     address in it (``aws:VpcSourceIp``)."""
@@ -255,6 +258,11 @@ class AwsSiteStorageArgs:
     """Protect both buckets from deletion by Pulumi. Buckets are always retained on delete."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.kms_key_arn, str) and self.kms_key_arn == self.log_kms_key_arn:
+            raise ValueError(
+                "log_kms_key_arn must be another key than kms_key_arn: whoever may deliver or "
+                "read logs must not hold the personal-data key"
+            )
         try:
             ipaddress.IPv4Network(self.vpc_cidr)
         except ValueError as error:
@@ -272,7 +280,8 @@ class AwsSiteStorageArgs:
 class AwsSiteStorage(pulumi.ComponentResource):
     """The site's data bucket and log bucket, hardened.
 
-    Both buckets are encrypted with the site key (SSE-KMS with a Bucket Key). The data bucket
+    The data bucket is encrypted with the site's data key, the log bucket with its log key (SSE-KMS
+    with a Bucket Key). The data bucket
     refuses non-TLS requests, puts naming another encryption or a key outside the site's region and
     account, and data access that does not come from inside the site's VPC (except the break-glass
     and replication roles). It logs server access to the log bucket.
@@ -292,7 +301,7 @@ class AwsSiteStorage(pulumi.ComponentResource):
     principals of the account.
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-vpcsourceip
 
-    The log bucket uses SSE-KMS with the site key too; the key policy admits the S3 logging
+    The log bucket uses SSE-KMS with the site's log key; that key's policy admits the S3 logging
     service and VPC flow log delivery for this bucket only. AWS CDK dropped its SSE-S3-only check
     for access-log targets after integration tests showed delivery works with a customer-managed
     key whose policy admits ``logging.s3.amazonaws.com``
@@ -333,7 +342,9 @@ class AwsSiteStorage(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
         )
-        log_hardening = harden_bucket(self, f"{name}-log", log_bucket, kms_key_arn=args.kms_key_arn)
+        log_hardening = harden_bucket(
+            self, f"{name}-log", log_bucket, kms_key_arn=args.log_kms_key_arn
+        )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-log-lifecycle",
             bucket=log_bucket.bucket,

@@ -29,6 +29,7 @@ from tests.components.aws_helpers import (
 from tests.conftest import RunProgram
 
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key"
+LOG_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-log-key"
 ENDPOINT = "vpce-0123456789abcdef0"
 OPERATOR = f"arn:aws:iam::{ACCOUNT}:user/operator"
 ROLE = "aws:iam/role:Role"
@@ -42,6 +43,7 @@ def gateway_args(**changes: Any) -> AwsAccessGatewayArgs:
         "trusted_principal_arns": [APP_ROLE, OPERATOR],
         "data_bucket_arn": DATA_BUCKET_ARN,
         "kms_key_arn": KEY_ARN,
+        "trail_kms_key_arn": LOG_KEY_ARN,
         "s3_endpoint_id": ENDPOINT,
         "trail_name": "clover-dublin-test-data-events",
         "log_bucket_name": LOG_BUCKET,
@@ -160,7 +162,7 @@ def test_trail_is_single_region_validated_and_encrypted(recording: Recording) ->
     assert trail.inputs["isMultiRegionTrail"] is False, trail.urn
     assert trail.inputs["includeGlobalServiceEvents"] is False, trail.urn
     assert trail.inputs["enableLogFileValidation"] is True, trail.urn
-    assert trail.inputs["kmsKeyId"] == KEY_ARN, trail.urn
+    assert trail.inputs["kmsKeyId"] == LOG_KEY_ARN, trail.urn  # the log key, never the data key
     assert trail.inputs["s3BucketName"] == LOG_BUCKET, trail.urn
     assert trail.inputs["s3KeyPrefix"] == "cloudtrail", trail.urn
     assert trail.inputs["name"] == "clover-dublin-test-data-events", trail.urn

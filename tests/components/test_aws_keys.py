@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -44,6 +46,7 @@ def key_args(**changes: object) -> AwsSiteKeyArgs:
         "cloudtrail_trail_arn": TRAIL_ARN,
         "log_bucket_arn": LOG_BUCKET_ARN,
         "access_logged_bucket_arns": [DATA_BUCKET_ARN],
+        "purpose": "logs",
         "tags": TAGS,
     }
     values.update(changes)
@@ -68,10 +71,42 @@ def test_key_is_symmetric_single_region_rotating_with_30_day_window(run: RunProg
     assert key.inputs["tags"] == TAGS, key.urn
 
 
-def test_alias_names_the_site(run: RunProgram) -> None:
-    alias = only(build(run), "aws:kms/alias:Alias")
-    assert alias.inputs["name"] == "alias/clover-dublin-data", alias.urn
-    assert alias.inputs["targetKeyId"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key-id"
+DATA_KEY = {
+    "purpose": "data",
+    "cloudtrail_trail_arn": None,
+    "log_bucket_arn": None,
+    "access_logged_bucket_arns": (),
+}
+
+
+@pytest.mark.parametrize(("changes", "alias"), [({}, "logs"), (DATA_KEY, "data")])
+def test_alias_names_the_site_and_purpose(
+    run: RunProgram, changes: dict[str, Any], alias: str
+) -> None:
+    recording = build(run, key_args(**changes))
+    found = only(recording, "aws:kms/alias:Alias")
+    assert found.inputs["name"] == f"alias/clover-dublin-{alias}", found.urn
+    assert found.inputs["targetKeyId"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key-id"
+    description = only(recording, KEY).inputs["description"]
+    assert description == f"Clover dublin site {alias} key ({REGION})"
+
+
+@pytest.mark.parametrize(
+    "logs",
+    [
+        {"cloudtrail_trail_arn": TRAIL_ARN},
+        {"log_bucket_arn": LOG_BUCKET_ARN, "access_logged_bucket_arns": [DATA_BUCKET_ARN]},
+    ],
+)
+def test_a_data_key_encrypts_no_logs(logs: dict[str, Any]) -> None:
+    # Log deliverers (CloudTrail, S3 logging, flow logs) never hold the personal-data key.
+    with pytest.raises(ValueError, match="a data key encrypts no logs"):
+        key_args(**{**DATA_KEY, **logs})
+
+
+def test_an_unknown_purpose_is_refused() -> None:
+    with pytest.raises(ValueError, match="purpose 'backups' is not allowed"):
+        key_args(purpose="backups")
 
 
 def test_only_named_roles_administer_the_key_and_none_can_use_it(run: RunProgram) -> None:

@@ -7,6 +7,7 @@ import pulumi_aws as aws
 import pytest
 
 from clover.standin.engine import UNKNOWN, Recording
+from clover.standin.recorded import RecordedResource
 from components.site.aws import AwsSite, AwsSiteArgs
 from tests.components.aws_helpers import (
     ACCOUNT,
@@ -34,6 +35,9 @@ from tests.components.aws_helpers import (
     statement,
 )
 from tests.conftest import RunProgram
+
+KEY = "aws:kms/key:Key"
+ALIAS = "aws:kms/alias:Alias"
 
 HAMAR_TAGS = {"residency-site": "hamar", "data-classification": "personal"}
 
@@ -68,11 +72,13 @@ def test_every_resource_sits_under_the_site_component(recording: Recording) -> N
 
 
 def test_component_types_and_child_names(recording: Recording) -> None:
+    keys = sorted(r.name for r in recording.of_type("clover:keys:AwsSiteKey"))
+    assert keys == ["dublin-keys", "dublin-log-keys"]
     types = {r.type: r.name for r in recording.resources if not r.custom}
     assert types == {
         "clover:site:AwsSite": "dublin",
         "clover:network:AwsNetworkBoundary": "dublin-network",
-        "clover:keys:AwsSiteKey": "dublin-keys",
+        "clover:keys:AwsSiteKey": "dublin-log-keys",
         "clover:storage:AwsSiteStorage": "dublin-storage",
         "clover:gateway:AwsAccessGateway": "dublin-gateway",
     }
@@ -90,8 +96,34 @@ def test_physical_names_are_deterministic(recording: Recording) -> None:
     assert trail.inputs["name"] == TRAIL_ARN.rsplit("/", 1)[1]
 
 
+def keys(recording: Recording) -> dict[str, RecordedResource]:
+    """The site's two keys by purpose, told apart by their aliases."""
+    aliases = {a.inputs["name"]: a.inputs["targetKeyId"] for a in recording.of_type(ALIAS)}
+    by_arn = {f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{k.name}-id": k for k in recording.of_type(KEY)}
+    assert set(aliases) == {"alias/clover-dublin-data", "alias/clover-dublin-logs"}, aliases
+    return {name.rsplit("-", 1)[1]: by_arn[arn] for name, arn in aliases.items()}
+
+
+def test_personal_data_and_logs_have_keys_of_their_own(recording: Recording) -> None:
+    found = keys(recording)
+    data, logs = document(found["data"]), document(found["logs"])
+    data_sids = {s["Sid"] for s in data["Statement"]}
+    # Nothing that delivers or reads logs holds the data key ...
+    assert not data_sids & {
+        "CloudTrailEncryptsSiteTrail",
+        "S3ServerAccessLogsEncrypt",
+        "FlowLogsEncrypt",
+    }
+    # ... and the gateway and replication roles, which read user data, do not hold the log key.
+    readers = statement(logs, "NamedRolesUseKeyThroughS3")["Condition"]["ArnEquals"]
+    assert readers == {"aws:PrincipalArn": [BREAK_GLASS_ROLE]}
+    for key in found.values():
+        assert key.protect is True, key.urn
+        assert key.inputs["tags"] == TAGS, key.urn
+
+
 def test_key_policy_admits_the_gateway_role_it_creates(recording: Recording) -> None:
-    key = only(recording, "aws:kms/key:Key")
+    key = keys(recording)["data"]
     users = statement(document(key), "NamedRolesUseKeyThroughS3")["Condition"]["ArnEquals"]
     role = only(recording, "aws:iam/role:Role")
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/{role.inputs['name']}"
@@ -103,7 +135,7 @@ def test_key_policy_admits_the_gateway_role_it_creates(recording: Recording) -> 
 
 
 def test_key_policy_admits_the_trail_it_creates(recording: Recording) -> None:
-    key = only(recording, "aws:kms/key:Key")
+    key = keys(recording)["logs"]
     trail = only(recording, "aws:cloudtrail/trail:Trail")
     encrypt = statement(document(key), "CloudTrailEncryptsSiteTrail")
     assert encrypt["Condition"]["StringEquals"]["aws:SourceArn"] == (
@@ -111,13 +143,19 @@ def test_key_policy_admits_the_trail_it_creates(recording: Recording) -> None:
     )
 
 
-def test_storage_uses_the_site_key_and_the_site_network(recording: Recording) -> None:
-    key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id"
-    for sse in recording.of_type(
+def test_storage_uses_the_site_keys_and_the_site_network(recording: Recording) -> None:
+    key_arns = {
+        DATA_BUCKET: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id",
+        LOG_BUCKET: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-log-keys-key-id",
+    }
+    encrypted = recording.of_type(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-    ):
+    )
+    assert {sse.inputs["bucket"] for sse in encrypted} == set(key_arns)
+    for sse in encrypted:
         default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
-        assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}, sse.urn
+        expected = key_arns[sse.inputs["bucket"]]
+        assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": expected}, sse.urn
     data_policy = next(
         r
         for r in recording.of_type("aws:s3/bucketPolicy:BucketPolicy")
@@ -128,7 +166,7 @@ def test_storage_uses_the_site_key_and_the_site_network(recording: Recording) ->
 
 
 def test_key_policy_admits_log_delivery_into_the_site_log_bucket(recording: Recording) -> None:
-    doc = document(only(recording, "aws:kms/key:Key"))
+    doc = document(keys(recording)["logs"])
     access_logs = statement(doc, "S3ServerAccessLogsEncrypt")["Condition"]
     assert access_logs["ArnLike"] == {"aws:SourceArn": [DATA_BUCKET_ARN]}
     assert access_logs["StringLike"] == {
@@ -192,8 +230,9 @@ def test_data_stores_are_protected_as_asked_and_buckets_retained(
         assert bucket.protect is protect, bucket.urn
         assert bucket.retain_on_delete is True, bucket.urn
         assert bucket.inputs.get("forceDestroy") is not True, bucket.urn
-    key = only(recording, "aws:kms/key:Key")
-    assert key.protect is protect, key.urn
+    assert len(recording.of_type(KEY)) == 2
+    for key in recording.of_type(KEY):
+        assert key.protect is protect, key.urn
 
 
 def test_data_stores_and_key_carry_the_residency_tags(recording: Recording) -> None:
@@ -286,8 +325,9 @@ def test_unusable_stack_name_is_refused(run: RunProgram) -> None:
 
 def test_every_policy_passes_parliament(recording: Recording) -> None:
     found = policies(recording)
-    # Key, data and log bucket policies, gateway trust and permissions, three endpoint policies.
-    assert len(found) == 8
+    # Data and log key policies, data and log bucket policies, gateway trust and permissions,
+    # three endpoint policies.
+    assert len(found) == 9
     for resource, key, raw in found:
         allow = TRUST_POLICY_ALLOWED if key == "assumeRolePolicy" else None
         assert lint(raw, allow=allow) == [], f"{resource.urn} {key}"

@@ -38,6 +38,7 @@ from tests.components.aws_helpers import (
 from tests.conftest import RunProgram
 
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key"
+LOG_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-log-key"
 VPC_CIDR = "10.20.0.0/16"
 SITE_KEYS = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"
 REPLICATION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/replication"
@@ -50,6 +51,7 @@ def storage_args(**changes: Any) -> AwsSiteStorageArgs:
         "data_bucket_name": DATA_BUCKET,
         "log_bucket_name": LOG_BUCKET,
         "kms_key_arn": KEY_ARN,
+        "log_kms_key_arn": LOG_KEY_ARN,
         "vpc_cidr": VPC_CIDR,
         "trail_arn": TRAIL_ARN,
         "break_glass_role_arn": BREAK_GLASS_ROLE,
@@ -74,15 +76,16 @@ def build(
 
 
 def build_in_preview_with_a_new_key(run: RunProgram) -> Recording:
-    """Storage as a first ``pulumi preview`` sees it: the site key is created in the same run, so
-    its ARN is unknown."""
+    """Storage as a first ``pulumi preview`` sees it: the site keys are created in the same run,
+    so their ARNs are unknown."""
 
     def program() -> None:
         provider = aws.Provider(PROVIDER_NAME, region=REGION)
         key = aws.kms.Key("key", opts=pulumi.ResourceOptions(provider=provider))
+        log_key = aws.kms.Key("log-key", opts=pulumi.ResourceOptions(provider=provider))
         AwsSiteStorage(
             "site",
-            storage_args(kms_key_arn=key.arn),
+            storage_args(kms_key_arn=key.arn, log_kms_key_arn=log_key.arn),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
 
@@ -126,9 +129,9 @@ def test_buckets_enforce_bucket_owner(recording: Recording, bucket: str) -> None
     assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}, ownership.urn
 
 
-@pytest.mark.parametrize("bucket", [DATA_BUCKET, LOG_BUCKET])
-def test_buckets_are_encrypted_with_the_site_key_and_a_bucket_key(
-    recording: Recording, bucket: str
+@pytest.mark.parametrize(("bucket", "key"), [(DATA_BUCKET, KEY_ARN), (LOG_BUCKET, LOG_KEY_ARN)])
+def test_buckets_are_encrypted_with_their_own_site_key_and_a_bucket_key(
+    recording: Recording, bucket: str, key: str
 ) -> None:
     sse = for_bucket(
         recording,
@@ -139,11 +142,16 @@ def test_buckets_are_encrypted_with_the_site_key_and_a_bucket_key(
         {
             "applyServerSideEncryptionByDefault": {
                 "sseAlgorithm": "aws:kms",
-                "kmsMasterKeyId": KEY_ARN,
+                "kmsMasterKeyId": key,
             },
             "bucketKeyEnabled": True,
         }
     ], sse.urn
+
+
+def test_the_log_bucket_needs_another_key_than_the_data_bucket() -> None:
+    with pytest.raises(ValueError, match="log_kms_key_arn must be another key than kms_key_arn"):
+        storage_args(log_kms_key_arn=KEY_ARN)
 
 
 @pytest.mark.parametrize("bucket", [DATA_BUCKET, LOG_BUCKET])
@@ -318,7 +326,8 @@ def test_bucket_policies_are_known_at_preview_with_a_new_key(run: RunProgram, bu
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         bucket,
     )
-    key_urn = next(r.urn for r in recording.of_type("aws:kms/key:Key"))
+    key_name = "key" if bucket == DATA_BUCKET else "log-key"
+    key_urn = next(r.urn for r in recording.of_type("aws:kms/key:Key") if r.name == key_name)
     assert key_urn in sse.property_dependencies.get("rules", ()), sse.urn
 
 
