@@ -77,6 +77,8 @@ def _check(capsys: pytest.CaptureFixture[str], project: Path, fmt: str) -> tuple
             str(RESIDENCY),
             "--format",
             fmt,
+            # The text view lists each resource's placement with --table.
+            *(["--table"] if fmt == "text" else []),
         ]
     )
     return code, capsys.readouterr().out

@@ -60,7 +60,8 @@ def test_the_text_table_shows_a_remote_component_in_its_children_s_cloud(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _check(tmp_path, capsys, 'Remote("awsx:ec2:Vpc", "network")\n')
-    code = main(["check", "-C", str(tmp_path), "-s", "test", "--policy-pack", str(RESIDENCY)])
+    argv = ["check", "-C", str(tmp_path), "-s", "test", "--policy-pack", str(RESIDENCY)]
+    code = main([*argv, "--table"])
     out = capsys.readouterr().out
     assert code == 0
     (row,) = [line for line in out.splitlines() if "awsx:ec2:Vpc" in line]
