@@ -627,3 +627,27 @@ def test_a_list_of_objects_output_has_an_item_in_the_second_run(
         pulumi.export("first", lb.subnet_mappings[0].subnet_id)
     """)
     assert _flows(capsys, _project(tmp_path, program)) == (0, [])
+
+
+@pytest.mark.parametrize(("region", "code"), [("us-east-1", 1), ("eu-north-1", 0)])
+def test_a_value_built_from_an_output_is_read_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], region: str, code: int
+) -> None:
+    # The in-stack queue's URL first, then a literal endpoint: both are destinations.
+    program = AWS_HEAD + textwrap.dedent(f"""
+        sinks = pulumi.Output.concat(
+            queue.url, ",https://sqs.{region}.amazonaws.com/444455556666/analytics"
+        )
+        aws.lambda_.Function(
+            "fanout",
+            role="arn:aws:iam::123456789012:role/fanout",
+            runtime="python3.12",
+            handler="app.main",
+            code=pulumi.AssetArchive({{"app.py": pulumi.StringAsset("x = 1")}}),
+            environment={{"variables": {{"SINKS": sinks}}}},
+        )
+    """)
+    found_code, found = _flows(capsys, _project(tmp_path, program))
+    assert found_code == code, found
+    if code:
+        assert any(d["urn"].endswith("::fanout") and region in d["message"] for d in found), found

@@ -1100,10 +1100,31 @@ def _google_reference(value: str, kind: str | None, resolver: Resolver) -> Place
     return place
 
 
-def _classify(  # noqa: PLR0911, PLR0912 - one return per shape of value
+def _classify(
     resource: StackResource, leaf: Leaf, resolver: Resolver
 ) -> Place | list[Place] | None:
-    """The place(s) a leaf designates; None when it designates nowhere else."""
+    """The place(s) a leaf designates; None when it designates nowhere else.
+
+    A value is judged by what it is (an ARN, a URL, a reference to a resource of the stack), and
+    then read as text for any further place it names: a list of endpoints in one setting, a
+    command that reads from an in-stack database and pipes to an endpoint in Virginia, a
+    connection string with a second host. Its first entry proves nothing about the rest."""
+    primary = _designated(resource, leaf, resolver)
+    if primary is None or not isinstance(leaf.value, str):
+        return primary
+    more = _places_in_text(leaf, leaf.value, resolver)
+    if not more:
+        return primary
+    places = list(primary) if isinstance(primary, list) else [primary]
+    seen = {(p.cloud, str(p.value).lower(), p.unproven) for p in places}
+    places += [p for p in more if (p.cloud, str(p.value).lower(), p.unproven) not in seen]
+    return places
+
+
+def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
+    resource: StackResource, leaf: Leaf, resolver: Resolver
+) -> Place | list[Place] | None:
+    """What a leaf designates by its shape (see :func:`_classify`)."""
     value, kind = leaf.value, leaf.kind
     if _is_itself(resource.type, leaf):
         return None

@@ -1723,3 +1723,39 @@ def test_regional_hosts_in_inline_code_are_places(
     function = aws("aws:lambda/function:Function", "fn", {"code": code, "runtime": "python3.12"})
     found = blocking(eu_residency, [function])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("value", "blocked"),
+    [
+        # One setting holding several endpoints: the first one proves nothing about the rest.
+        (
+            "https://sqs.eu-west-1.amazonaws.com/1/crm-events,"
+            "https://sqs.us-east-1.amazonaws.com/1/crm-audit",
+            True,
+        ),
+        (
+            "https://sqs.eu-west-1.amazonaws.com/1/crm-events,"
+            "https://sqs.eu-north-1.amazonaws.com/1/crm-audit",
+            False,
+        ),
+        (
+            f"arn:aws:sns:eu-west-1:{ACCOUNT}:crm-audit,arn:aws:sns:us-east-1:{ACCOUNT}:audit",
+            True,
+        ),
+        (f"arn:aws:sns:eu-west-1:{ACCOUNT}:crm-audit,arn:aws:sns:eu-west-1:{ACCOUNT}:audit", False),
+    ],
+)
+def test_every_place_a_value_names_is_judged_not_only_its_first(
+    eu_residency: PolicyPack, value: str, blocked: bool
+) -> None:
+    function = aws(
+        "aws:lambda/function:Function",
+        "fanout",
+        {"runtime": "python3.12", "environment": {"variables": {"SINKS": value}}},
+    )
+    found = blocking(eu_residency, [function])
+    assert bool(found) is blocked, found
+    if blocked:
+        assert "environment.variables.SINKS" in found[0]
+        assert "us-east-1" in found[0]
