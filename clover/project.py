@@ -33,14 +33,19 @@ class Project:
     """Config keys declared in Pulumi.yaml, fully qualified, with their type/default/description."""
     runtime_options: Mapping[str, Any] = field(default_factory=dict)
     """``runtime.options`` of Pulumi.yaml (``virtualenv``, ``toolchain``), as written."""
+    extension: str = ".yaml"
+    """The project file's extension, which its stack files share: the CLI names a stack file
+    ``Pulumi.<stack><ext>`` after the project file's (sdk/go/common/workspace/paths.go,
+    ``DetectProjectStackPath``: ``filepath.Ext(projPath)``), so a ``Pulumi.yml`` project reads
+    ``Pulumi.dev.yml`` and never ``Pulumi.dev.yaml``."""
 
     def stack_file(self, stack: str) -> Path:
-        return self.stack_config_dir / f"Pulumi.{stack}.yaml"
+        return self.stack_config_dir / f"Pulumi.{stack}{self.extension}"
 
     def stacks(self) -> list[str]:
         """Stack names that have a stack file, sorted."""
-        files = sorted(self.stack_config_dir.glob("Pulumi.*.yaml"))
-        return [f.name[len("Pulumi.") : -len(".yaml")] for f in files]
+        files = sorted(self.stack_config_dir.glob(f"Pulumi.*{self.extension}"))
+        return [f.name[len("Pulumi.") : -len(self.extension)] for f in files]
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -215,6 +220,7 @@ def load_project(directory: Path) -> Project:
         stack_config_dir=directory / str(doc.get("stackConfigDir", ".")),
         declared=declared,
         runtime_options=options if isinstance(options, dict) else {},
+        extension=path.suffix,
     )
 
 

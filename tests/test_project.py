@@ -157,3 +157,25 @@ def test_a_reference_to_another_project_names_both(project: Path) -> None:
 def test_malformed_stack_references(project: Path, reference: str) -> None:
     with pytest.raises(ProjectError, match="org/project/stack"):
         stack_name(load_project(project), reference, "PULUMI_STACK")
+
+
+def test_a_pulumi_yml_project_reads_yml_stack_files(tmp_path: Path) -> None:
+    # The CLI names stack files after the project file's extension: a decoy `.yaml` beside it is
+    # not the stack's configuration.
+    (tmp_path / "Pulumi.yml").write_text(PROJECT, encoding="utf-8")
+    (tmp_path / "__main__.py").write_text("import pulumi\n", encoding="utf-8")
+    (tmp_path / "Pulumi.dev.yml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "Pulumi.prod.yml").write_text("config:\n  aws:region: eu-north-1\n")
+    loaded = load_project(tmp_path)
+    assert loaded.stack_file("dev") == tmp_path / "Pulumi.dev.yml"
+    assert stack_config(loaded, "dev")["aws:region"] == "us-east-1"
+    assert loaded.stacks() == ["dev", "prod"]
+
+
+def test_a_pulumi_yaml_project_ignores_yml_stack_files(project: Path) -> None:
+    (project / "Pulumi.dev.yml").write_text("config:\n  aws:region: us-east-1\n")
+    (project / "Pulumi.test.yml").write_text("config:\n  aws:region: us-east-1\n")
+    loaded = load_project(project)
+    assert stack_config(loaded, "dev")["aws:region"] == "eu-west-1"
+    assert loaded.stacks() == ["dev"]
