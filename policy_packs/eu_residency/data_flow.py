@@ -141,6 +141,9 @@ _AZURE_TYPE_ALIASES: Final = {"sites": "webapp"}
 # (`<label>.<region>.cloudapp.azure.com`), Container Instances
 # (`<label>.<region>.azurecontainer.io`), AKS API servers (`<dns>.hcp.<region>.azmk8s.io`), Data
 # Explorer (`<cluster>.<region>.kusto.windows.net`).
+# Azure's public service domains (https://learn.microsoft.com/azure/security/fundamentals/
+# azure-domains).
+_AZURE_SERVICE_DOMAINS: Final = (".azure.com", ".azure.net", ".windows.net")
 _AZURE_REGIONAL_DOMAINS: Final = (
     ".azurecontainerapps.io",
     ".cloudapp.azure.com",
@@ -186,11 +189,20 @@ _CLOUD_RUN_DOMAIN: Final = ".run.app"
 # (https://cloud.google.com/artifact-registry/docs/repositories/repo-locations).
 _GCP_MULTI_REGION_HOST: Final = re.compile(r"^(?P<location>us|europe|asia)-[a-z0-9-]+\.pkg\.dev$")
 _GCP_REGIONAL_SUFFIXES: Final = (".googleapis.com", ".cloudfunctions.net", ".pkg.dev")
+# AWS endpoints: the service domains, and ``on.aws``, where Lambda function URLs name their region
+# (``<url-id>.lambda-url.<region>.on.aws``,
+# https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html).
+_AWS_HOST_SUFFIXES: Final = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".on.aws")
+# Region-less endpoints that are one region's: SQS's classic queue URLs are US East
+# (``https://queue.amazonaws.com/<account>/<queue>``).
+_AWS_LEGACY_HOSTS: Final = {"queue.amazonaws.com": "us-east-1"}
+# ElastiCache endpoints abbreviate the region (``<name>.<id>.euw1.cache.amazonaws.com``,
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Endpoints.html): a region's code is
+# its area, the initials of its direction and its number (eu-west-1: euw1, ap-northeast-1: apne1).
+_ELASTICACHE_SUFFIX: Final = ".cache.amazonaws.com"
 # Hosts in free text that may name their region (_places_in_text).
 _CLOUD_HOST_SUFFIXES: Final = (
-    ".amazonaws.com",
-    ".amazonaws.com.cn",
-    ".api.aws",
+    *_AWS_HOST_SUFFIXES,
     ".core.windows.net",
     ".servicebus.windows.net",
     ".database.windows.net",
@@ -199,6 +211,7 @@ _CLOUD_HOST_SUFFIXES: Final = (
     ".azurecr.io",
     ".azurewebsites.net",
     *_AZURE_REGIONAL_DOMAINS,
+    *_AZURE_SERVICE_DOMAINS,
     *_GCP_REGIONAL_SUFFIXES,
     _CLOUD_RUN_DOMAIN,
 )
@@ -531,20 +544,72 @@ def walk(resource_type: str, props: Mapping[str, Any]) -> Iterator[Leaf]:
 
 
 def _aws_host_region(host: str) -> str | None:
-    for label in host.lower().split("."):
+    host = host.lower()
+    if host in _AWS_LEGACY_HOSTS:
+        return _AWS_LEGACY_HOSTS[host]
+    labels = host.split(".")
+    for label in labels:
         candidate = label.removeprefix("s3-")
         if regions.is_aws_region_code(candidate):
             return candidate
+    if host.endswith(_ELASTICACHE_SUFFIX):
+        return next((_AWS_SHORT_CODES[x] for x in labels if x in _AWS_SHORT_CODES), None)
     return None
+
+
+_DIRECTION_INITIALS: Final = {
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
+def _short_code(region: str) -> str | None:
+    """``euw1`` for ``eu-west-1``; None for a region whose name does not abbreviate so."""
+    parts = region.split("-")
+    if len(parts) != 3 or parts[1] not in _DIRECTION_INITIALS:
+        return None
+    return f"{parts[0]}{_DIRECTION_INITIALS[parts[1]]}{parts[2]}"
+
+
+_AWS_SHORT_CODES: Final = {
+    code: region
+    for region in sorted(regions.AWS_REGION_CODES)
+    if (code := _short_code(region)) is not None
+}
 
 
 def _azure_regional_host(host: str) -> str | None:
     """The Azure region a host of a regional Azure domain names (the label nearest the domain
-    that is a region's name), or None: such a host without one proves nothing."""
-    for domain in _AZURE_REGIONAL_DOMAINS:
+    that is a region's name), or None: such a host without one proves nothing.
+
+    Besides the domains that always carry one, any Azure service host whose label is a region's
+    name, or a region's name with an instance number, is that region's: Event Grid topics
+    (``<topic>.westeurope-1.eventgrid.azure.net``), Batch accounts
+    (``<account>.westeurope.batch.azure.com``), Application Insights ingestion
+    (``westeurope-5.in.applicationinsights.azure.com``)."""
+    for domain in (*_AZURE_REGIONAL_DOMAINS, *_AZURE_SERVICE_DOMAINS):
         if host.endswith(domain):
             labels = host[: -len(domain)].split(".")
-            return next((x for x in reversed(labels) if x in regions.AZURE_LOCATION_NAMES), None)
+            return next((r for x in reversed(labels) if (r := _azure_region_label(x))), None)
+    return None
+
+
+_AZURE_INSTANCE: Final = re.compile(r"^(?P<region>[a-z0-9]+)-[0-9]+$")
+
+
+def _azure_region_label(label: str) -> str | None:
+    if label in regions.AZURE_LOCATION_NAMES:
+        return label
+    numbered = _AZURE_INSTANCE.match(label)
+    if numbered is not None and numbered.group("region") in regions.AZURE_LOCATION_NAMES:
+        return numbered.group("region")
     return None
 
 
@@ -675,6 +740,11 @@ class Resolver:
         regional = _GCP_REGIONAL_HOST.match(host.split(".", 1)[0])
         if regional is not None:
             return Place("gcp", regional.group("region"), "the endpoint's region")
+        # Regional endpoints name the region as a label: ``storage.europe-west1.rep.googleapis.com``
+        # (https://cloud.google.com/storage/docs/regional-endpoints).
+        labelled = next((x for x in host.split(".") if x in regions.GCP_REGION_NAMES), None)
+        if labelled is not None:
+            return Place("gcp", labelled, "the endpoint's region")
         if not scheme:
             return None
         return self._declared(
@@ -701,6 +771,12 @@ class Resolver:
             # A Step Functions service integration (``arn:aws:states:::dynamodb:getItem``) names
             # an API the state machine calls in its own region; the table, queue or function it
             # acts on is in the state's Parameters, judged there.
+            return Place(neutral=True)
+        if service == "scheduler" and not account and resource.startswith("aws-sdk:"):
+            # An EventBridge Scheduler universal target (``arn:aws:scheduler:::aws-sdk:sqs:
+            # sendMessage``) is an API the schedule calls in its own region; what it acts on is
+            # in the target's input, judged there
+            # (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html).
             return Place(neutral=True)
         if service in _NEUTRAL_ARN_SERVICES:
             return Place(neutral=True)
@@ -806,7 +882,7 @@ class Resolver:
             lowered.endswith(".googleapis.com") or _GCP_REGIONAL_HOST.match(lowered.split(".")[0])
         ):
             return self.google(lowered, rest, scheme=scheme)
-        if lowered.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")):
+        if lowered.endswith(_AWS_HOST_SUFFIXES):
             region = _aws_host_region(lowered)
             if region is not None:
                 return Place("aws", region, "the endpoint's region")
@@ -828,7 +904,15 @@ class Resolver:
             ):
                 # The resource is the first label: a static website's host carries a zone
                 # label after the account's (``<account>.z6.web.core.windows.net``).
-                return self.azure_named(kind, lowered[: -len(suffix)].split(".")[0], value)
+                name = lowered[: -len(suffix)].split(".")[0]
+                regional = self._regional_account(kind, name)
+                if regional is not None:
+                    account, region = regional
+                    return [
+                        self.azure_named(kind, account, value),
+                        Place("azure", region, "the endpoint's region"),
+                    ]
+                return self.azure_named(kind, name, value)
         regional = _azure_regional_host(lowered)
         if regional is not None:
             return Place("azure", regional, "the endpoint's region")
@@ -846,6 +930,17 @@ class Resolver:
                 )
             ),
         )
+
+    def _regional_account(self, kind: str, name: str) -> tuple[str, str] | None:
+        """(account, region) of a Cosmos DB account's regional endpoint,
+        ``<account>-<region>.documents.azure.com`` (https://learn.microsoft.com/azure/cosmos-db/
+        nosql/how-to-multi-master#regional-endpoints), when that account is in the stack."""
+        if kind != "databaseaccount" or (kind, name) in self.index.azure:
+            return None
+        account, _, region = name.rpartition("-")
+        if region in regions.AZURE_LOCATION_NAMES and (kind, account) in self.index.azure:
+            return account, region
+        return None
 
     def _local(self, host: str, *, scheme: bool) -> Place | list[Place] | None:
         """A host that is no endpoint elsewhere: a stand-in output of the offline check's evidence

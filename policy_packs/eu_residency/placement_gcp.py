@@ -16,6 +16,7 @@ reads those itself. A type without any of these is placement-neutral only if it 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -78,6 +79,9 @@ def location_problem(path: str, value: Any, allowed: Collection[str]) -> Problem
         return f"{path} is not known until apply, so residency cannot be proven at preview"
     if not isinstance(value, str):
         return f"{path} {describe(value)} is not a GCP location"
+    omni = _OMNI_LOCATION.match(value.strip().lower())
+    if omni is not None:
+        return _omni_problem(path, value, omni.group("cloud"), omni.group("region"))
     name = regions.normalise_gcp_location(value)
     if name is None:
         return f"{path} {value!r} is not a GCP location name"
@@ -97,6 +101,27 @@ def location_problem(path: str, value: Any, allowed: Collection[str]) -> Problem
     if regions.is_gcp_region(name):
         return f"{path} {value!r} is not allowed"
     return f"{path} {value!r} is not a GCP location this pack can place"
+
+
+# BigQuery Omni runs in another cloud's region, named ``aws-<region>`` or ``azure-<location>``
+# (https://cloud.google.com/bigquery/docs/locations#omni-loc): judged as that cloud's region.
+_OMNI_LOCATION: Final = re.compile(r"^(?P<cloud>aws|azure)-(?P<region>[a-z0-9-]+)$")
+
+
+def _omni_problem(path: str, value: str, cloud: str, region: str) -> Problem | None:
+    if cloud == "aws":
+        allowed_aws = residency_common.allowed_aws_regions({})
+        if not regions.is_aws_region_code(region):
+            return f"{path} {value!r} names no AWS region"
+        if region in allowed_aws:
+            return None
+        return f"{path} {value!r} runs in AWS region {region!r}, which is not allowed"
+    allowed_azure = residency_common.allowed_azure_locations({})
+    if region not in regions.AZURE_LOCATION_NAMES:
+        return f"{path} {value!r} names no Azure location"
+    if region in allowed_azure:
+        return None
+    return f"{path} {value!r} runs in Azure location {region!r}, which is not allowed"
 
 
 def _set(value: Any) -> bool:

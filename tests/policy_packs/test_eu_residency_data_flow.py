@@ -1759,3 +1759,117 @@ def test_every_place_a_value_names_is_judged_not_only_its_first(
     if blocked:
         assert "environment.variables.SINKS" in found[0]
         assert "us-east-1" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("uri", "blocked"),
+    [
+        # Lambda function URLs name their region under on.aws.
+        ("https://abcdefgh12345.lambda-url.eu-west-1.on.aws/ingest", False),
+        ("https://abcdefgh12345.lambda-url.us-east-1.on.aws/ingest", True),
+        # SQS's classic queue URLs are US East.
+        (f"https://queue.amazonaws.com/{ACCOUNT}/inventory", True),
+        # ElastiCache abbreviates the region.
+        ("rediss://master.sessions.x1y2z3.euw1.cache.amazonaws.com:6379", False),
+        ("rediss://master.sessions.x1y2z3.use1.cache.amazonaws.com:6379", True),
+        # Azure service hosts that carry their region, with an instance number or not.
+        ("https://westeurope-5.in.applicationinsights.azure.com/", False),
+        ("https://eastus-8.in.applicationinsights.azure.com/", True),
+        ("https://crm-events.westeurope-1.eventgrid.azure.net/api/events", False),
+        ("https://acmerender.eastus.batch.azure.com", True),
+        # Google's regional endpoints name the region as a label.
+        ("https://storage.europe-west1.rep.googleapis.com/storage/v1/b", False),
+        ("https://storage.us-central1.rep.googleapis.com/storage/v1/b", True),
+    ],
+)
+def test_hosts_that_name_their_region(eu_residency: PolicyPack, uri: str, blocked: bool) -> None:
+    function = aws(
+        "aws:lambda/function:Function",
+        "sync",
+        {"runtime": "python3.12", "environment": {"variables": {"SINK_URL": uri}}},
+    )
+    found = blocking(eu_residency, [function])
+    assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("text", "blocked"),
+    [
+        # In a script: only hosts that name a place count.
+        ("aws sqs send-message --queue-url https://queue.amazonaws.com/1/inventory", True),
+        (
+            "InstrumentationKey=k;IngestionEndpoint=https://eastus-8.in.applicationinsights.azure.com/",
+            True,
+        ),
+        (
+            "InstrumentationKey=k;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
+            False,
+        ),
+        ("curl https://abc.lambda-url.us-west-2.on.aws/", True),
+        ("curl https://login.microsoftonline.com/ https://management.azure.com/", False),
+    ],
+)
+def test_hosts_that_name_their_region_inside_text(
+    eu_residency: PolicyPack, text: str, blocked: bool
+) -> None:
+    document = aws(
+        "aws:ssm/document:Document",
+        "runbook",
+        {"documentType": "Command", "content": json.dumps({"mainSteps": [{"run": text}]})},
+    )
+    found = blocking(eu_residency, [document])
+    assert bool(found) is blocked, found
+
+
+def test_a_scheduler_universal_target_is_judged_by_its_input(eu_residency: PolicyPack) -> None:
+    def schedule(region: str) -> AnalyzedResource:
+        queue = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/orders"
+        target = {
+            "arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage",
+            "roleArn": ROLE,
+            "input": json.dumps({"QueueUrl": queue, "MessageBody": "tick"}),
+        }
+        return aws(
+            "aws:scheduler/schedule:Schedule",
+            f"tick-{region}",
+            {
+                "scheduleExpression": "rate(1 hour)",
+                "flexibleTimeWindow": {"mode": "OFF"},
+                "target": target,
+            },
+        )
+
+    assert blocking(eu_residency, [schedule("eu-west-1")]) == []
+    found = blocking(eu_residency, [schedule("us-east-1")])
+    assert len(found) == 1
+    assert "target.input" in found[0]
+
+
+def test_a_cosmos_regional_endpoint_is_its_account_and_its_region(eu_residency: PolicyPack) -> None:
+    account = azure(
+        "azure-native:documentdb:DatabaseAccount",
+        "orders",
+        {
+            "accountName": "acme-orders",
+            "location": "westeurope",
+            "resourceGroupName": "rg",
+            "databaseAccountOfferType": "Standard",
+            "locations": [{"locationName": "westeurope"}],
+        },
+    )
+
+    def app(endpoint: str) -> AnalyzedResource:
+        return azure(
+            "azure-native:web:WebApp",
+            "api",
+            {
+                "location": "westeurope",
+                "resourceGroupName": "rg",
+                "siteConfig": {"appSettings": [{"name": "COSMOS", "value": endpoint}]},
+            },
+        )
+
+    regional = "https://acme-orders-{}.documents.azure.com:443/"
+    assert blocking(eu_residency, [account, app(regional.format("westeurope"))]) == []
+    found = blocking(eu_residency, [account, app(regional.format("eastus"))])
+    assert any("eastus" in f for f in found), found

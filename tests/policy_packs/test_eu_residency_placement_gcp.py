@@ -335,3 +335,29 @@ def test_clean_bucket_program_exits_0(capsys: pytest.CaptureFixture[str]) -> Non
     )
     out = capsys.readouterr().out
     assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    ("location", "fragment"),
+    [
+        ("aws-eu-west-1", None),
+        ("azure-westeurope", None),
+        ("aws-us-east-1", "runs in AWS region 'us-east-1', which is not allowed"),
+        ("azure-eastus2", "runs in Azure location 'eastus2', which is not allowed"),
+        ("aws-nowhere-9", "names no AWS region"),
+    ],
+)
+def test_bigquery_omni_runs_in_another_cloud_s_region(
+    eu_residency: PolicyPack, location: str, fragment: str | None
+) -> None:
+    # BigQuery Omni connections and datasets live in an AWS or Azure region.
+    found = check(
+        eu_residency,
+        {"location": location, "aws": {"accessRole": {"iamRoleId": "arn:aws:iam::1:role/r"}}},
+        resource_type="gcp:bigquery/connection:Connection",
+    )
+    if fragment is None:
+        assert found == []
+    else:
+        assert len(found) == 1
+        assert fragment in found[0]
