@@ -905,9 +905,9 @@ class Resolver:
                 # The resource is the first label: a static website's host carries a zone
                 # label after the account's (``<account>.z6.web.core.windows.net``).
                 name = lowered[: -len(suffix)].split(".")[0]
-                regional = self._regional_account(kind, name)
-                if regional is not None:
-                    account, region = regional
+                replica = self._regional_account(kind, name)
+                if replica is not None:
+                    account, region = replica
                     return [
                         self.azure_named(kind, account, value),
                         Place("azure", region, "the endpoint's region"),
