@@ -94,6 +94,8 @@ CLUSTER_TYPES: Final = frozenset(
         "aws:eks/cluster:Cluster",
         "azure-native:containerservice:ManagedCluster",
         "gcp:container/cluster:Cluster",
+        # pulumi-eks's component, placed in its cluster's cloud (remote_components.json).
+        "eks:index:Cluster",
     }
 )
 

@@ -61,11 +61,19 @@ EKS: Final = "aws:eks/cluster:Cluster"
 AKS: Final = "azure-native:containerservice:ManagedCluster"
 GKE: Final = "gcp:container/cluster:Cluster"
 CLUSTER_TYPES: Final = frozenset({EKS, AKS, GKE})
+CLUSTER_COMPONENTS: Final = {"eks:index:Cluster": EKS}
+"""Multi-language components that build a cluster, by the cluster type they build: pulumi-eks's
+``Cluster`` makes an ``aws:eks/cluster:Cluster`` with the aws provider it passes down, and its
+``kubeconfig`` output is the component's. Under ``pulumi preview`` the component's cluster child
+is in the stack and is the one judged; the offline check cannot build the children, and judges
+the component as that cluster, placed by the provider it passes down (remote_components.json)."""
 CLUSTER_NAME_INPUT: Final = {EKS: "name", AKS: "resourceName", GKE: "name"}
 """The input that names the cluster, as a kubeconfig built from it names it."""
 
 KUBERNETES_PREFIX: Final = "kubernetes:"
-LOOKED_UP: Final = CLUSTER_TYPES | {"pulumi:providers:kubernetes", RESOURCE_GROUP}
+LOOKED_UP: Final = (
+    CLUSTER_TYPES | CLUSTER_COMPONENTS.keys() | {"pulumi:providers:kubernetes", RESOURCE_GROUP}
+)
 KUBECONFIG: Final = "kubeconfig"
 
 
@@ -87,15 +95,31 @@ class Clusters:
 
     def __init__(self, stack: Sequence[StackResource]) -> None:
         self.by_urn = {r.urn: r for r in stack if r.type in CLUSTER_TYPES}
+        self.components = {r.urn: r for r in stack if r.type in CLUSTER_COMPONENTS}
+        self.built: dict[str, list[StackResource]] = {}
+        """A cluster component's URN to the clusters it built (its children in the stack)."""
+        for cluster in self.by_urn.values():
+            if cluster.parent in self.components:
+                self.built.setdefault(cluster.parent, []).append(cluster)
         self.named: list[tuple[re.Pattern[str], StackResource]] = []
         for cluster in self.by_urn.values():
             name = cluster.props.get(CLUSTER_NAME_INPUT[cluster.type])
             if isinstance(name, str) and name and not is_unknown(name):
                 self.named.append((_name_pattern(name), cluster))
 
+    def _built_by(self, urn: str) -> list[StackResource]:
+        """The clusters a kubeconfig that depends on ``urn`` targets: that cluster, or the
+        cluster a cluster component built (the component itself when its children are not in
+        the stack)."""
+        if urn in self.by_urn:
+            return [self.by_urn[urn]]
+        if urn in self.components:
+            return self.built.get(urn) or [self.components[urn]]
+        return []
+
     def target(self, provider: StackResource | None, provider_props: Mapping[str, Any]) -> Target:
         deps = provider.property_dependencies.get(KUBECONFIG, ()) if provider is not None else ()
-        found = tuple(self.by_urn[urn] for urn in deps if urn in self.by_urn)
+        found = tuple(cluster for urn in deps for cluster in self._built_by(urn))
         if found:
             return Target(found, "")
         kubeconfig = (provider.props if provider is not None else provider_props).get(KUBECONFIG)
@@ -148,7 +172,7 @@ def cluster_problem(
     cluster: StackResource, stack: Sequence[StackResource], config: Mapping[str, Any]
 ) -> tuple[str, str | None]:
     """(the cluster's placement as read, why it is not allowed or None)."""
-    if cluster.type == EKS:
+    if EKS in (cluster.type, CLUSTER_COMPONENTS.get(cluster.type)):
         region = effective_region(cluster.props, cluster.provider_props)
         allowed = allowed_aws_regions(config)
         return f"region {describe(region)}", region_problem(region, allowed)

@@ -361,6 +361,8 @@ class StackResource:
     provider_props: Mapping[str, Any]
     property_dependencies: Mapping[str, tuple[str, ...]]
     provider_type: str = ""
+    parent: str = ""
+    """The parent's URN; empty for a resource of the stack itself."""
 
 
 def stack_resources(args: StackValidationArgs) -> list[StackResource]:
@@ -379,6 +381,7 @@ def stack_resources(args: StackValidationArgs) -> list[StackResource]:
                     key: tuple(dep.urn for dep in deps)
                     for key, deps in resource.property_dependencies.items()
                 },
+                parent=resource.parent.urn if resource.parent is not None else "",
             )
         )
     return found

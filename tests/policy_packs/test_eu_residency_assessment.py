@@ -3,6 +3,7 @@ by their cluster (kubernetes-resource-cluster-placement-allowed), over the analy
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -211,6 +212,39 @@ def test_kubernetes_on_a_us_eks_cluster_is_blocked(eu_residency: PolicyPack) -> 
         assert f"runs on cluster {stack[0].urn} at region 'us-east-1'" in d.message
         assert "'us-east-1' is not allowed" in d.message
         assert d.urn in d.message
+
+
+EKS_COMPONENT = "eks:index:Cluster"
+
+
+def eks_component(region: str) -> AnalyzedResource:
+    """pulumi-eks's ``Cluster`` as the offline check sends it: with the aws provider it passes
+    down to the cluster it builds."""
+    return eu_resource(EKS_COMPONENT, "eks", {"version": "1.31"}, provider=eu_aws_provider(region))
+
+
+@pytest.mark.parametrize(("region", "blocked"), [("eu-west-1", False), ("us-east-1", True)])
+def test_kubernetes_on_a_pulumi_eks_cluster_is_where_that_cluster_is(
+    eu_residency: PolicyPack, region: str, blocked: bool
+) -> None:
+    stack = cluster_stack(eks_component(region), UNKNOWN)
+    found = on_cluster(eu_residency, stack)
+    assert bool(found) is blocked, [d.message for d in found]
+    if blocked:
+        assert sorted(d.urn for d in found) == sorted(r.urn for r in stack[2:])
+        assert all("'us-east-1' is not allowed" in d.message for d in found)
+
+
+def test_the_cluster_a_pulumi_eks_component_built_is_the_one_judged(
+    eu_residency: PolicyPack,
+) -> None:
+    # Under `pulumi preview` the component's children are in the stack: its EKS cluster decides.
+    component = eks_component("eu-west-1")
+    child = dataclasses.replace(eks("us-east-1"), parent=component.urn)
+    stack = [child, *cluster_stack(component, UNKNOWN)]
+    found = on_cluster(eu_residency, stack)
+    assert sorted(d.urn for d in found) == sorted(r.urn for r in stack[3:])
+    assert all(f"runs on cluster {child.urn} at region 'us-east-1'" in d.message for d in found)
 
 
 def test_kubeconfig_text_naming_the_cluster_resolves_it(eu_residency: PolicyPack) -> None:
