@@ -651,3 +651,37 @@ def test_a_value_built_from_an_output_is_read_whole(
     assert found_code == code, found
     if code:
         assert any(d["urn"].endswith("::fanout") and region in d["message"] for d in found), found
+
+
+@pytest.mark.parametrize(("location", "code"), [("westeurope", 0), ("eastus", 1)])
+def test_a_host_built_from_an_in_stack_account_s_name_is_that_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], location: str, code: int
+) -> None:
+    # A function app runs its package from the stack's own account, by a URL built from its name.
+    program = textwrap.dedent(f"""
+        import pulumi
+        import pulumi_azure_native as azure_native
+
+        group = azure_native.resources.ResourceGroup("apps", location="westeurope")
+        account = azure_native.storage.StorageAccount(
+            "packages",
+            resource_group_name=group.name,
+            location="{location}",
+            kind="StorageV2",
+            sku={{"name": "Standard_ZRS"}},
+        )
+        package = pulumi.Output.concat(
+            "https://", account.name, ".blob.core.windows.net/releases/app.zip?sv=2022-11-02"
+        )
+        azure_native.web.WebApp(
+            "functions",
+            resource_group_name=group.name,
+            kind="functionapp",
+            site_config={{"app_settings": [{{"name": "WEBSITE_RUN_FROM_PACKAGE", "value": package}}]}},
+        )
+    """)
+    found_code, found = _flows(capsys, _project(tmp_path, program))
+    on_app = [d for d in found if d["urn"].endswith("::functions")]
+    assert bool(on_app) is (code == 1), found
+    if code:
+        assert "eastus" in on_app[0]["message"]

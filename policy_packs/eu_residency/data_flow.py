@@ -945,8 +945,24 @@ class Resolver:
     def _local(self, host: str, *, scheme: bool) -> Place | list[Place] | None:
         """A host that is no endpoint elsewhere: a stand-in output of the offline check's evidence
         run (placed at its resource), or a loopback address (the resource's own machine)."""
-        if host.lower().endswith(STAND_IN_SUFFIX):
-            return self.stand_in(host.lower())
+        lowered = host.lower()
+        if lowered.endswith(STAND_IN_SUFFIX):
+            return self.stand_in(lowered)
+        embedded = _STAND_IN_HOST.search(lowered)
+        if embedded is not None:
+            # A host built from an output of the stack (``{account.name}.blob.core.windows.net``,
+            # a package URL with a SAS token): that resource's endpoint, where that resource is,
+            # and in the region the rest of the host names, if it names one.
+            found = self.stand_in(embedded.group(0))
+            places = list(found) if isinstance(found, list) else [found]
+            rest = lowered.replace(embedded.group(0), "")
+            region = _aws_host_region(rest)
+            if region is not None:
+                places.append(Place("aws", region, "the endpoint's region"))
+            location = _azure_regional_host(rest)
+            if location is not None:
+                places.append(Place("azure", location, "the endpoint's region"))
+            return places
         if scheme and _LOOPBACK.match(host):
             return Place(neutral=True, via="a loopback address: the machine the resource runs on")
         return None
