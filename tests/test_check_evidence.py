@@ -673,14 +673,16 @@ def test_a_host_built_from_an_in_stack_account_s_name_is_that_account(
         package = pulumi.Output.concat(
             "https://", account.name, ".blob.core.windows.net/releases/app.zip?sv=2022-11-02"
         )
+        setting = {{"name": "WEBSITE_RUN_FROM_PACKAGE", "value": package}}
         azure_native.web.WebApp(
             "functions",
             resource_group_name=group.name,
             kind="functionapp",
-            site_config={{"app_settings": [{{"name": "WEBSITE_RUN_FROM_PACKAGE", "value": package}}]}},
+            site_config={{"app_settings": [setting]}},
         )
     """)
     found_code, found = _flows(capsys, _project(tmp_path, program))
+    assert found_code == code, found
     on_app = [d for d in found if d["urn"].endswith("::functions")]
     assert bool(on_app) is (code == 1), found
     if code:
