@@ -504,3 +504,32 @@ def test_file_asset_paths_name_the_program_s_files_from_anywhere(
     assert assets["app"]["path"] == str(tmp_path / "app")
     assert assets["conf.json"]["path"] == str(tmp_path / "conf.json")
     assert recording.named("deps").inputs["code"]["path"] == "/opt/l.zip"
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_policy_document_object_is_kept_as_json_text(preview: bool) -> None:
+    # pulumi-aws's own example: the provider keeps the document as JSON, its output a string.
+    seen: list[object] = []
+
+    def program() -> None:
+        role = aws.iam.Role(
+            "role",
+            assume_role_policy=aws.iam.PolicyDocumentArgs(
+                version=aws.iam.PolicyDocumentVersion.POLICY_DOCUMENT_VERSION_2012_10_17,
+                statement=[
+                    aws.iam.PolicyStatementArgs(
+                        effect=aws.iam.PolicyStatementEffect.ALLOW,
+                        action="sts:AssumeRole",
+                        principal=aws.iam.ServicePrincipalArgs(service="lambda.amazonaws.com"),
+                    )
+                ],
+            ),
+        )
+        role.assume_role_policy.apply(seen.append)
+
+    recording = _run(program, preview=preview)
+    (document,) = seen
+    assert isinstance(document, str)
+    assert json.loads(document)["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    # What the packs are sent is the input as the program gave it.
+    assert recording.named("role").inputs["assumeRolePolicy"]["Version"] == "2012-10-17"

@@ -371,6 +371,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             unknown = dict.fromkeys(output_names(args.typ), UNKNOWN)
             return (None, unknown if self.preview else self._stand_ins(args, {}, unknown))
         state = _azure_output_shape(inputs) if package == "azure-native" else dict(inputs)
+        _documents_as_text(args.typ, state)
         self._fill_check_defaults(args, state)
         if self.preview:
             # The engine does not know a new resource's id or computed outputs during preview; a
@@ -526,6 +527,28 @@ def _azure_name_key(type_: str) -> str:
         return _AZURE_NAME_KEYS[type_]
     resource = type_.rsplit(":", 1)[-1]
     return resource[0].lower() + resource[1:] + "Name"
+
+
+def _documents_as_text(type_: str, state: dict[str, Any]) -> None:
+    """Outputs the SDK declares as strings that the program gave as objects, as JSON text.
+
+    pulumi-aws takes an IAM policy as a string or as a ``PolicyDocumentArgs`` object
+    (``Role(assume_role_policy=iam.PolicyDocumentArgs(...))``), and the provider keeps the
+    document as JSON text, which is what its ``str`` output then holds; echoing the object makes
+    the SDK refuse the output ("expected str"). A value not known at preview stays unknown.
+    """
+    if not any(isinstance(v, dict | list) for v in state.values()):
+        return
+    declared = scalar_outputs(type_)
+    for key, value in state.items():
+        if not isinstance(value, dict | list) or declared.get(key) is not str:
+            continue
+        try:
+            text = json.dumps(value, separators=(",", ":"))
+        except (TypeError, ValueError):
+            continue  # holds a value not known at preview (the SDK's Unknown): it stays so
+        if UNKNOWN not in text:
+            state[key] = text
 
 
 def _azure_output_shape(inputs: Mapping[str, Any]) -> dict[str, Any]:
