@@ -1347,12 +1347,13 @@ def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] |
         value = decoded
     elif _TEXT_SEPARATOR.search(value) is None:
         return None
+    value = fold_literals(value)
     places: list[Place] = []
     for token in dict.fromkeys(_TEXT_TOKEN.findall(value)):
         lowered = token.lower()
         found: Place | list[Place] | None = None
         if lowered.endswith(_CLOUD_HOST_SUFFIXES):
-            found = resolver.url(token, scheme=False)
+            found = _assembled_host(lowered) or resolver.url(token, scheme=False)
         else:
             literal = regions.region_literal(token)
             found = None if literal is None else Place(literal[0], literal[1], "a region name")
@@ -1360,6 +1361,83 @@ def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] |
             if place.cloud is not None or place.unproven:
                 places.append(dataclasses.replace(place, incidental=True))
     return places or None
+
+
+# Expressions that only join string literals, as other engines and languages write them: a Step
+# Functions ``States.Format('https://sqs.{}-{}-1.amazonaws.com/...', 'eu', 'west')``
+# (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html), an ARM or Logic
+# Apps ``concat('...', '...')``, a CloudFormation ``!Join ['-', ['eu', 'west', '1']]``, a ``"..." +
+# "..."`` of Python, JavaScript or Workflows. Each is replaced by the text it makes, so the
+# endpoint it builds is judged whole; one with any other argument stays as written.
+_QUOTED: Final = r"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
+_FORMAT_CALL: Final = re.compile(rf"States\.Format\(\s*({_QUOTED})((?:\s*,\s*{_QUOTED})*)\s*\)")
+_CONCAT_CALL: Final = re.compile(rf"\bconcat\(\s*({_QUOTED}(?:\s*,\s*{_QUOTED})*)\s*\)")
+_JOIN_TAG: Final = re.compile(
+    rf"!Join\s*\[\s*({_QUOTED})\s*,\s*\[\s*({_QUOTED}(?:\s*,\s*{_QUOTED})*)\s*\]\s*\]"
+)
+_PLUS_CHAIN: Final = re.compile(rf"{_QUOTED}(?:\s*\+\s*{_QUOTED})+")
+_EACH_QUOTED: Final = re.compile(_QUOTED)
+_FOLD_PASSES: Final = 8
+
+
+def _literals(text: str) -> list[str]:
+    return [q[1:-1] for q in _EACH_QUOTED.findall(text)]
+
+
+def _format(match: re.Match[str]) -> str:
+    template, *args = _literals(match.group(1)) + _literals(match.group(2))
+    pieces = template.split("{}")
+    if len(pieces) != len(args) + 1:
+        return match.group(0)
+    return "'" + "".join(p + a for p, a in zip(pieces, [*args, ""], strict=True)) + "'"
+
+
+def _join(match: re.Match[str]) -> str:
+    (separator,) = _literals(match.group(1))
+    return "'" + separator.join(_literals(match.group(2))) + "'"
+
+
+def fold_literals(text: str) -> str:
+    """``text`` with every expression that joins only string literals replaced by the quoted
+    text it makes (nested ones too, inside out)."""
+    if "'" not in text and '"' not in text:
+        return text
+    for _ in range(_FOLD_PASSES):
+        folded = _FORMAT_CALL.sub(_format, text)
+        folded = _CONCAT_CALL.sub(lambda m: "'" + "".join(_literals(m.group(1))) + "'", folded)
+        folded = _JOIN_TAG.sub(_join, folded)
+        folded = _PLUS_CHAIN.sub(lambda m: "'" + "".join(_literals(m.group(0))) + "'", folded)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+# The tail of a region's name at the start of a host: what is left of a regional endpoint whose
+# region was cut in pieces and is put together at run time by another engine (a Step Functions
+# ``States.Format('https://sqs.{}-{}-1.amazonaws.com', ...)``, a Logic Apps ``concat(...)``, a
+# Workflows ``${"https://us-" + "central1-..."}``): ``1.amazonaws.com``, ``east-1.amazonaws.com``,
+# ``central1-acme.cloudfunctions.net``. A region substituted whole (``sqs.{region}.amazonaws.com``)
+# leaves no such piece; a piece like this is never a service's own name.
+_DIRECTIONS: Final = "(?:north|south|east|west|central|northeast|northwest|southeast|southwest)"
+_AWS_REGION_TAIL: Final = re.compile(rf"^(?:{_DIRECTIONS}-)?[0-9]+$")
+_GCP_REGION_TAIL: Final = re.compile(rf"^{_DIRECTIONS}[0-9]+(?:-|$)")
+
+
+def _assembled_host(host: str) -> Place | None:
+    """Unproven when ``host`` is the end of an endpoint whose region is put together at run time
+    (see :data:`_AWS_REGION_TAIL`), else None."""
+    first = host.split(".", 1)[0]
+    aws = host.endswith(_AWS_HOST_SUFFIXES) and _AWS_REGION_TAIL.match(first) is not None
+    gcp = host.endswith(_GCP_REGIONAL_SUFFIXES) and _GCP_REGION_TAIL.match(first) is not None
+    if not (aws or gcp):
+        return None
+    return Place(
+        unproven=(
+            f"{host!r} is the end of an endpoint whose region is assembled from pieces at run "
+            "time, so where it sends data cannot be proven; write the endpoint whole"
+        )
+    )
 
 
 def _ip_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

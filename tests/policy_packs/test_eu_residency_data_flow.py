@@ -1873,3 +1873,59 @@ def test_a_cosmos_regional_endpoint_is_its_account_and_its_region(eu_residency: 
     assert blocking(eu_residency, [account, app(regional.format("westeurope"))]) == []
     found = blocking(eu_residency, [account, app(regional.format("eastus"))])
     assert any("eastus" in f for f in found), found
+
+
+SPLIT_ENDPOINTS = [
+    # Step Functions intrinsic
+    "{{\"QueueUrl.$\": \"States.Format('https://sqs.{{}}-{{}}-1.amazonaws.com/1/q', '{area}', "
+    "'{direction}')\"}}",
+    # Logic Apps / ARM expression
+    "@{{concat('https://sqs.{area}-', '{direction}-1.amazonaws.com/1/q')}}",
+    # CloudFormation tag, nested
+    "Endpoint: !Join [':', ['arn:aws:sqs', !Join ['-', ['{area}', '{direction}', '1']], '1', 'q']]",
+    # Python, JavaScript, Workflows
+    'QUEUE = "https://sqs." + "{area}-" + "{direction}-1" + ".amazonaws.com/1/q"',
+]
+
+
+@pytest.mark.parametrize("template", SPLIT_ENDPOINTS)
+@pytest.mark.parametrize(
+    ("area", "direction", "blocked"), [("eu", "west", False), ("us", "east", True)]
+)
+def test_an_endpoint_joined_from_literals_is_judged_whole(
+    eu_residency: PolicyPack, template: str, area: str, direction: str, blocked: bool
+) -> None:
+    text = template.format(area=area, direction=direction)
+    document = aws(
+        "aws:ssm/document:Document", "runbook", {"documentType": "Command", "content": text}
+    )
+    found = blocking(eu_residency, [document])
+    assert bool(found) is blocked, (text, found)
+    if blocked:
+        assert "us-east-1" in found[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Pieces put together from values the pack cannot see: nothing proves the region.
+        "States.Format('https://sqs.{}-{}-1.amazonaws.com/1/q', $.area, $.direction)",
+        '${"https://" + area + "-" + "central1-acme.cloudfunctions.net/sync"}',
+    ],
+)
+def test_an_endpoint_assembled_at_run_time_is_unproven(eu_residency: PolicyPack, text: str) -> None:
+    document = aws(
+        "aws:ssm/document:Document", "runbook", {"documentType": "Command", "content": text}
+    )
+    found = blocking(eu_residency, [document])
+    assert len(found) == 1, found
+    assert "assembled from pieces at run time" in found[0]
+
+
+def test_a_region_substituted_whole_is_no_fragment(eu_residency: PolicyPack) -> None:
+    # The function's own region, filled in by its code: no piece of a region name is left.
+    code = "url = f\"https://sqs.{os.environ['AWS_REGION']}.amazonaws.com/{account}/orders\"\n"
+    document = aws(
+        "aws:ssm/document:Document", "runbook", {"documentType": "Command", "content": code}
+    )
+    assert blocking(eu_residency, [document]) == []
