@@ -241,6 +241,7 @@ def stack_config(project: Project, stack: str) -> dict[str, str]:
     doc = _read_yaml(path) or {}
     if not isinstance(doc, dict):
         raise ProjectError(f"{path}: a stack file must be a mapping with a `config` key")
+    _refuse_environments(path, stack, doc.get("environment"))
     raw = doc.get("config") or {}
     if not isinstance(raw, dict):
         raise ProjectError(f"{path}: `config` must be a mapping of keys to values")
@@ -256,6 +257,23 @@ def stack_config(project: Project, stack: str) -> dict[str, str]:
             )
         config[_qualify(project.name, str(key))] = _engine_value(value)
     return config
+
+
+def _refuse_environments(path: Path, stack: str, environment: Any) -> None:
+    """A stack file that imports Pulumi ESC environments (``environment: [org/env, ...]``) gets
+    configuration and environment variables from them when the CLI runs the program
+    (https://www.pulumi.com/docs/esc/integrations/infrastructure/pulumi-iac/); offline they cannot
+    be opened, and a program judged without them may place data elsewhere than under ``pulumi up``
+    (``config.get("archiveRegion") or "eu-west-1"``). Like an encrypted secret, no verdict."""
+    if environment is None or environment == []:
+        return
+    imports = environment.get("imports") if isinstance(environment, dict) else environment
+    names = [str(n) for n in imports] if isinstance(imports, list) else [str(imports)]
+    raise ProjectError(
+        f"{path}: stack {stack!r} imports the ESC environment(s) {', '.join(names)}, whose "
+        "configuration the offline run cannot open; check a stack file that sets those values "
+        "itself, or run `pulumi preview --policy-pack`"
+    )
 
 
 def stack_name(project: Project, reference: str, source: str = "--stack") -> str:

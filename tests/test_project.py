@@ -179,3 +179,17 @@ def test_a_pulumi_yaml_project_ignores_yml_stack_files(project: Path) -> None:
     loaded = load_project(project)
     assert stack_config(loaded, "dev")["aws:region"] == "eu-west-1"
     assert loaded.stacks() == ["dev"]
+
+
+@pytest.mark.parametrize(
+    "imports",
+    ["environment:\n  - acme/crm-archive\n", "environment:\n  imports:\n    - acme/crm-archive\n"],
+)
+def test_a_stack_that_imports_esc_environments_gets_no_offline_verdict(
+    project: Path, imports: str
+) -> None:
+    # The environment may set the region the program falls back from; offline it cannot be read.
+    (project / "Pulumi.dev.yaml").write_text(imports + "config:\n  aws:region: eu-west-1\n")
+    message = _refused(project)
+    assert "imports the ESC environment(s) acme/crm-archive" in message
+    assert "pulumi preview --policy-pack" in message
