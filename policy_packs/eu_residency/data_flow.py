@@ -1220,6 +1220,9 @@ def _classify(
     then read as text for any further place it names: a list of endpoints in one setting, a
     command that reads from an in-stack database and pipes to an endpoint in Virginia, a
     connection string with a second host. Its first entry proves nothing about the rest."""
+    literal = _arm_literal(leaf.value)
+    if literal is not None:
+        leaf = dataclasses.replace(leaf, value=literal)
     primary = _designated(resource, leaf, resolver)
     if primary is None or not isinstance(leaf.value, str):
         return primary
@@ -1395,6 +1398,27 @@ def _format(match: re.Match[str]) -> str:
 def _join(match: re.Match[str]) -> str:
     (separator,) = _literals(match.group(1))
     return "'" + separator.join(_literals(match.group(2))) + "'"
+
+
+_ARM_EXPRESSION: Final = re.compile(r"^\[(?!\[)(?P<body>.*)\]$", re.S)
+_ONE_LITERAL: Final = re.compile(r"""^\s*(?:'(?P<single>[^']*)'|"(?P<double>[^"]*)")\s*$""")
+
+
+def _arm_literal(value: Any) -> str | None:
+    """The text an ARM template expression (``"[concat('north', 'europe')]"``) evaluates to
+    when it only joins literals; None for any other value (an expression that reads a parameter,
+    a variable or a function of the deployment stays as written, and unproven). ``[[`` starts a
+    literal that begins with ``[`` (https://learn.microsoft.com/azure/azure-resource-manager/
+    templates/template-expressions#escape-characters)."""
+    if not isinstance(value, str):
+        return None
+    expression = _ARM_EXPRESSION.match(value)
+    if expression is None:
+        return None
+    folded = _ONE_LITERAL.match(fold_literals(expression.group("body")))
+    if folded is None:
+        return None
+    return folded.group("single") if folded.group("single") is not None else folded.group("double")
 
 
 def fold_literals(text: str) -> str:

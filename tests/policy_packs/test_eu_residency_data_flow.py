@@ -1929,3 +1929,38 @@ def test_a_region_substituted_whole_is_no_fragment(eu_residency: PolicyPack) -> 
         "aws:ssm/document:Document", "runbook", {"documentType": "Command", "content": code}
     )
     assert blocking(eu_residency, [document]) == []
+
+
+@pytest.mark.parametrize(
+    ("location", "blocked"),
+    [
+        ("[concat('north', 'europe')]", False),
+        ("[concat('east', 'us')]", True),
+        # Read from a parameter at deployment: nothing here proves where.
+        ("[parameters('archiveLocation')]", True),
+    ],
+)
+def test_an_arm_template_location_joined_from_literals_is_that_location(
+    eu_residency: PolicyPack, location: str, blocked: bool
+) -> None:
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {
+                "type": "Microsoft.Storage/storageAccounts",
+                "apiVersion": "2023-01-01",
+                "name": "archive",
+                "location": location,
+                "kind": "StorageV2",
+                "sku": {"name": "Standard_ZRS"},
+            }
+        ],
+    }
+    deployment = azure(
+        "azure-native:resources:Deployment",
+        "archive",
+        {"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": template}},
+    )
+    found = blocking(eu_residency, [deployment])
+    assert bool(found) is blocked, found
