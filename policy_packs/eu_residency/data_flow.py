@@ -1444,7 +1444,7 @@ def fold_literals(text: str) -> str:
 # ``central1-acme.cloudfunctions.net``. A region substituted whole (``sqs.{region}.amazonaws.com``)
 # leaves no such piece; a piece like this is never a service's own name.
 _DIRECTIONS: Final = "(?:north|south|east|west|central|northeast|northwest|southeast|southwest)"
-_AWS_REGION_TAIL: Final = re.compile(rf"^(?:{_DIRECTIONS}-)?[0-9]+$")
+_AWS_REGION_TAIL: Final = re.compile(rf"^(?:{_DIRECTIONS}-)?[0-9]{{1,2}}$")
 _GCP_REGION_TAIL: Final = re.compile(rf"^{_DIRECTIONS}[0-9]+(?:-|$)")
 
 
@@ -1452,6 +1452,8 @@ def _assembled_host(host: str) -> Place | None:
     """Unproven when ``host`` is the end of an endpoint whose region is put together at run time
     (see :data:`_AWS_REGION_TAIL`), else None."""
     first = host.split(".", 1)[0]
+    if _aws_host_region(host) is not None or _GCP_REGIONAL_HOST.match(first) is not None:
+        return None  # a whole region is in it (an ECR registry starts with its account's id)
     aws = host.endswith(_AWS_HOST_SUFFIXES) and _AWS_REGION_TAIL.match(first) is not None
     gcp = host.endswith(_GCP_REGIONAL_SUFFIXES) and _GCP_REGION_TAIL.match(first) is not None
     if not (aws or gcp):

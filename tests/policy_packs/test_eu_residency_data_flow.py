@@ -1964,3 +1964,25 @@ def test_an_arm_template_location_joined_from_literals_is_that_location(
     )
     found = blocking(eu_residency, [deployment])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("image", "blocked"),
+    [
+        (f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/crm-api:1.4.2", False),
+        (f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/crm-api:1.4.2", True),
+        ("1.dkr.ecr.eu-west-1.amazonaws.com/crm-api:1", False),
+    ],
+)
+def test_a_registry_host_starting_with_its_account_is_no_fragment(
+    eu_residency: PolicyPack, image: str, blocked: bool
+) -> None:
+    definitions = json.dumps([{"name": "api", "image": image, "essential": True}])
+    task = aws(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "api",
+        {"family": "api", "containerDefinitions": definitions},
+    )
+    found = blocking(eu_residency, [task])
+    assert bool(found) is blocked, found
+    assert not any("assembled from pieces" in f for f in found), found
