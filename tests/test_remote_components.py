@@ -142,3 +142,35 @@ def test_a_remote_component_s_outputs_are_unknown_not_its_inputs() -> None:
     )
     assert RecordingMocks(preview=True).new_resource(args) == (None, {"resources": UNKNOWN})
     assert RecordingMocks(preview=False).new_resource(args) == (None, {"resources": UNKNOWN})
+
+
+@pytest.mark.parametrize(("region", "code"), [("eu-west-1", 0), ("us-east-1", 1)])
+def test_the_real_awsx_and_eks_sdks_run_and_are_placed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], region: str, code: int
+) -> None:
+    # The published SDKs, as public programs use them: a VPC, a Fargate cluster's network, an EKS
+    # cluster with kubernetes on it, each handed the provider of the region under test.
+    body = f"""
+        import pulumi_awsx as awsx
+        import pulumi_eks as eks
+        import pulumi_kubernetes as k8s
+
+        here = aws.Provider("here", region="{region}")
+        opts = pulumi.ResourceOptions(providers={{"aws": here}})
+        vpc = awsx.ec2.Vpc("network", cidr_block="10.0.0.0/16", opts=opts)
+        cluster = eks.Cluster(
+            "eks",
+            vpc_id=vpc.vpc_id,
+            private_subnet_ids=vpc.private_subnet_ids,
+            opts=opts,
+        )
+        kube = k8s.Provider("kube", kubeconfig=cluster.kubeconfig_json)
+        k8s.core.v1.Namespace("apps", opts=pulumi.ResourceOptions(provider=kube))
+    """
+    found_code, mandatory, resources = _check(tmp_path, capsys, body)
+    assert found_code == code, mandatory
+    types = {r["type"] for r in resources}
+    assert {"awsx:ec2:Vpc", "eks:index:Cluster", "kubernetes:core/v1:Namespace"} <= types
+    if code:
+        blocked = {d["urn"].rsplit("::", 1)[-1] for d in mandatory}
+        assert {"network", "eks", "apps"} <= blocked, mandatory
