@@ -533,3 +533,28 @@ def test_a_policy_document_object_is_kept_as_json_text(preview: bool) -> None:
     assert json.loads(document)["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
     # What the packs are sent is the input as the program gave it.
     assert recording.named("role").inputs["assumeRolePolicy"]["Version"] == "2012-10-17"
+
+
+def test_a_local_file_a_setting_uploads_is_named_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "canary.zip").write_bytes(b"PK")
+
+    def program() -> None:
+        for name, path in (("here", "./dist/canary.zip"), ("missing", "./dist/none.zip")):
+            aws.synthetics.Canary(
+                name,
+                artifact_s3_location="s3://artifacts/",
+                execution_role_arn="arn:aws:iam::123456789012:role/canary",
+                handler="index.handler",
+                runtime_version="syn-nodejs-puppeteer-9.1",
+                schedule={"expression": "rate(5 minutes)"},
+                zip_file=path,
+            )
+
+    recording = _run(program)
+    assert recording.named("here").inputs["zipFile"] == str(tmp_path / "dist" / "canary.zip")
+    # Only a file that is there is named anew; anything else is sent as the program wrote it.
+    assert recording.named("missing").inputs["zipFile"] == "./dist/none.zip"

@@ -109,7 +109,7 @@ def to_engine_value(value: Any) -> Any:
             return _resource_reference_value(value)
         if sig in _FILE_SIGS and isinstance(value.get("path"), str):
             return _absolute_path(value)
-        return {k: to_engine_value(v) for k, v in value.items()}
+        return {k: _local_file(k, v) or to_engine_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_engine_value(v) for v in value]
     return value
@@ -125,6 +125,17 @@ def _absolute_path(asset: Mapping[str, Any]) -> dict[str, Any]:
     anywhere, and the residency pack can read what the code says (code_files.py)."""
     path = os.path.abspath(asset["path"]) if asset["path"] else asset["path"]
     return {**asset, "path": path}
+
+
+def _local_file(key: str, value: Any) -> str | None:
+    """A setting that names a local file to upload (a canary's ``zipFile``, a web app's
+    ``zipDeployFile``), made absolute as file assets are (:func:`_absolute_path`) when it names a
+    file of the program's directory; None for any other value."""
+    if not isinstance(value, str) or not key.endswith(("File", "file")) or not value:
+        return None
+    if os.path.isabs(value) or "\n" in value or not os.path.isfile(value):
+        return None
+    return os.path.abspath(value)
 
 
 def _resource_reference_value(ref: Mapping[str, Any]) -> Any:

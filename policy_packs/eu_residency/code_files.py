@@ -147,8 +147,17 @@ def _decoded(data: bytes) -> str | None:
 
 
 def _skipped(parts: tuple[str, ...], bundles: frozenset[PurePosixPath]) -> bool:
-    """Whether an archive member (its path's parts) is a dependency's file, not the authors'."""
-    if any(part in _DEPENDENCY_DIRS or part.endswith(_PACKAGE_METADATA) for part in parts[:-1]):
+    """Whether an archive member (its path's parts) is a dependency's file, not the authors'.
+
+    A file directly in ``node_modules`` is the authors' (a CloudWatch Synthetics canary's script
+    lives at ``nodejs/node_modules/<name>.js``); installed packages are its sub-folders."""
+    folders = parts[:-1]
+    if any(part.endswith(_PACKAGE_METADATA) for part in folders):
+        return True
+    if any(
+        part in _DEPENDENCY_DIRS and not (part == "node_modules" and index == len(folders) - 1)
+        for index, part in enumerate(folders)
+    ):
         return True
     if parts[-1].endswith(_SKIPPED_SUFFIXES):
         return True
@@ -173,7 +182,12 @@ def _directory(root: str) -> Iterator[tuple[str, bytes]]:
     seen = 0
     for folder, dirs, files in os.walk(root):
         relative = Path(folder).relative_to(root).parts
-        dirs[:] = sorted(d for d in dirs if d not in _DEPENDENCY_DIRS)
+        inside_modules = relative[-1:] == ("node_modules",)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if (d == "node_modules" or d not in _DEPENDENCY_DIRS) and not inside_modules
+        )
         for name in [*dirs, *sorted(files)]:
             seen += 1
             if seen > MAX_MEMBERS:

@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import code_files
 import external_resources
 import placement_aws_native
 import placement_azure_classic
@@ -1223,6 +1224,9 @@ def _classify(
     literal = _arm_literal(leaf.value)
     if literal is not None:
         leaf = dataclasses.replace(leaf, value=literal)
+    shipped = _shipped_file_places(leaf, resolver)
+    if shipped is not None:
+        return shipped
     primary = _designated(resource, leaf, resolver)
     if primary is None or not isinstance(leaf.value, str):
         return primary
@@ -1232,6 +1236,30 @@ def _classify(
     places = list(primary) if isinstance(primary, list) else [primary]
     seen = {(p.cloud, str(p.value).lower(), p.unproven) for p in places}
     places += [p for p in more if (p.cloud, str(p.value).lower(), p.unproven) not in seen]
+    return places
+
+
+def _shipped_file_places(leaf: Leaf, resolver: Resolver) -> list[Place] | None:
+    """The places named in a local file a setting uploads (a canary's ``zipFile``, a web app's
+    ``zipDeployFile``): its text, or its archive's text files (code_files.py), read as the code of
+    a file archive is. None when the setting names no readable file."""
+    value = leaf.value
+    if not isinstance(value, str) or _key_words(leaf.key)[-1] != "file" or "\n" in value:
+        return None
+    texts = code_files.archive_texts(value)
+    single = code_files.file_text(value) if not texts else None
+    if single is not None:
+        texts = {"": single}
+    if not texts:
+        return None
+    places: list[Place] = []
+    for name, text in texts.items():
+        inside = dataclasses.replace(leaf, key="text")
+        where = f"in {name} of the file" if name else "in the file"
+        places.extend(
+            dataclasses.replace(place, via=f"{place.via}, {where}" if place.via else where)
+            for place in _places_in_text(inside, text, resolver) or []
+        )
     return places
 
 

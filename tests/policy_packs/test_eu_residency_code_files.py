@@ -222,3 +222,41 @@ def test_a_relative_archive_names_the_program_s_files(
     if found:
         assert "code.assets.handler.py.text" in found[0]
         assert region in found[0]
+
+
+def test_a_script_directly_in_node_modules_is_the_authors(
+    code_files: ModuleType, tmp_path: Path
+) -> None:
+    # CloudWatch Synthetics: a Node.js canary's script lives at nodejs/node_modules/<name>.js;
+    # the packages installed beside it are sub-folders.
+    modules = tmp_path / "nodejs" / "node_modules"
+    (modules / "puppeteer").mkdir(parents=True)
+    (modules / "canary.js").write_text("fetch('https://x')\n", encoding="utf-8")
+    (modules / "puppeteer" / "index.js").write_text("'us-east-1'\n", encoding="utf-8")
+    assert sorted(code_files.archive_texts(str(tmp_path))) == ["nodejs/node_modules/canary.js"]
+    bundle = tmp_path / "canary.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("nodejs/node_modules/canary.js", "x = 1\n")
+        archive.writestr("nodejs/node_modules/puppeteer/index.js", "y = 2\n")
+    assert sorted(code_files.archive_texts(str(bundle))) == ["nodejs/node_modules/canary.js"]
+
+
+@pytest.mark.parametrize(("region", "blocked"), [("us-east-1", True), ("eu-west-1", False)])
+def test_a_local_zip_a_setting_uploads_is_read(
+    eu_residency: PolicyPack, tmp_path: Path, region: str, blocked: bool
+) -> None:
+    bundle = tmp_path / "canary.zip"
+    script = f"fetch('https://q1w2e3r4t5.execute-api.{region}.amazonaws.com/prod/results')\n"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("nodejs/node_modules/portal.js", script)
+    canary = eu_resource(
+        "aws:synthetics/canary:Canary",
+        "portal",
+        {"zipFile": str(bundle), "handler": "portal.handler", "runtimeVersion": "syn-nodejs-1"},
+        provider=eu_aws_provider("eu-west-1"),
+    )
+    found = flows(eu_residency, canary)
+    assert bool(found) is blocked, found
+    if blocked:
+        assert "zipFile = " in found[0]
+        assert "in nodejs/node_modules/portal.js of the file" in found[0]
