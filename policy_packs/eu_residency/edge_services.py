@@ -32,6 +32,8 @@ from residency_common import config_strings, describe, guarded, is_unknown, mapp
 
 AWS_RULE: Final = "aws-edge-service-opt-in-required"
 AZURE_RULE: Final = "azure-native-edge-service-opt-in-required"
+GCP_RULE: Final = "gcp-edge-service-opt-in-required"
+CDN_BACKEND_SERVICE: Final = "gcp:compute/backendService:BackendService"
 CONFIG_KEY: Final = "allowEdgeServices"
 
 DISTRIBUTIONS: Final = {
@@ -194,6 +196,21 @@ def azure_findings(resource_type: str) -> list[Finding]:
     ]
 
 
+def gcp_findings(resource_type: str, props: Mapping[str, Any]) -> list[Finding]:
+    """Every edge kind one pulumi-gcp resource is or uses: a global load-balancing type, a
+    backend bucket, and Cloud CDN on a backend service (``enableCdn``, unknown counts as on)."""
+    own = edge_kind_of_type(resource_type)
+    if own is None or own.cloud != "gcp":
+        return []
+    found: list[Finding] = [(own, f"type {resource_type}", "")]
+    cdn = props.get("enableCdn")
+    if resource_type == CDN_BACKEND_SERVICE and (cdn is True or is_unknown(cdn)):
+        found.append(
+            (_kind("cloud-cdn"), f"enableCdn is {describe(cdn)}", "or set enableCdn false")
+        )
+    return found
+
+
 def messages(
     urn: str, findings: list[Finding], allowed: Collection[str], *, rule: str
 ) -> list[str]:
@@ -225,6 +242,15 @@ def _validate_azure(args: ResourceValidationArgs, report: ReportViolation) -> No
         return
     allowed = config_strings(args.get_config(), CONFIG_KEY, ())
     for message in messages(args.urn, azure_findings(args.resource_type), allowed, rule=AZURE_RULE):
+        report(message, None)
+
+
+def _validate_gcp(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.resource_type.startswith("gcp:"):
+        return
+    findings = gcp_findings(args.resource_type, mapping(plain(args.props)))
+    allowed = config_strings(args.get_config(), CONFIG_KEY, ())
+    for message in messages(args.urn, findings, allowed, rule=GCP_RULE):
         report(message, None)
 
 
@@ -276,5 +302,16 @@ POLICIES: Final = [
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema("azure"),
+    ),
+    ResourceValidationPolicy(
+        name=GCP_RULE,
+        description=(
+            "Google Cloud global load balancing and Cloud CDN, which take connections and cache "
+            "content at Google's edge locations worldwide, need an explicit opt-in."
+        ),
+        validate=guarded(GCP_RULE, _validate_gcp),
+        severity=Severity.CRITICAL,
+        remediation_steps=_REMEDIATION,
+        config_schema=_schema("gcp"),
     ),
 ]

@@ -236,7 +236,7 @@ class EdgeKind:
     name: str
     """The value a stack lists in ``allowEdgeServices`` to opt in."""
     cloud: str
-    """``aws`` or ``azure``."""
+    """``aws``, ``azure`` or ``gcp``."""
     label: str
     """What the service is, as a message names it."""
     why: str
@@ -349,6 +349,43 @@ EDGE_KINDS: Final = (
         prefixes=("azure-native:cdn:", "azure-native:cdn/"),
     ),
     EdgeKind(
+        name="gcp-global-load-balancing",
+        cloud="gcp",
+        label="a global Cloud Load Balancing resource (URL map, target proxy, global forwarding "
+        "rule, backend service, global network endpoint group)",
+        why=(
+            "a global load balancer takes connections at Google Front Ends or proxies in every "
+            "region, terminating TLS there, outside any one region "
+            "(https://cloud.google.com/load-balancing/docs/application-load-balancer)"
+        ),
+        types=(
+            "gcp:compute/uRLMap:URLMap",
+            "gcp:compute/targetHttpProxy:TargetHttpProxy",
+            "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+            "gcp:compute/targetSSLProxy:TargetSSLProxy",
+            "gcp:compute/targetTCPProxy:TargetTCPProxy",
+            "gcp:compute/targetGrpcProxy:TargetGrpcProxy",
+            "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+            "gcp:compute/backendService:BackendService",
+            "gcp:compute/globalNetworkEndpointGroup:GlobalNetworkEndpointGroup",
+            "gcp:compute/globalNetworkEndpoint:GlobalNetworkEndpoint",
+            "gcp:compute/backendServiceSignedUrlKey:BackendServiceSignedUrlKey",
+        ),
+    ),
+    EdgeKind(
+        name="cloud-cdn",
+        cloud="gcp",
+        label="Cloud CDN (a backend bucket, or a backend service with enableCdn)",
+        why=(
+            "it caches and serves content from Google's edge locations worldwide "
+            "(https://cloud.google.com/cdn/docs/overview)"
+        ),
+        types=(
+            "gcp:compute/backendBucket:BackendBucket",
+            "gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey",
+        ),
+    ),
+    EdgeKind(
         name="azure-front-door-classic",
         cloud="azure",
         label="Azure Front Door (classic, Microsoft.Network)",
@@ -389,3 +426,9 @@ GLOBAL_EDGE_TYPES_AWS: Final = tuple(
     if token not in REGIONAL_EDGE_TYPES_AWS
 )
 """pulumi-aws edge types without a ``region``: the edge rule, not the region rule, owns them."""
+
+GLOBAL_EDGE_TYPES_GCP: Final = tuple(
+    token for kind in EDGE_KINDS if kind.cloud == "gcp" for token in kind.types
+)
+"""pulumi-gcp edge types (none takes a location): the edge rule, not the location rule, owns
+them."""

@@ -24,6 +24,7 @@ from typing import Any, Final
 import regions
 import residency_common
 from gcp_global_types import PLACEMENT_NEUTRAL_GCP, is_iam_type
+from global_services import GLOBAL_EDGE_TYPES_GCP
 from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
@@ -68,7 +69,9 @@ EXTRA_LOCATION_FIELDS: Final = {
 }
 """Fields holding further locations of types that also take a placement argument."""
 
-EXEMPT_TYPES_DEFAULT: Final = tuple(sorted(PLACEMENT_NEUTRAL_GCP))
+EXEMPT_TYPES_DEFAULT: Final = tuple(sorted({*PLACEMENT_NEUTRAL_GCP, *GLOBAL_EDGE_TYPES_GCP}))
+"""Reviewed types without user data of their own, and the edge types the edge rule owns
+(gcp-edge-service-opt-in-required blocks them unless the stack opts in)."""
 
 Problem = str
 

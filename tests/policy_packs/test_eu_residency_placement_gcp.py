@@ -187,8 +187,12 @@ def test_global_types_pass(eu_residency: PolicyPack, resource_type: str) -> None
 
 
 def test_unreviewed_type_without_placement_is_not_assessed(eu_residency: PolicyPack) -> None:
-    # A global URL map routes through Google's edge proxies: not reviewed, so blocked.
-    (message,) = check(eu_residency, {}, resource_type="gcp:compute/uRLMap:URLMap")
+    # A FHIR store lives in its dataset, which this rule does not follow: not reviewed, blocked.
+    (message,) = check(
+        eu_residency,
+        {"dataset": "projects/p/locations/europe-west4/datasets/d"},
+        resource_type="gcp:healthcare/fhirStore:FhirStore",
+    )
     assert "is not assessed" in message
 
 
