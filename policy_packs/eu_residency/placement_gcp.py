@@ -356,10 +356,36 @@ def resource_problems(
         return reader(props, provider_props, allowed)
     if placement_neutral(resource_type, exempt_types):
         return []
+    parents = _parent_locations(props)
+    if parents:
+        # Placed in its parent: a FHIR store in its dataset, a Data Catalog entry in its entry
+        # group, a DLP trigger under `projects/p/locations/<location>`.
+        return [p for path, value in parents if (p := location_problem(path, value, allowed))]
     return [
         f"residency of {resource_type} is not assessed: it takes no location, region or zone "
-        "argument and is not on the reviewed list of placement-neutral GCP types"
+        "argument, names no parent with a location, and is not on the reviewed list of "
+        "placement-neutral GCP types"
     ]
+
+
+# A resource name's location segment (https://cloud.google.com/apis/design/resource_names):
+# ``projects/p/locations/europe-west4/datasets/d``; ``global`` places nothing.
+_PARENT_LOCATION: Final = re.compile(
+    r"(?:^|/)projects/[^/]+/(?:locations|regions|zones)/(?P<location>[^/?#\s]+)"
+)
+
+
+def _parent_locations(props: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(input, location) of each top-level input that is the resource name of a parent with a
+    location other than ``global``."""
+    found: list[tuple[str, str]] = []
+    for key, value in props.items():
+        if not isinstance(value, str):
+            continue
+        match = _PARENT_LOCATION.search(value)
+        if match is not None and match.group("location").lower() != "global":
+            found.append((f"{key} (its parent)", match.group("location")))
+    return found
 
 
 def check_resource_location(

@@ -187,13 +187,50 @@ def test_global_types_pass(eu_residency: PolicyPack, resource_type: str) -> None
 
 
 def test_unreviewed_type_without_placement_is_not_assessed(eu_residency: PolicyPack) -> None:
-    # A FHIR store lives in its dataset, which this rule does not follow: not reviewed, blocked.
+    # A FHIR store whose dataset is not known here (an output at preview): nothing places it.
     (message,) = check(
         eu_residency,
-        {"dataset": "projects/p/locations/europe-west4/datasets/d"},
+        {"dataset": UNKNOWN},
         resource_type="gcp:healthcare/fhirStore:FhirStore",
     )
     assert "is not assessed" in message
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "fragment"),
+    [
+        (
+            "gcp:healthcare/fhirStore:FhirStore",
+            {"dataset": "projects/p/locations/europe-west4/datasets/records"},
+            None,
+        ),
+        (
+            "gcp:healthcare/fhirStore:FhirStore",
+            {"dataset": "projects/p/locations/us-central1/datasets/records"},
+            "dataset (its parent) 'us-central1' is not allowed",
+        ),
+        (
+            "gcp:dataloss/preventionJobTrigger:PreventionJobTrigger",
+            {"parent": "projects/p/locations/europe-west1"},
+            None,
+        ),
+        # `global` places nothing: still not assessed.
+        (
+            "gcp:dataloss/preventionJobTrigger:PreventionJobTrigger",
+            {"parent": "projects/p/locations/global"},
+            "is not assessed",
+        ),
+    ],
+)
+def test_a_child_is_placed_by_the_location_in_its_parent_s_name(
+    eu_residency: PolicyPack, resource_type: str, props: dict[str, Any], fragment: str | None
+) -> None:
+    found = check(eu_residency, props, resource_type=resource_type)
+    if fragment is None:
+        assert found == []
+    else:
+        assert len(found) == 1
+        assert fragment in found[0]
 
 
 @pytest.mark.parametrize(
