@@ -50,6 +50,7 @@ def aws_site_export(site: AwsSite) -> dict[str, Any]:
         "data_bucket_name": site.data_bucket_name,
         "data_bucket_arn": site.data_bucket_arn,
         "log_bucket_name": site.log_bucket_name,
+        "audit_bucket_name": site.audit_bucket_name,
         "key_id": site.key_id,
         "key_arn": site.key_arn,
         "log_key_arn": site.log_key_arn,

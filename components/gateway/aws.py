@@ -57,7 +57,8 @@ class AwsAccessGatewayArgs:
     """The trail's name. Chosen by the caller so that the key and log bucket policies can name
     the trail before it exists."""
     log_bucket_name: pulumi.Input[str]
-    """The site's log bucket, which must already admit CloudTrail."""
+    """The bucket the trail writes to (the site's audit bucket), which must already admit
+    CloudTrail."""
     trail_s3_key_prefix: str
     """Prefix of the trail's files in the log bucket."""
     tags: Mapping[str, str]

@@ -151,7 +151,7 @@ class AwsSite(pulumi.ComponentResource):
     """A site's AWS footprint, built network, keys, storage, gateway.
 
     Physical names are fixed up front (``clover-<site>-<stack>-data-<account>``,
-    ``...-logs-<account>``, role ``clover-<site>-<stack>-gateway``, trail
+    ``...-logs-<account>``, ``...-audit-<account>``, role ``clover-<site>-<stack>-gateway``, trail
     ``clover-<site>-<stack>-data-events``) so every policy can name what it protects before that
     exists. In particular the key policy admits the gateway role by ``aws:PrincipalArn`` (composed
     from the account id and the role name), so the key does not wait for the role and no cycle
@@ -165,6 +165,9 @@ class AwsSite(pulumi.ComponentResource):
     data_bucket_name: pulumi.Output[str]
     data_bucket_arn: pulumi.Output[str]
     log_bucket_name: pulumi.Output[str]
+    """The data bucket's server access logs."""
+    audit_bucket_name: pulumi.Output[str]
+    """CloudTrail files and VPC flow logs, under Object Lock."""
     log_bucket_arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
     key_arn: pulumi.Output[str]
@@ -190,6 +193,7 @@ class AwsSite(pulumi.ComponentResource):
         stem = name_stem(args.site, pulumi.get_stack())
         data_bucket_name = pulumi.Output.concat(stem, "-data-", account_id)
         log_bucket_name = pulumi.Output.concat(stem, "-logs-", account_id)
+        audit_bucket_name = pulumi.Output.concat(stem, "-audit-", account_id)
         gateway_role_name = f"{stem}-gateway"
         trail_name = f"{stem}-data-events"
 
@@ -213,7 +217,10 @@ class AwsSite(pulumi.ComponentResource):
                 vpc_cidr=args.vpc_cidr,
                 az_count=args.az_count,
                 bucket_arns=[bucket_arn(partition, data_bucket_name)],
-                log_bucket_arns=[bucket_arn(partition, log_bucket_name)],
+                log_bucket_arns=[
+                    bucket_arn(partition, log_bucket_name),
+                    bucket_arn(partition, audit_bucket_name),
+                ],
                 flow_log_destination_arn=flow_log_destination,
                 tags=args.tags,
             ),
@@ -259,6 +266,7 @@ class AwsSite(pulumi.ComponentResource):
                 region=args.region,
                 data_bucket_name=data_bucket_name,
                 log_bucket_name=log_bucket_name,
+                audit_bucket_name=audit_bucket_name,
                 kms_key_arn=key.key_arn,
                 log_kms_key_arn=log_key.key_arn,
                 vpc_cidr=args.vpc_cidr,
@@ -286,7 +294,7 @@ class AwsSite(pulumi.ComponentResource):
                 trail_kms_key_arn=log_key.key_arn,
                 s3_endpoint_id=network.s3_endpoint_id,
                 trail_name=trail_name,
-                log_bucket_name=storage.log_bucket_name,
+                log_bucket_name=storage.audit_bucket_name,
                 trail_s3_key_prefix=storage.cloudtrail_prefix,
                 tags=args.tags,
             ),
@@ -296,6 +304,7 @@ class AwsSite(pulumi.ComponentResource):
         self.data_bucket_name = storage.data_bucket_name
         self.data_bucket_arn = storage.data_bucket_arn
         self.log_bucket_name = storage.log_bucket_name
+        self.audit_bucket_name = storage.audit_bucket_name
         self.log_bucket_arn = storage.log_bucket_arn
         self.key_id = key.key_id
         self.key_arn = key.key_arn
@@ -313,6 +322,7 @@ class AwsSite(pulumi.ComponentResource):
                 "data_bucket_name": self.data_bucket_name,
                 "data_bucket_arn": self.data_bucket_arn,
                 "log_bucket_name": self.log_bucket_name,
+                "audit_bucket_name": self.audit_bucket_name,
                 "log_bucket_arn": self.log_bucket_arn,
                 "key_id": self.key_id,
                 "key_arn": self.key_arn,

@@ -1,5 +1,6 @@
-"""Site storage on AWS: a data bucket reachable only from inside the site's VPC, and a log bucket
-for the site's access logs, flow logs and CloudTrail files, each with a site key of its own."""
+"""Site storage on AWS: a data bucket reachable only from inside the site's VPC, a log bucket for
+its server access logs, and an audit bucket under Object Lock for the site's CloudTrail files and
+VPC flow logs; the data bucket has the site's data key, the two log buckets its log key."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ ObjectLockMode = Literal["GOVERNANCE", "COMPLIANCE"]
 ACCESS_LOG_PREFIX = "s3-access/"
 """Where the data bucket's server access logs land in the log bucket."""
 FLOW_LOG_PREFIX = "vpc-flow-logs/"
-"""Where the site's VPC flow logs land in the log bucket."""
+"""Where the site's VPC flow logs land in the audit bucket."""
 CLOUDTRAIL_PREFIX = "cloudtrail"
 """The CloudTrail ``S3KeyPrefix`` of the site's trail (CloudTrail adds the slash)."""
 
@@ -218,7 +219,10 @@ class AwsSiteStorageArgs:
     built before the bucket, can name it; the bucket policies are built from it too, so that they
     are known at preview."""
     log_bucket_name: pulumi.Input[str]
-    """Name of the bucket for access logs, flow logs and CloudTrail files."""
+    """Name of the bucket for the data bucket's server access logs (S3 refuses to deliver them
+    to a bucket with a default Object Lock retention, so this one has none)."""
+    audit_bucket_name: pulumi.Input[str]
+    """Name of the bucket for CloudTrail files and VPC flow logs, kept under Object Lock."""
     kms_key_arn: pulumi.Input[str]
     """The site's data key: default encryption (SSE-KMS with a Bucket Key) of the data bucket."""
     log_kms_key_arn: pulumi.Input[str]
@@ -254,6 +258,12 @@ class AwsSiteStorageArgs:
     object_lock_mode: ObjectLockMode = "GOVERNANCE"
     """Object Lock mode: GOVERNANCE (bypassable with ``s3:BypassGovernanceRetention``) or
     COMPLIANCE (nobody, not even the root user, can shorten it)."""
+    audit_retention_days: int = 365
+    """Default Object Lock retention of the audit bucket in days: no trail file or flow log can be
+    deleted or overwritten sooner; noncurrent audit versions expire no earlier."""
+    audit_retention_mode: ObjectLockMode = "GOVERNANCE"
+    """Object Lock mode of the audit bucket (only the break-glass role, with MFA, may bypass a
+    GOVERNANCE retention)."""
     protect: bool = True
     """Protect both buckets from deletion by Pulumi. Buckets are always retained on delete."""
 
@@ -275,6 +285,16 @@ class AwsSiteStorageArgs:
             object_lock_days=self.object_lock_days,
             object_lock_mode=self.object_lock_mode,
         )
+        if self.audit_retention_days < 1:
+            raise ValueError(
+                f"audit_retention_days {self.audit_retention_days} must be >= 1: the audit "
+                "bucket is always under Object Lock"
+            )
+        if self.audit_retention_mode not in ("GOVERNANCE", "COMPLIANCE"):
+            raise ValueError(
+                f"audit_retention_mode {self.audit_retention_mode!r} is not allowed: use "
+                "GOVERNANCE or COMPLIANCE"
+            )
 
 
 class AwsSiteStorage(pulumi.ComponentResource):
@@ -319,8 +339,11 @@ class AwsSiteStorage(pulumi.ComponentResource):
     log_bucket_name: pulumi.Output[str]
     """Resolves once the log bucket policy admits the log deliverers, which they check on setup."""
     log_bucket_arn: pulumi.Output[str]
+    audit_bucket_name: pulumi.Output[str]
+    """Where the trail writes; resolves once the audit bucket policy admits CloudTrail."""
+    audit_bucket_arn: pulumi.Output[str]
     flow_log_destination_arn: pulumi.Output[str]
-    """Where VPC flow logs go (log bucket ARN plus prefix); resolves after the log bucket policy."""
+    """Where VPC flow logs go (audit bucket ARN plus prefix); resolves after its policy."""
     cloudtrail_prefix: str
 
     def __init__(
@@ -350,6 +373,42 @@ class AwsSiteStorage(pulumi.ComponentResource):
             bucket=log_bucket.bucket,
             rules=[lifecycle],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_hardening.versioning]),
+        )
+
+        # CloudTrail and flow log delivery write into an Object Lock bucket; S3 server access
+        # logging does not (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+        # enable-server-access-logging.html: no default retention on the destination), hence
+        # two log buckets.
+        audit_bucket = aws.s3.Bucket(
+            f"{name}-audit",
+            bucket=args.audit_bucket_name,
+            force_destroy=False,
+            object_lock_enabled=True,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
+        )
+        audit_hardening = harden_bucket(
+            self, f"{name}-audit", audit_bucket, kms_key_arn=args.log_kms_key_arn
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-audit-lifecycle",
+            bucket=audit_bucket.bucket,
+            rules=[
+                lifecycle_rule(
+                    noncurrent_days=max(
+                        args.noncurrent_version_expiration_days, args.audit_retention_days
+                    ),
+                    abort_multipart_days=args.abort_incomplete_multipart_upload_days,
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[audit_hardening.versioning]),
+        )
+        object_lock_configuration(
+            self,
+            f"{name}-audit",
+            audit_bucket,
+            mode=args.audit_retention_mode,
+            days=args.audit_retention_days,
         )
 
         data_bucket = aws.s3.Bucket(
@@ -389,17 +448,32 @@ class AwsSiteStorage(pulumi.ComponentResource):
             bucket=log_bucket.bucket,
             policy=pulumi.Output.json_dumps(
                 log_bucket_policy(
-                    partition=partition,
                     account_id=account_id,
-                    region=args.region,
                     log_bucket_arn=bucket_arn(partition, args.log_bucket_name),
                     data_bucket_arn=bucket_arn(partition, args.data_bucket_name),
-                    trail_arn=args.trail_arn,
                 )
             ),
             # S3 rejects concurrent changes to one bucket's settings with OperationAborted.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[log_hardening.public_access_block]
+            ),
+        )
+        audit_policy = aws.s3.BucketPolicy(
+            f"{name}-audit-policy",
+            bucket=audit_bucket.bucket,
+            policy=pulumi.Output.json_dumps(
+                audit_bucket_policy(
+                    partition=partition,
+                    account_id=account_id,
+                    region=args.region,
+                    audit_bucket_arn=bucket_arn(partition, args.audit_bucket_name),
+                    trail_arn=args.trail_arn,
+                    admin_role_arns=list(args.admin_role_arns),
+                    break_glass_role_arn=args.break_glass_role_arn,
+                )
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[audit_hardening.public_access_block]
             ),
         )
         exempt: list[pulumi.Input[str]] = list(args.replication_role_arns)
@@ -436,8 +510,10 @@ class AwsSiteStorage(pulumi.ComponentResource):
         self.data_bucket_arn = data_arn
         self.log_bucket_name = log_policy.bucket
         self.log_bucket_arn = log_arn
+        self.audit_bucket_name = audit_policy.bucket
+        self.audit_bucket_arn = bucket_arn(partition, audit_bucket.bucket)
         self.flow_log_destination_arn = pulumi.Output.concat(
-            bucket_arn(partition, log_policy.bucket), "/", FLOW_LOG_PREFIX
+            bucket_arn(partition, audit_policy.bucket), "/", FLOW_LOG_PREFIX
         )
         self.cloudtrail_prefix = CLOUDTRAIL_PREFIX
         self.register_outputs(
@@ -446,6 +522,8 @@ class AwsSiteStorage(pulumi.ComponentResource):
                 "data_bucket_arn": self.data_bucket_arn,
                 "log_bucket_name": self.log_bucket_name,
                 "log_bucket_arn": self.log_bucket_arn,
+                "audit_bucket_name": self.audit_bucket_name,
+                "audit_bucket_arn": self.audit_bucket_arn,
                 "flow_log_destination_arn": self.flow_log_destination_arn,
                 "cloudtrail_prefix": self.cloudtrail_prefix,
             }
@@ -570,39 +648,58 @@ def management_statements(
 
 def log_bucket_policy(
     *,
+    account_id: pulumi.Input[str],
+    log_bucket_arn: pulumi.Input[str],
+    data_bucket_arn: pulumi.Input[str],
+) -> dict[str, Any]:
+    """The log bucket's policy: TLS only, and writes only by S3 server access logging for the data
+    bucket, pinned to this account (confused-deputy protection)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            deny_insecure_transport(log_bucket_arn),
+            {
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
+                "Sid": "S3ServerAccessLogsWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": pulumi.Output.concat(log_bucket_arn, "/", ACCESS_LOG_PREFIX, "*"),
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": data_bucket_arn},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+        ],
+    }
+
+
+def audit_bucket_policy(
+    *,
     partition: pulumi.Input[str],
     account_id: pulumi.Input[str],
     region: str,
-    log_bucket_arn: pulumi.Input[str],
-    data_bucket_arn: pulumi.Input[str],
+    audit_bucket_arn: pulumi.Input[str],
     trail_arn: pulumi.Input[str] | None,
+    admin_role_arns: Sequence[pulumi.Input[str]] = (),
+    break_glass_role_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
-    """The log bucket's policy: TLS only, and writes only by the site's own log deliverers, each
-    pinned to this account and its source (confused-deputy protection)."""
+    """The audit bucket's policy: TLS only; writes only by the site's flow logs and trail, each
+    pinned to this account and its source; its guards changed only by the administrators and the
+    break-glass role, and versions deleted or retentions bypassed only by the break-glass role
+    with MFA (:func:`management_statements`)."""
     flow_log_sources = pulumi.Output.concat(
         "arn:", partition, ":logs:", region, ":", account_id, ":*"
     )
     statements: list[dict[str, Any]] = [
-        deny_insecure_transport(log_bucket_arn),
-        {
-            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general
-            "Sid": "S3ServerAccessLogsWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": pulumi.Output.concat(log_bucket_arn, "/", ACCESS_LOG_PREFIX, "*"),
-            "Condition": {
-                "ArnLike": {"aws:SourceArn": data_bucket_arn},
-                "StringEquals": {"aws:SourceAccount": account_id},
-            },
-        },
+        deny_insecure_transport(audit_bucket_arn),
         {
             # https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html
             "Sid": "FlowLogsAclCheck",
             "Effect": "Allow",
             "Principal": {"Service": "delivery.logs.amazonaws.com"},
             "Action": "s3:GetBucketAcl",
-            "Resource": log_bucket_arn,
+            "Resource": audit_bucket_arn,
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account_id},
                 "ArnLike": {"aws:SourceArn": flow_log_sources},
@@ -614,7 +711,7 @@ def log_bucket_policy(
             "Principal": {"Service": "delivery.logs.amazonaws.com"},
             "Action": "s3:PutObject",
             "Resource": pulumi.Output.concat(
-                log_bucket_arn, "/", FLOW_LOG_PREFIX, "AWSLogs/", account_id, "/*"
+                audit_bucket_arn, "/", FLOW_LOG_PREFIX, "AWSLogs/", account_id, "/*"
             ),
             "Condition": {
                 "StringEquals": {
@@ -633,7 +730,7 @@ def log_bucket_policy(
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudtrail.amazonaws.com"},
                 "Action": "s3:GetBucketAcl",
-                "Resource": log_bucket_arn,
+                "Resource": audit_bucket_arn,
                 "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
             },
             {
@@ -642,7 +739,7 @@ def log_bucket_policy(
                 "Principal": {"Service": "cloudtrail.amazonaws.com"},
                 "Action": "s3:PutObject",
                 "Resource": pulumi.Output.concat(
-                    log_bucket_arn, "/", CLOUDTRAIL_PREFIX, "/AWSLogs/", account_id, "/*"
+                    audit_bucket_arn, "/", CLOUDTRAIL_PREFIX, "/AWSLogs/", account_id, "/*"
                 ),
                 "Condition": {
                     "StringEquals": {
@@ -652,4 +749,5 @@ def log_bucket_policy(
                 },
             },
         ]
+    statements += management_statements(audit_bucket_arn, admin_role_arns, break_glass_role_arn)
     return {"Version": "2012-10-17", "Statement": statements}

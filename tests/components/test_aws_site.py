@@ -12,6 +12,8 @@ from components.site.aws import AwsSite, AwsSiteArgs
 from tests.components.aws_helpers import (
     ACCOUNT,
     APP_ROLE,
+    AUDIT_BUCKET,
+    AUDIT_BUCKET_ARN,
     BREAK_GLASS_ROLE,
     DATA_BUCKET,
     DATA_BUCKET_ARN,
@@ -88,7 +90,7 @@ def test_component_types_and_child_names(recording: Recording) -> None:
 
 def test_physical_names_are_deterministic(recording: Recording) -> None:
     buckets = {b.inputs["bucket"] for b in recording.of_type("aws:s3/bucket:Bucket")}
-    assert buckets == {DATA_BUCKET, LOG_BUCKET}
+    assert buckets == {DATA_BUCKET, LOG_BUCKET, AUDIT_BUCKET}
     role = only(recording, "aws:iam/role:Role")
     assert role.inputs["name"] == GATEWAY_ROLE_ARN.rsplit("/", 1)[1]
     trail = only(recording, "aws:cloudtrail/trail:Trail")
@@ -146,6 +148,7 @@ def test_storage_uses_the_site_keys_and_the_site_network(recording: Recording) -
     key_arns = {
         DATA_BUCKET: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id",
         LOG_BUCKET: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-log-keys-key-id",
+        AUDIT_BUCKET: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-log-keys-key-id",
     }
     encrypted = recording.of_type(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -202,19 +205,19 @@ def test_endpoint_admits_both_site_buckets(recording: Recording) -> None:
         DATA_BUCKET_ARN,
         f"{DATA_BUCKET_ARN}/*",
     ]
-    logs = [LOG_BUCKET_ARN, f"{LOG_BUCKET_ARN}/*"]
+    logs = [LOG_BUCKET_ARN, f"{LOG_BUCKET_ARN}/*", AUDIT_BUCKET_ARN, f"{AUDIT_BUCKET_ARN}/*"]
     assert statement(doc, "SiteLogsReadOnly")["Resource"] == logs
     assert statement(doc, "NoLogVersionDeletion")["Resource"] == logs
 
 
-def test_log_deliveries_wait_for_the_log_bucket_policy(recording: Recording) -> None:
+def test_log_deliveries_wait_for_the_audit_bucket_policy(recording: Recording) -> None:
     log_policy = next(
         r
         for r in recording.of_type("aws:s3/bucketPolicy:BucketPolicy")
-        if r.inputs["bucket"] == LOG_BUCKET
+        if r.inputs["bucket"] == AUDIT_BUCKET
     )
     flow_log = only(recording, "aws:ec2/flowLog:FlowLog")
-    assert flow_log.inputs["logDestination"] == f"{LOG_BUCKET_ARN}/vpc-flow-logs/"
+    assert flow_log.inputs["logDestination"] == f"{AUDIT_BUCKET_ARN}/vpc-flow-logs/"
     assert log_policy.urn in flow_log.dependencies, flow_log.urn
     trail = only(recording, "aws:cloudtrail/trail:Trail")
     assert log_policy.urn in trail.dependencies, trail.urn
@@ -242,9 +245,14 @@ def test_data_stores_and_key_carry_the_residency_tags(recording: Recording) -> N
 
 def test_object_lock_reaches_the_data_bucket(run: RunProgram) -> None:
     recording = run(site_program(site_args(object_lock_days=30, object_lock_mode="COMPLIANCE")))
-    lock = only(recording, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
-    assert lock.inputs["bucket"] == DATA_BUCKET
-    assert lock.inputs["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}
+    locks = {
+        lock.inputs["bucket"]: lock.inputs["rule"]
+        for lock in recording.of_type(
+            "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+        )
+    }
+    assert locks[DATA_BUCKET] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 30}}
+    assert set(locks) == {DATA_BUCKET, AUDIT_BUCKET}  # the audit bucket is always locked
 
 
 def test_outputs_and_in_country_placement(recording: Recording) -> None:
@@ -287,14 +295,14 @@ def test_hamar_on_aws_reports_data_outside_norway(run: RunProgram) -> None:
 
 def test_preview_leaves_unknowns_but_registers_everything(run: RunProgram) -> None:
     recording = run(site_program(), preview=True)
-    assert len(recording.of_type("aws:s3/bucket:Bucket")) == 2
+    assert len(recording.of_type("aws:s3/bucket:Bucket")) == 3
     # The policy pack fails closed on a bucket policy it cannot read at preview.
     for policy in recording.of_type("aws:s3/bucketPolicy:BucketPolicy"):
         assert policy.inputs.get("policy", UNKNOWN) is not UNKNOWN, policy.urn
     flow_log = only(recording, "aws:ec2/flowLog:FlowLog")
     assert flow_log.inputs.get("logDestination", UNKNOWN) in (
         UNKNOWN,
-        f"{LOG_BUCKET_ARN}/vpc-flow-logs/",
+        f"{AUDIT_BUCKET_ARN}/vpc-flow-logs/",
     )
 
 
@@ -324,9 +332,9 @@ def test_unusable_stack_name_is_refused(run: RunProgram) -> None:
 
 def test_every_policy_passes_parliament(recording: Recording) -> None:
     found = policies(recording)
-    # Data and log key policies, data and log bucket policies, gateway trust and permissions,
-    # three endpoint policies.
-    assert len(found) == 9
+    # Data and log key policies, data, log and audit bucket policies, gateway trust and
+    # permissions, three endpoint policies.
+    assert len(found) == 10
     for resource, key, raw in found:
         allow = TRUST_POLICY_ALLOWED if key == "assumeRolePolicy" else None
         assert lint(raw, allow=allow) == [], f"{resource.urn} {key}"

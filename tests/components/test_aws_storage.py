@@ -19,6 +19,8 @@ from components.storage.aws import (
 )
 from tests.components.aws_helpers import (
     ACCOUNT,
+    AUDIT_BUCKET,
+    AUDIT_BUCKET_ARN,
     BREAK_GLASS_ROLE,
     DATA_BUCKET,
     DATA_BUCKET_ARN,
@@ -50,6 +52,7 @@ def storage_args(**changes: Any) -> AwsSiteStorageArgs:
         "region": REGION,
         "data_bucket_name": DATA_BUCKET,
         "log_bucket_name": LOG_BUCKET,
+        "audit_bucket_name": AUDIT_BUCKET,
         "kms_key_arn": KEY_ARN,
         "log_kms_key_arn": LOG_KEY_ARN,
         "vpc_cidr": VPC_CIDR,
@@ -180,7 +183,7 @@ def test_noncurrent_expiration_days_are_configurable(run: RunProgram) -> None:
 def test_buckets_are_retained_and_protected_as_asked(run: RunProgram, protect: bool) -> None:
     recording = build(run, storage_args(protect=protect))
     buckets = recording.of_type(BUCKET)
-    assert {b.inputs["bucket"] for b in buckets} == {DATA_BUCKET, LOG_BUCKET}
+    assert {b.inputs["bucket"] for b in buckets} == {DATA_BUCKET, LOG_BUCKET, AUDIT_BUCKET}
     for bucket in buckets:
         assert bucket.protect is protect, bucket.urn
         assert bucket.retain_on_delete is True, bucket.urn
@@ -188,13 +191,48 @@ def test_buckets_are_retained_and_protected_as_asked(run: RunProgram, protect: b
         assert bucket.inputs["tags"] == TAGS, bucket.urn
 
 
-def test_no_object_lock_by_default(recording: Recording) -> None:
+LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+
+
+def test_no_object_lock_on_the_data_bucket_by_default(recording: Recording) -> None:
     data = for_bucket(recording, BUCKET, DATA_BUCKET)
     assert data.inputs.get("objectLockEnabled") is False, data.urn
-    assert (
-        recording.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
-        == []
-    )
+    assert [lock.inputs["bucket"] for lock in recording.of_type(LOCK)] == [AUDIT_BUCKET]
+
+
+@pytest.mark.parametrize(("days", "mode"), [(365, "GOVERNANCE"), (2557, "COMPLIANCE")])
+def test_trail_files_and_flow_logs_are_kept_under_object_lock(
+    run: RunProgram, days: int, mode: str
+) -> None:
+    recording = build(run, storage_args(audit_retention_days=days, audit_retention_mode=mode))
+    audit = for_bucket(recording, BUCKET, AUDIT_BUCKET)
+    assert audit.inputs["objectLockEnabled"] is True, audit.urn
+    lock = for_bucket(recording, LOCK, AUDIT_BUCKET)
+    assert lock.inputs["rule"] == {"defaultRetention": {"mode": mode, "days": days}}, lock.urn
+    # No noncurrent audit version is expired while it is still locked.
+    (rule,) = for_bucket(
+        recording, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", AUDIT_BUCKET
+    ).inputs["rules"]
+    assert rule["noncurrentVersionExpiration"]["noncurrentDays"] >= days
+    # The access-log bucket stays without a default retention, which S3 logging refuses.
+    log = for_bucket(recording, BUCKET, LOG_BUCKET)
+    assert not log.inputs.get("objectLockEnabled"), log.urn
+
+
+def test_audit_log_versions_are_destroyed_only_by_break_glass_with_mfa(
+    recording: Recording,
+) -> None:
+    doc = audit_policy(recording)
+    destroy = statement(doc, "DenyDataDestructionExceptBreakGlass")
+    assert destroy["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS_ROLE}}
+    assert destroy["Resource"] == f"{AUDIT_BUCKET_ARN}/*"
+    mfa = statement(doc, "DenyDataDestructionWithoutMfa")
+    assert mfa["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+    manage = statement(doc, "DenyBucketManagementExceptAdministrators")
+    assert "s3:PutBucketObjectLockConfiguration" in manage["Action"]
+    assert manage["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": [KEY_ADMIN_ROLE, BREAK_GLASS_ROLE]}
+    }
 
 
 @pytest.mark.parametrize("mode", ["GOVERNANCE", "COMPLIANCE"])
@@ -221,6 +259,8 @@ def test_object_lock_is_enabled_at_creation_with_default_retention(
         ({"object_lock_mode": "LEGAL"}, "object_lock_mode"),
         ({"noncurrent_version_expiration_days": 0}, "noncurrent_version_expiration_days"),
         ({"abort_incomplete_multipart_upload_days": 0}, "abort_incomplete_multipart_upload_days"),
+        ({"audit_retention_days": 0}, "audit_retention_days"),
+        ({"audit_retention_mode": "LEGAL"}, "audit_retention_mode"),
     ],
 )
 def test_invalid_retention_is_refused(change: dict[str, Any], key: str) -> None:
@@ -250,8 +290,17 @@ def log_policy(recording: Recording) -> dict[str, Any]:
     return document(for_bucket(recording, "aws:s3/bucketPolicy:BucketPolicy", LOG_BUCKET))
 
 
+def audit_policy(recording: Recording) -> dict[str, Any]:
+    return document(for_bucket(recording, "aws:s3/bucketPolicy:BucketPolicy", AUDIT_BUCKET))
+
+
 @pytest.mark.parametrize(
-    ("policy", "arn"), [(data_policy, DATA_BUCKET_ARN), (log_policy, LOG_BUCKET_ARN)]
+    ("policy", "arn"),
+    [
+        (data_policy, DATA_BUCKET_ARN),
+        (log_policy, LOG_BUCKET_ARN),
+        (audit_policy, AUDIT_BUCKET_ARN),
+    ],
 )
 def test_buckets_deny_requests_without_tls(recording: Recording, policy: Any, arn: str) -> None:
     deny = statement(policy(recording), "DenyInsecureTransport")
@@ -313,7 +362,7 @@ def test_invalid_vpc_cidr_is_refused(cidr: str) -> None:
         storage_args(vpc_cidr=cidr)
 
 
-@pytest.mark.parametrize("bucket", [DATA_BUCKET, LOG_BUCKET])
+@pytest.mark.parametrize("bucket", [DATA_BUCKET, LOG_BUCKET, AUDIT_BUCKET])
 def test_bucket_policies_are_known_at_preview_with_a_new_key(run: RunProgram, bucket: str) -> None:
     """The policy pack must read every bucket policy in a first preview (it fails closed on an
     unknown one), so no generated id (key ARN, endpoint id) may appear in them."""
@@ -386,45 +435,59 @@ def test_log_bucket_admits_server_access_logs_from_the_data_bucket_only(
     }
 
 
-def test_log_bucket_admits_flow_logs_of_this_account_and_region(recording: Recording) -> None:
-    doc = log_policy(recording)
+def test_audit_bucket_admits_flow_logs_of_this_account_and_region(recording: Recording) -> None:
+    doc = audit_policy(recording)
     sources = f"arn:aws:logs:{REGION}:{ACCOUNT}:*"
     acl = statement(doc, "FlowLogsAclCheck")
     assert acl["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     assert acl["Action"] == "s3:GetBucketAcl"
     assert acl["Condition"]["ArnLike"] == {"aws:SourceArn": sources}
     write = statement(doc, "FlowLogsWrite")
-    assert write["Resource"] == f"{LOG_BUCKET_ARN}/vpc-flow-logs/AWSLogs/{ACCOUNT}/*"
+    assert write["Resource"] == f"{AUDIT_BUCKET_ARN}/vpc-flow-logs/AWSLogs/{ACCOUNT}/*"
     assert write["Condition"] == {
         "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": ACCOUNT},
         "ArnLike": {"aws:SourceArn": sources},
     }
 
 
-def test_log_bucket_admits_the_site_trail_only(recording: Recording) -> None:
-    doc = log_policy(recording)
+def test_audit_bucket_admits_the_site_trail_only(recording: Recording) -> None:
+    doc = audit_policy(recording)
     acl = statement(doc, "CloudTrailAclCheck")
     assert acl["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
     assert acl["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}
     write = statement(doc, "CloudTrailWrite")
-    assert write["Resource"] == f"{LOG_BUCKET_ARN}/cloudtrail/AWSLogs/{ACCOUNT}/*"
+    assert write["Resource"] == f"{AUDIT_BUCKET_ARN}/cloudtrail/AWSLogs/{ACCOUNT}/*"
     assert write["Condition"] == {
         "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": TRAIL_ARN}
     }
 
 
-def test_log_bucket_allows_only_service_principals(recording: Recording) -> None:
-    for entry in log_policy(recording)["Statement"]:
-        if entry["Effect"] == "Allow":
-            principal = entry["Principal"]
-            assert set(principal) == {"Service"}, entry["Sid"]
-            assert entry["Condition"], f"{entry['Sid']} must pin its source"
-            for resource in as_list(entry["Resource"]):
-                assert resource.startswith(LOG_BUCKET_ARN), entry["Sid"]
+@pytest.mark.parametrize(
+    ("policy", "arn", "sids"),
+    [
+        (log_policy, LOG_BUCKET_ARN, {"S3ServerAccessLogsWrite"}),
+        (
+            audit_policy,
+            AUDIT_BUCKET_ARN,
+            {"FlowLogsAclCheck", "FlowLogsWrite", "CloudTrailAclCheck", "CloudTrailWrite"},
+        ),
+    ],
+)
+def test_log_buckets_allow_only_their_service_principals(
+    recording: Recording, policy: Any, arn: str, sids: set[str]
+) -> None:
+    allowed = [entry for entry in policy(recording)["Statement"] if entry["Effect"] == "Allow"]
+    assert {entry["Sid"] for entry in allowed} == sids
+    for entry in allowed:
+        principal = entry["Principal"]
+        assert set(principal) == {"Service"}, entry["Sid"]
+        assert entry["Condition"], f"{entry['Sid']} must pin its source"
+        for resource in as_list(entry["Resource"]):
+            assert resource.startswith(arn), entry["Sid"]
 
 
 def test_no_trail_statements_without_a_trail(run: RunProgram) -> None:
-    sids = {s["Sid"] for s in log_policy(build(run, storage_args(trail_arn=None)))["Statement"]}
+    sids = {s["Sid"] for s in audit_policy(build(run, storage_args(trail_arn=None)))["Statement"]}
     assert not {"CloudTrailAclCheck", "CloudTrailWrite"} & sids
 
 
