@@ -413,7 +413,8 @@ _NO_DATA: Final = re.compile(
     r"backup/(Plan|Selection|VaultPolicy|VaultLockConfiguration)|cloudtrail/\w+Selector|"
     r"ec2/FlowLog|"
     r"resources/ResourceGroup|network/\w+|privatedns/\w+|managedidentity/\w+|authorization/\w+|"
-    r"insights/DiagnosticSetting|monitor/DiagnosticSetting|storage/(BlobServiceProperties|"
+    r"insights/DiagnosticSetting|monitor/DiagnosticSetting|monitor/PrivateLinkScope|"
+    r"monitor/PrivateLinkScopedResource|storage/(BlobServiceProperties|"
     r"ObjectReplicationPolicy|FileServiceProperties|QueueServiceProperties|"
     r"TableServiceProperties|ManagementPolicy)|keyvault/AccessPolicy)$"
 )

@@ -66,7 +66,11 @@ def test_every_resource_uses_an_explicit_provider_of_its_site(stack: tuple[str, 
         if placed.location is not None:
             location = resource.inputs.get("location", placed.location)
             if location == "global":
-                assert resource.type.startswith("azure-native:privatedns:"), resource.urn
+                # Private DNS zones and links, and the Azure Monitor private link scope, are
+                # global by Azure's rule; each holds names or links, no data.
+                assert resource.type.startswith(
+                    ("azure-native:privatedns:", "azure-native:monitor:PrivateLinkScope")
+                ), resource.urn
                 continue
             assert location == provider.inputs["location"], resource.urn
             assert AZURE_REGIONS[location].country == SITES[site].country, resource.urn

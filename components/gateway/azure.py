@@ -28,6 +28,8 @@ https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/ident
 """
 
 _PRINCIPAL_TYPES = ("Group", "User", "ServicePrincipal")
+MONITOR_SCOPE_LOCATION = "global"
+"""An Azure Monitor Private Link Scope's location: Azure accepts no other."""
 _BLOB_LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
 _VAULT_LOG_CATEGORIES = ("AuditEvent",)
 
@@ -75,6 +77,9 @@ class AzureAccessGatewayArgs:
     """Private DNS zone ``privatelink.blob.core.windows.net`` linked to the VNet."""
     vault_dns_zone_id: pulumi.Input[str]
     """Private DNS zone ``privatelink.vaultcore.azure.net`` linked to the VNet."""
+    monitor_dns_zone_ids: Sequence[pulumi.Input[str]]
+    """The Azure Monitor private DNS zones linked to the VNet
+    (:data:`components.network.azure.MONITOR_DNS_ZONES`, in that order)."""
     principal_ids: Sequence[str]
     """Entra object ids (users, groups or service principals) granted Managed Identity Operator on
     the gateway identity, so that they can attach it to the workloads they deploy. They get no
@@ -95,7 +100,8 @@ class AzureAccessGatewayArgs:
 class AzureAccessGateway(pulumi.ComponentResource):
     """A user-assigned identity that may use blobs in the data container and nothing else, the
     private endpoints through which it (and anyone) reaches the account and the vault, and a Log
-    Analytics workspace in the site's location receiving the blob and vault audit logs.
+    Analytics workspace in the site's location receiving the blob and vault audit logs, reachable
+    only through an Azure Monitor Private Link Scope in private-only mode.
     """
 
     identity_id: pulumi.Output[str]
@@ -104,6 +110,8 @@ class AzureAccessGateway(pulumi.ComponentResource):
     blob_private_endpoint_id: pulumi.Output[str]
     vault_private_endpoint_id: pulumi.Output[str]
     workspace_id: pulumi.Output[str]
+    monitor_private_endpoint_id: pulumi.Output[str]
+    """The endpoint through which the workspace is queried and fed, privately."""
 
     def __init__(
         self, name: str, args: AzureAccessGatewayArgs, opts: pulumi.ResourceOptions | None = None
@@ -204,6 +212,56 @@ class AzureAccessGateway(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        # The workspace is reachable only through the site's network: an Azure Monitor Private
+        # Link Scope in private-only mode, linked to the workspace, with a private endpoint in
+        # the endpoint subnet. Azure requires the scope's location to be `global`; it holds the
+        # list of linked resources, no data.
+        # https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security
+        scope = monitor.PrivateLinkScope(
+            f"{name}-monitor-scope",
+            resource_group_name=args.resource_group_name,
+            location=MONITOR_SCOPE_LOCATION,
+            access_mode_settings=monitor.AccessModeSettingsArgs(
+                ingestion_access_mode=monitor.AccessMode.PRIVATE_ONLY,
+                query_access_mode=monitor.AccessMode.PRIVATE_ONLY,
+            ),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        monitor.PrivateLinkScopedResource(
+            f"{name}-monitor-scope-logs",
+            resource_group_name=args.resource_group_name,
+            scope_name=scope.name,
+            linked_resource_id=workspace.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        monitor_endpoint = network.PrivateEndpoint(
+            f"{name}-monitor-endpoint",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=tags,
+            subnet={"id": args.private_endpoint_subnet_id},
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name=f"{name}-monitor",
+                    private_link_service_id=scope.id,
+                    group_ids=["azuremonitor"],
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        network.PrivateDnsZoneGroup(
+            f"{name}-monitor-dns",
+            resource_group_name=args.resource_group_name,
+            private_endpoint_name=monitor_endpoint.name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[
+                network.PrivateDnsZoneConfigArgs(name=f"monitor-{index}", private_dns_zone_id=zone)
+                for index, zone in enumerate([*args.monitor_dns_zone_ids, args.blob_dns_zone_id])
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
         # Blob access logs belong to the blob service, not the account.
         # https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage#collection-and-routing
         for role, resource_uri, categories in (
@@ -230,6 +288,7 @@ class AzureAccessGateway(pulumi.ComponentResource):
         self.identity_client_id = identity.client_id
         self.blob_private_endpoint_id, self.vault_private_endpoint_id = endpoint_ids
         self.workspace_id = workspace.id
+        self.monitor_private_endpoint_id = monitor_endpoint.id
         self.register_outputs(
             {
                 "identity_id": self.identity_id,
@@ -238,5 +297,6 @@ class AzureAccessGateway(pulumi.ComponentResource):
                 "blob_private_endpoint_id": self.blob_private_endpoint_id,
                 "vault_private_endpoint_id": self.vault_private_endpoint_id,
                 "workspace_id": self.workspace_id,
+                "monitor_private_endpoint_id": self.monitor_private_endpoint_id,
             }
         )

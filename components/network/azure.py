@@ -14,6 +14,15 @@ VAULT_DNS_ZONE = "privatelink.vaultcore.azure.net"
 """Private DNS zones that private endpoints for blob storage and Key Vault resolve through.
 https://learn.microsoft.com/azure/private-link/private-endpoint-dns#storage
 """
+MONITOR_DNS_ZONES = (
+    "privatelink.monitor.azure.com",
+    "privatelink.oms.opinsights.azure.com",
+    "privatelink.ods.opinsights.azure.com",
+    "privatelink.agentsvc.azure-automation.net",
+)
+"""Private DNS zones an Azure Monitor Private Link Scope's endpoint resolves through (with the
+blob zone). https://learn.microsoft.com/azure/azure-monitor/logs/private-link-configure#review-your-endpoints-dns-settings
+"""
 
 # Private DNS zones and their VNet links are global resources: Azure accepts no other location.
 # They hold name records only, no user data.
@@ -153,6 +162,8 @@ class AzureNetworkBoundary(pulumi.ComponentResource):
     workload_subnet_id: pulumi.Output[str]
     blob_dns_zone_id: pulumi.Output[str]
     vault_dns_zone_id: pulumi.Output[str]
+    monitor_dns_zone_ids: list[pulumi.Output[str]]
+    """The Azure Monitor private zones (:data:`MONITOR_DNS_ZONES`), in that order."""
 
     def __init__(
         self, name: str, args: AzureNetworkBoundaryArgs, opts: pulumi.ResourceOptions | None = None
@@ -192,7 +203,8 @@ class AzureNetworkBoundary(pulumi.ComponentResource):
         )
 
         zone_ids: list[pulumi.Output[str]] = []
-        for role, zone_name in (("blob", BLOB_DNS_ZONE), ("vault", VAULT_DNS_ZONE)):
+        monitor_zones = [(f"monitor-{i}", zone) for i, zone in enumerate(MONITOR_DNS_ZONES)]
+        for role, zone_name in (("blob", BLOB_DNS_ZONE), ("vault", VAULT_DNS_ZONE), *monitor_zones):
             zone = privatedns.PrivateZone(
                 f"{name}-{role}-dns",
                 resource_group_name=args.resource_group_name,
@@ -217,7 +229,7 @@ class AzureNetworkBoundary(pulumi.ComponentResource):
         self.vnet_name = vnet.name
         self.private_endpoint_subnet_id = endpoints.id
         self.workload_subnet_id = workloads.id
-        self.blob_dns_zone_id, self.vault_dns_zone_id = zone_ids
+        self.blob_dns_zone_id, self.vault_dns_zone_id, *self.monitor_dns_zone_ids = zone_ids
         self.register_outputs(
             {
                 "vnet_id": self.vnet_id,
@@ -226,6 +238,7 @@ class AzureNetworkBoundary(pulumi.ComponentResource):
                 "workload_subnet_id": self.workload_subnet_id,
                 "blob_dns_zone_id": self.blob_dns_zone_id,
                 "vault_dns_zone_id": self.vault_dns_zone_id,
+                "monitor_dns_zone_ids": self.monitor_dns_zone_ids,
             }
         )
 

@@ -198,6 +198,7 @@ class AzureSite(pulumi.ComponentResource):
                 private_endpoint_subnet_id=boundary.private_endpoint_subnet_id,
                 blob_dns_zone_id=boundary.blob_dns_zone_id,
                 vault_dns_zone_id=boundary.vault_dns_zone_id,
+                monitor_dns_zone_ids=boundary.monitor_dns_zone_ids,
                 principal_ids=args.gateway_principal_ids,
                 principal_type=args.gateway_principal_type,
                 tags=tags,

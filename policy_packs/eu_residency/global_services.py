@@ -224,6 +224,9 @@ METADATA_ONLY_AZURE: Final[Mapping[str, str]] = MappingProxyType(
         "azure-native:trafficmanager:Profile": (
             "DNS-based routing: answers with endpoint names, no request passes through it"
         ),
+        "azure-native:monitor:PrivateLinkScope": (
+            "which Azure Monitor resources are reached privately (Azure requires global); no data"
+        ),
     }
 )
 """azure-native types whose location may be ``global``: they hold metadata only."""

@@ -10,6 +10,7 @@ from pulumi_azure_native import Provider
 
 from clover.standin.engine import FAKE_AZURE_SUBSCRIPTION_ID, Recording
 from components.gateway.azure import AzureAccessGateway, AzureAccessGatewayArgs
+from components.network.azure import MONITOR_DNS_ZONES
 from tests.components.azure_helpers import (
     OPERATOR,
     SECOND_OPERATOR,
@@ -31,6 +32,9 @@ VAULT_ID = f"{GROUP}/Microsoft.KeyVault/vaults/clover-site-kv"
 SUBNET_ID = f"{GROUP}/Microsoft.Network/virtualNetworks/site-vnet/subnets/endpoints"
 BLOB_ZONE_ID = f"{GROUP}/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net"
 VAULT_ZONE_ID = f"{GROUP}/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net"
+MONITOR_ZONE_IDS = [
+    f"{GROUP}/Microsoft.Network/privateDnsZones/{zone}" for zone in MONITOR_DNS_ZONES
+]
 ARGS: dict[str, Any] = {
     "resource_group_name": "site-rg",
     "location": "northeurope",
@@ -40,6 +44,7 @@ ARGS: dict[str, Any] = {
     "private_endpoint_subnet_id": SUBNET_ID,
     "blob_dns_zone_id": BLOB_ZONE_ID,
     "vault_dns_zone_id": VAULT_ZONE_ID,
+    "monitor_dns_zone_ids": MONITOR_ZONE_IDS,
     "principal_ids": [OPERATOR, SECOND_OPERATOR],
     "tags": TAGS,
 }
@@ -101,7 +106,7 @@ def test_operator_principal_type_is_explicit(run: RunProgram) -> None:
 
 def test_no_principals_means_no_operator_grants(run: RunProgram) -> None:
     recording = run(_program(principal_ids=[]))
-    assert len(recording.of_type("azure-native:authorization:RoleAssignment")) == 1
+    assert len(of_type(recording, "azure-native:authorization:RoleAssignment")) == 1
 
 
 @pytest.mark.parametrize(
@@ -171,6 +176,7 @@ def test_every_resource_uses_the_explicit_provider_and_tags(gateway: Recording) 
         "azure-native:authorization:RoleAssignment",
         "azure-native:network:PrivateDnsZoneGroup",
         "azure-native:monitor:DiagnosticSetting",
+        "azure-native:monitor:PrivateLinkScopedResource",
     }
     for resource in azure_resources(gateway):
         bound = gateway.provider_of(resource)
@@ -192,3 +198,32 @@ def test_every_resource_uses_the_explicit_provider_and_tags(gateway: Recording) 
 def test_invalid_args_are_refused(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         AzureAccessGatewayArgs(**{**ARGS, **overrides})
+
+
+def test_the_workspace_is_reached_only_through_a_private_link_scope(gateway: Recording) -> None:
+    recording = gateway
+    scope = one(recording, "azure-native:monitor:PrivateLinkScope")
+    assert scope.inputs["location"] == "global", scope.urn  # Azure accepts no other
+    assert scope.inputs["accessModeSettings"] == {
+        "ingestionAccessMode": "PrivateOnly",
+        "queryAccessMode": "PrivateOnly",
+    }, scope.urn
+    workspace = one(recording, "azure-native:operationalinsights:Workspace")
+    linked = one(recording, "azure-native:monitor:PrivateLinkScopedResource")
+    assert workspace.urn in linked.property_dependencies["linkedResourceId"], linked.urn
+    assert scope.urn in linked.property_dependencies["scopeName"], linked.urn
+    endpoint = next(
+        e
+        for e in of_type(recording, "azure-native:network:PrivateEndpoint")
+        if e.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["azuremonitor"]
+    )
+    assert endpoint.inputs["subnet"] == {"id": SUBNET_ID}, endpoint.urn
+    assert endpoint.inputs["location"] == "northeurope", endpoint.urn
+    assert scope.urn in endpoint.property_dependencies["privateLinkServiceConnections"]
+    group = next(
+        g
+        for g in of_type(recording, "azure-native:network:PrivateDnsZoneGroup")
+        if g.name.endswith("-monitor-dns")
+    )
+    zones = [c["privateDnsZoneId"] for c in group.inputs["privateDnsZoneConfigs"]]
+    assert zones == [*MONITOR_ZONE_IDS, BLOB_ZONE_ID], group.urn

@@ -10,7 +10,12 @@ from pulumi_azure_native import Provider
 
 from clover.standin.engine import Recording
 from clover.standin.recorded import RecordedResource
-from components.network.azure import AzureNetworkBoundary, AzureNetworkBoundaryArgs, carve_subnets
+from components.network.azure import (
+    MONITOR_DNS_ZONES,
+    AzureNetworkBoundary,
+    AzureNetworkBoundaryArgs,
+    carve_subnets,
+)
 from tests.components.azure_helpers import TAGS, azure_resources, of_type, one
 from tests.conftest import RunProgram
 
@@ -134,7 +139,8 @@ def test_subnet_writes_are_serialised(boundary: Recording) -> None:
 
 
 @pytest.mark.parametrize(
-    "zone", ["privatelink.blob.core.windows.net", "privatelink.vaultcore.azure.net"]
+    "zone",
+    ["privatelink.blob.core.windows.net", "privatelink.vaultcore.azure.net", *MONITOR_DNS_ZONES],
 )
 def test_private_dns_zone_is_global_and_linked_without_registration(
     boundary: Recording, zone: str

@@ -22,6 +22,7 @@ SITE_LOCATION = "northeurope"
 GLOBAL_TYPES = {
     "azure-native:privatedns:PrivateZone",
     "azure-native:privatedns:VirtualNetworkLink",
+    "azure-native:monitor:PrivateLinkScope",
 }
 LOCATED_TYPES = {
     "azure-native:resources:ResourceGroup",
