@@ -687,3 +687,34 @@ def test_a_host_built_from_an_in_stack_account_s_name_is_that_account(
     assert bool(on_app) is (code == 1), found
     if code:
         assert "eastus" in on_app[0]["message"]
+
+
+def test_a_secret_made_by_a_random_resource_names_no_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A password from pulumi_random is no destination; a destination made from one proves nothing.
+    program = AWS_HEAD + textwrap.dedent("""
+        import pulumi_random as random
+
+        password = random.RandomPassword("db", length=24, special=False)
+        suffix = random.RandomString("suffix", length=8, special=False, upper=False)
+        aws.rds.Instance(
+            "orders",
+            engine="postgres",
+            instance_class="db.t4g.micro",
+            allocated_storage=20,
+            username="orders",
+            password=password.result,
+            storage_encrypted=True,
+        )
+        aws.sns.TopicSubscription(
+            "feed",
+            topic=topic,
+            protocol="https",
+            endpoint=pulumi.Output.concat("https://", suffix.result, ".example.com/hook"),
+        )
+    """)
+    code, found = _flows(capsys, _project(tmp_path, program))
+    assert code == 1
+    assert not [d for d in found if d["urn"].endswith("::orders")], found
+    assert any(d["urn"].endswith("::feed") for d in found), found

@@ -364,6 +364,8 @@ class Place:
     reviewed: bool = False  # neutral because the type is on a reviewed list of metadata-only types
     incidental: bool = False  # a region name in a field that does not say region: a flow only
     # when it is not allowed, so an allowed name in a setting is not drawn as one
+    nowhere: bool = False  # computed from resources placed nowhere (a random string): no
+    # destination, so unproven in a field that holds one and nothing in any other (a password)
 
 
 class StackIndex:
@@ -997,7 +999,9 @@ class Resolver:
         places = self._places_through([urn], seen=set())
         # As for an exact output (unknown()): a random string or key places nothing.
         if not any(p.reviewed or not p.neutral for p in places):
-            return Place(unproven=f"{host!r} is computed from {urn}, which is placed nowhere")
+            return Place(
+                unproven=f"{host!r} is computed from {urn}, which is placed nowhere", nowhere=True
+            )
         return [p for p in places if not p.neutral] or Place(neutral=True, via=urn)
 
     def _places_through(self, urns: Sequence[str], seen: set[str], depth: int = 0) -> list[Place]:
@@ -1228,6 +1232,10 @@ def _classify(
     if shipped is not None:
         return shipped
     primary = _designated(resource, leaf, resolver)
+    if primary is not None and not _holds_a_destination(resource.type, leaf):
+        # A password or a name made from a random string names no place at all.
+        kept = [p for p in (primary if isinstance(primary, list) else [primary]) if not p.nowhere]
+        primary = kept or None
     if primary is None or not isinstance(leaf.value, str):
         return primary
     more = _places_in_text(leaf, leaf.value, resolver)
@@ -1261,6 +1269,16 @@ def _shipped_file_places(leaf: Leaf, resolver: Resolver) -> list[Place] | None:
             for place in _places_in_text(inside, text, resolver) or []
         )
     return places
+
+
+def _holds_a_destination(resource_type: str, leaf: Leaf) -> bool:
+    """Whether the field is one whose value is where data goes (by the table, or by its name)."""
+    if leaf.kind in (FLOW, BUCKET, REGION):
+        return True
+    return leaf.kind is None and (
+        _FLOW_WORDS.search(_camel_words(leaf.key)) is not None
+        or _is_region_key(resource_type, leaf.key)
+    )
 
 
 def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
