@@ -718,3 +718,36 @@ def test_a_secret_made_by_a_random_resource_names_no_place(
     assert code == 1
     assert not [d for d in found if d["urn"].endswith("::orders")], found
     assert any(d["urn"].endswith("::feed") for d in found), found
+
+
+@pytest.mark.parametrize(("location", "code"), [("europe-west1", 0), ("us-central1", 1)])
+def test_a_google_api_url_built_from_a_resource_s_id_is_that_resource(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], location: str, code: int
+) -> None:
+    # A scheduler job runs an in-stack workflow through the Workflows API, by the workflow's id.
+    program = textwrap.dedent(f"""
+        import pulumi
+        import pulumi_gcp as gcp
+
+        flow = gcp.workflows.Workflow(
+            "sync", region="{location}", source_contents="main:\\n  steps: []\\n"
+        )
+        gcp.cloudscheduler.Job(
+            "nightly",
+            region="europe-west1",
+            schedule="0 2 * * *",
+            http_target={{
+                "uri": pulumi.Output.concat(
+                    "https://workflowexecutions.googleapis.com/v1/", flow.id, "/executions"
+                ),
+                "http_method": "POST",
+            }},
+        )
+    """)
+    config = {"gcp:project": "acme-eu", "gcp:region": "europe-west1"}
+    found_code, found = _flows(capsys, _project(tmp_path, program, config))
+    assert found_code == code, found
+    on_job = [d for d in found if d["urn"].endswith("::nightly")]
+    assert bool(on_job) is (code == 1), found
+    if code:
+        assert "us-central1" in on_job[0]["message"]

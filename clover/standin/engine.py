@@ -402,6 +402,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state.setdefault("name", inputs.get(_azure_name_key(args.typ)) or args.name)
             resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
             _fake_azure_outputs(args.typ, args.name, state)
+        elif package == "gcp":
+            # A Google resource's id is its resource name (``projects/p/locations/l/...``), which
+            # programs build API URLs from (``/v1/{workflow.id}/executions``): a stand-in naming
+            # the resource, so the residency pack places what is built from it.
+            resource_id = stand_in_value(args.typ, args.name, "id")
         state.setdefault("id", resource_id)
         # Every other computed output the provider would return gets a stand-in (_stand_ins).
         self._stand_ins(args, state)

@@ -193,7 +193,14 @@ _GCP_REGIONAL_SUFFIXES: Final = (".googleapis.com", ".cloudfunctions.net", ".pkg
 # AWS endpoints: the service domains, and ``on.aws``, where Lambda function URLs name their region
 # (``<url-id>.lambda-url.<region>.on.aws``,
 # https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html).
-_AWS_HOST_SUFFIXES: Final = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".on.aws")
+_AWS_HOST_SUFFIXES: Final = (
+    ".amazonaws.com",
+    ".amazonaws.com.cn",
+    ".api.aws",
+    ".on.aws",
+    # Cognito hosted UI domains: ``<prefix>.auth.<region>.amazoncognito.com``.
+    ".amazoncognito.com",
+)
 # Region-less endpoints that are one region's: SQS's classic queue URLs are US East
 # (``https://queue.amazonaws.com/<account>/<queue>``).
 _AWS_LEGACY_HOSTS: Final = {"queue.amazonaws.com": "us-east-1"}
@@ -215,6 +222,7 @@ _CLOUD_HOST_SUFFIXES: Final = (
     *_AZURE_SERVICE_DOMAINS,
     *_GCP_REGIONAL_SUFFIXES,
     _CLOUD_RUN_DOMAIN,
+    "gcr.io",
 )
 # A Google API reference without a scheme: a logging sink's ``storage.googleapis.com/<bucket>``,
 # ``bigquery.googleapis.com/projects/p/datasets/d`` (https://cloud.google.com/logging/docs/export/
@@ -253,6 +261,7 @@ _INTERNAL_NETWORKS: Final = tuple(
 )
 # Loopback hosts are the machine the resource runs on (a Lambda extension on localhost:2773, a
 # sidecar): nothing leaves it (RFC 6761 section 6.3 reserves ``localhost``).
+_IN_CLUSTER_SUFFIXES: Final = (".svc.cluster.local", ".svc")
 _LOOPBACK: Final = re.compile(r"^(?:localhost|127(?:\.[0-9]{1,3}){3}|\[?::1\]?)$", re.I)
 # Amazon Bedrock's cross-region inference profiles route each request to a region of a
 # geography AWS chooses: ``us.``/``apac.``/``global.``... profiles outside Europe, ``eu.`` among
@@ -281,7 +290,8 @@ _GLOBAL_AI_SKUS: Final = {
 }
 _ZONE_WORDS: Final = frozenset({"zone", "zones", "az", "azs"})
 # Free text: a value with separators between its words; its tokens are host names and words.
-_TEXT_SEPARATOR: Final = re.compile(r"[\s,;:/()<>=\"'@]")
+# An underscore too: a Cognito user pool id is ``<region>_<id>`` (``eu-west-1_AbC123``).
+_TEXT_SEPARATOR: Final = re.compile(r"[\s,;:/()<>=\"'@_]")
 _TEXT_TOKEN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 _BASE64: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -616,9 +626,22 @@ def _azure_region_label(label: str) -> str | None:
     return None
 
 
+# Images Google publishes for everyone (Cloud Build's builders, the Cloud SDK, distroless, the
+# Cloud SQL proxy): software a build or a pod pulls, not a registry the program writes to.
+_PUBLIC_IMAGES: Final = re.compile(
+    r"\b(?:[a-z]+\.)?gcr\.io/(?:cloud-builders|google\.com/cloudsdktool|distroless|"
+    r"google-containers|cloudsql-docker|k8s-artifacts-prod)/"
+)
+# Container Registry hosts, now served by Artifact Registry ``gcr.io`` repositories in the
+# matching multi-region (https://cloud.google.com/artifact-registry/docs/transition/gcr-repositories).
+_GCR_HOSTS: Final = {"gcr.io": "us", "us.gcr.io": "us", "eu.gcr.io": "eu", "asia.gcr.io": "asia"}
+
+
 def _google_host_location(host: str) -> str | None:
-    """The location a Cloud Run deterministic URL or an Artifact Registry multi-region host
-    names, or None."""
+    """The location a Cloud Run deterministic URL, an Artifact Registry multi-region host or a
+    Container Registry host names, or None."""
+    if host in _GCR_HOSTS:
+        return _GCR_HOSTS[host]
     if host.endswith(_CLOUD_RUN_DOMAIN):
         labels = host[: -len(_CLOUD_RUN_DOMAIN)].split(".")
         if len(labels) >= 2 and labels[-1] in regions.GCP_REGION_NAMES:
@@ -719,7 +742,7 @@ class Resolver:
             return self.gcp_named(named.group("collection").lower(), named.group("name"))
         return None
 
-    def google(self, host: str, rest: str, *, scheme: bool) -> Place | None:  # noqa: PLR0911
+    def google(self, host: str, rest: str, *, scheme: bool) -> Place | list[Place] | None:  # noqa: PLR0911
         """A Google endpoint's place: a Cloud Storage bucket it addresses, the location in its
         path or host; otherwise unproven with a scheme, or None (a service name such as
         ``pubsub.googleapis.com``)."""
@@ -740,6 +763,10 @@ class Resolver:
         named = self.gcp_name(path)
         if named is not None:
             return named
+        inside = self.stand_ins_in(path)
+        if inside is not None:
+            # An API call on a resource of the stack (``/v1/{workflow.id}/executions``).
+            return inside
         regional = _GCP_REGIONAL_HOST.match(host.split(".", 1)[0])
         if regional is not None:
             return Place("gcp", regional.group("region"), "the endpoint's region")
@@ -968,6 +995,11 @@ class Resolver:
             return places
         if scheme and _LOOPBACK.match(host):
             return Place(neutral=True, via="a loopback address: the machine the resource runs on")
+        if lowered.endswith(_IN_CLUSTER_SUFFIXES):
+            # Kubernetes service DNS (``<service>.<namespace>.svc.cluster.local``) resolves
+            # inside the cluster the workload runs on, which the cluster rule places.
+            # https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
+            return Place(neutral=True, via="a Kubernetes service inside the workload's cluster")
         return None
 
     def stand_ins_in(self, value: str) -> list[Place] | None:
@@ -1200,17 +1232,23 @@ def _is_itself(resource_type: str, leaf: Leaf) -> bool:
     return leaf.path == leaf.top and _is_own_name(resource_type, leaf.top)
 
 
-def _google_reference(value: str, kind: str | None, resolver: Resolver) -> Place | None:
+def _google_reference(
+    value: str, kind: str | None, resolver: Resolver
+) -> Place | list[Place] | None:
     """A Google reference without a scheme (``storage.googleapis.com/<bucket>``, a resource name
     ``projects/p/locations/l/...``): its place, or None when it names none (a harmless one only
     blocks by a literal location or an in-stack resource it names, as an ARN does)."""
     google = _GOOGLE_API_REFERENCE.match(value)
+    place: Place | list[Place] | None
     if google is not None:
         place = resolver.google(google.group("host").lower(), google.group("rest"), scheme=False)
     elif value.startswith("projects/"):
         place = resolver.gcp_name(value)
     else:
         return None
+    if isinstance(place, list):
+        kept = [p for p in place if p.cloud is not None] if kind == HARMLESS else place
+        return kept or None
     if place is None or (kind == HARMLESS and place.cloud is None):
         return None
     return place
@@ -1396,8 +1434,10 @@ def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] |
         value = decoded
     elif _TEXT_SEPARATOR.search(value) is None:
         return None
-    value = fold_literals(value)
+    value = _PUBLIC_IMAGES.sub(" ", fold_literals(value))
     places: list[Place] = []
+    for account in _storage_accounts_named(value):
+        places.append(resolver.azure_named("storageaccount", account, f"AccountName={account}"))
     for token in dict.fromkeys(_TEXT_TOKEN.findall(value)):
         lowered = token.lower()
         found: Place | list[Place] | None = None
@@ -1510,6 +1550,26 @@ def _assembled_host(host: str) -> Place | None:
             "time, so where it sends data cannot be proven; write the endpoint whole"
         )
     )
+
+
+# An Azure Storage connection string names its account, and may name no endpoint at all
+# (``DefaultEndpointsProtocol=https;AccountName=<name>;AccountKey=...``,
+# https://learn.microsoft.com/azure/storage/common/storage-configure-connection-string).
+_ACCOUNT_NAME: Final = re.compile(
+    r"(?:^|[;\s\"'])AccountName=(?P<name>[a-z0-9]{3,24})(?=$|[;\s\"'])"
+)
+_CONNECTION_STRING_KEYS: Final = (
+    "AccountKey=",
+    "DefaultEndpointsProtocol=",
+    "SharedAccessSignature=",
+)
+
+
+def _storage_accounts_named(text: str) -> list[str]:
+    """The storage accounts an Azure Storage connection string in ``text`` names."""
+    if "AccountName=" not in text or not any(k in text for k in _CONNECTION_STRING_KEYS):
+        return []
+    return list(dict.fromkeys(m.group("name") for m in _ACCOUNT_NAME.finditer(text)))
 
 
 def _ip_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

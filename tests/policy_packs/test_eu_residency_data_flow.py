@@ -1986,3 +1986,73 @@ def test_a_registry_host_starting_with_its_account_is_no_fragment(
     found = blocking(eu_residency, [task])
     assert bool(found) is blocked, found
     assert not any("assembled from pieces" in f for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("value", "blocked"),
+    [
+        # A Cognito user pool id is `<region>_<id>`.
+        ("us-east-1_Xk8fQ2LmN", True),
+        ("eu-west-1_Xk8fQ2LmN", False),
+        # Cognito hosted UI domains name their region.
+        ("https://acme.auth.us-east-1.amazoncognito.com/oauth2/authorize", True),
+        ("https://acme.auth.eu-west-1.amazoncognito.com/oauth2/authorize", False),
+        # Kubernetes service DNS stays inside the cluster.
+        ("postgresql://crm@crm-db.default.svc.cluster.local:5432/crm", False),
+        # Container Registry hosts are multi-regions; Google's public builder images are pulled.
+        ("gcr.io/acme-eu/crm-seeded:1", True),
+        ("eu.gcr.io/acme-eu/crm-seeded:1", False),
+        ("gcr.io/cloud-builders/docker", False),
+        # An Azure Storage connection string names its account, which is not in the stack.
+        ("DefaultEndpointsProtocol=https;AccountName=acmeexportsus;AccountKey=abc==", True),
+    ],
+)
+def test_more_forms_that_name_a_place(eu_residency: PolicyPack, value: str, blocked: bool) -> None:
+    function = aws(
+        "aws:lambda/function:Function",
+        "api",
+        {"runtime": "python3.12", "environment": {"variables": {"SETTING": value}}},
+    )
+    found = blocking(eu_residency, [function])
+    assert bool(found) is blocked, found
+
+
+def test_a_connection_string_of_an_in_stack_account_is_that_account(
+    eu_residency: PolicyPack,
+) -> None:
+    def account(location: str) -> AnalyzedResource:
+        return azure(
+            STORAGE,
+            "archive",
+            {
+                "accountName": "acmearchive",
+                "location": location,
+                "resourceGroupName": "rg",
+                "kind": "StorageV2",
+                "sku": {"name": "Standard_ZRS"},
+            },
+        )
+
+    setting = "DefaultEndpointsProtocol=https;AccountName=acmearchive;AccountKey=abc=="
+    app = azure(
+        "azure-native:web:WebApp",
+        "api",
+        {
+            "location": "westeurope",
+            "resourceGroupName": "rg",
+            "siteConfig": {"appSettings": [{"name": "ARCHIVE", "value": setting}]},
+        },
+    )
+    assert blocking(eu_residency, [account("westeurope"), app]) == []
+    found = blocking(eu_residency, [account("eastus"), app])
+    assert any("::api " in f and "eastus" in f for f in found), found
+
+
+def test_a_random_password_in_a_password_field_is_no_place(eu_residency: PolicyPack) -> None:
+    # Only a destination made from a random string is unproven (tests/test_check_evidence.py).
+    instance = aws(
+        "aws:rds/instance:Instance",
+        "db",
+        {"engine": "postgres", "instanceClass": "db.t4g.micro", "password": "s3cr3t-eu-west-1"},
+    )
+    assert blocking(eu_residency, [instance]) == []
