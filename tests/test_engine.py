@@ -558,3 +558,29 @@ def test_a_local_file_a_setting_uploads_is_named_from_anywhere(
     assert recording.named("here").inputs["zipFile"] == str(tmp_path / "dist" / "canary.zip")
     # Only a file that is there is named anew; anything else is sent as the program wrote it.
     assert recording.named("missing").inputs["zipFile"] == "./dist/none.zip"
+
+
+def test_local_files_a_resource_reads_are_named_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Kubernetes ConfigGroup's `files` are globs its provider expands from the program's
+    # directory: expanded here, so the packs read the manifests (code_files.py).
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "manifests").mkdir()
+    for name in ("b.yaml", "a.yaml"):
+        (tmp_path / "manifests" / name).write_text("kind: ConfigMap\n", encoding="utf-8")
+
+    def program() -> None:
+        import pulumi_kubernetes as k8s
+
+        k8s.yaml.v2.ConfigGroup(
+            "apps", files=["manifests/*.yaml", "https://example.com/crd.yaml", "missing.yaml"]
+        )
+
+    recording = _run(program)
+    assert recording.named("apps").inputs["files"] == [
+        str(tmp_path / "manifests" / "a.yaml"),
+        str(tmp_path / "manifests" / "b.yaml"),
+        "https://example.com/crd.yaml",
+        "missing.yaml",
+    ]

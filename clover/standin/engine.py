@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import glob
 import json
 import os
 import sys
@@ -109,7 +110,10 @@ def to_engine_value(value: Any) -> Any:
             return _resource_reference_value(value)
         if sig in _FILE_SIGS and isinstance(value.get("path"), str):
             return _absolute_path(value)
-        return {k: _local_file(k, v) or to_engine_value(v) for k, v in value.items()}
+        return {
+            k: _local_file(k, v) or _local_files(k, v) or to_engine_value(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [to_engine_value(v) for v in value]
     return value
@@ -136,6 +140,23 @@ def _local_file(key: str, value: Any) -> str | None:
     if os.path.isabs(value) or "\n" in value or not os.path.isfile(value):
         return None
     return os.path.abspath(value)
+
+
+def _local_files(key: str, value: Any) -> list[str] | None:
+    """A list of local files or glob patterns a resource reads (a Kubernetes ``ConfigGroup``'s
+    ``files``, which its provider expands and parses), each pattern expanded and each file made
+    absolute as :func:`_local_file` does; None when the setting names no local file."""
+    if key != "files" or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    found: list[str] = []
+    for entry in value:
+        if "://" in entry:
+            found.append(entry)  # a URL: fetched by the provider, nothing local
+        elif any(c in entry for c in "*?["):
+            found.extend(os.path.abspath(p) for p in sorted(glob.glob(entry, recursive=True)))
+        else:
+            found.append(os.path.abspath(entry) if os.path.isfile(entry) else entry)
+    return found if found != value else None
 
 
 def _resource_reference_value(ref: Mapping[str, Any]) -> Any:

@@ -1285,12 +1285,15 @@ def _classify(
     return places
 
 
+_FILE_WORDS: Final = frozenset({"file", "files"})
+
+
 def _shipped_file_places(leaf: Leaf, resolver: Resolver) -> list[Place] | None:
     """The places named in a local file a setting uploads (a canary's ``zipFile``, a web app's
     ``zipDeployFile``): its text, or its archive's text files (code_files.py), read as the code of
     a file archive is. None when the setting names no readable file."""
     value = leaf.value
-    if not isinstance(value, str) or _key_words(leaf.key)[-1] != "file" or "\n" in value:
+    if not isinstance(value, str) or _key_words(leaf.key)[-1] not in _FILE_WORDS or "\n" in value:
         return None
     texts = code_files.archive_texts(value)
     single = code_files.file_text(value) if not texts else None

@@ -260,3 +260,19 @@ def test_a_local_zip_a_setting_uploads_is_read(
     if blocked:
         assert "zipFile = " in found[0]
         assert "in nodejs/node_modules/portal.js of the file" in found[0]
+
+
+@pytest.mark.parametrize(("region", "blocked"), [("us-east-1", True), ("eu-west-1", False)])
+def test_manifests_a_config_group_reads_are_read(
+    eu_residency: PolicyPack, tmp_path: Path, region: str, blocked: bool
+) -> None:
+    manifest = tmp_path / "forwarder.yaml"
+    manifest.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        "      - name: fwd\n        env:\n        - name: SINK\n"
+        f"          value: https://sqs.{region}.amazonaws.com/1/ingest\n",
+        encoding="utf-8",
+    )
+    group = eu_resource("kubernetes:yaml/v2:ConfigGroup", "forwarder", {"files": [str(manifest)]})
+    found = flows(eu_residency, group)
+    assert bool(found) is blocked, found
