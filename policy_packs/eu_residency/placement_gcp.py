@@ -66,6 +66,8 @@ EXTRA_LOCATION_FIELDS: Final = {
     # A regional cluster's nodes may be pinned to zones; each must be in an allowed region.
     "gcp:container/cluster:Cluster": ("nodeLocations",),
     "gcp:container/nodePool:NodePool": ("nodeLocations",),
+    # A snapshot's data is stored in its storage locations, not in its source disk's zone.
+    "gcp:compute/snapshot:Snapshot": ("storageLocations",),
 }
 """Fields holding further locations of types that also take a placement argument."""
 
@@ -252,6 +254,45 @@ def _spanner_instance(
     return [] if problem is None else [problem]
 
 
+def _image(
+    props: Mapping[str, Any], _provider: Mapping[str, Any], allowed: Collection[str]
+) -> list[Problem]:
+    # Without storage locations Compute Engine stores an image in the multi-region nearest its
+    # source (https://cloud.google.com/compute/docs/images/create-custom#image_storage_location).
+    problems = _list_problems(props, ("storageLocations",), allowed, required=True)
+    if problems == ["storageLocations is not set"]:
+        return ["storageLocations is not set, so the image is stored near its source, anywhere"]
+    return problems
+
+
+# App Engine's two original location ids name no number
+# (https://cloud.google.com/appengine/docs/standard/locations).
+_APP_ENGINE_LOCATIONS: Final = {"us-central": "us-central1", "europe-west": "europe-west1"}
+
+
+def _app_engine(
+    props: Mapping[str, Any], _provider: Mapping[str, Any], allowed: Collection[str]
+) -> list[Problem]:
+    value = props.get("locationId")
+    if not _set(value):
+        return ["locationId is not set"]
+    if isinstance(value, str):
+        value = _APP_ENGINE_LOCATIONS.get(value.strip().lower(), value)
+    problem = location_problem("locationId", value, allowed)
+    return [] if problem is None else [problem]
+
+
+def _apigee_organization(
+    props: Mapping[str, Any], _provider: Mapping[str, Any], allowed: Collection[str]
+) -> list[Problem]:
+    # Analytics and API consumer data are kept where these name
+    # (https://cloud.google.com/apigee/docs/api-platform/get-started/create-org).
+    fields = [f for f in ("analyticsRegion", "apiConsumerDataLocation") if _set(props.get(f))]
+    if not fields:
+        return ["analyticsRegion and apiConsumerDataLocation are not set"]
+    return [p for f in fields if (p := location_problem(f, props.get(f), allowed)) is not None]
+
+
 def _firestore_database(
     props: Mapping[str, Any], _provider: Mapping[str, Any], allowed: Collection[str]
 ) -> list[Problem]:
@@ -323,6 +364,9 @@ NESTED_READERS: Final[
     "gcp:firestore/database:Database": _firestore_database,
     "gcp:bigtable/instance:Instance": _bigtable_instance,
     "gcp:secretmanager/secret:Secret": _secret,
+    "gcp:compute/image:Image": _image,
+    "gcp:appengine/application:Application": _app_engine,
+    "gcp:apigee/organization:Organization": _apigee_organization,
 }
 """Types with no placement argument whose data is placed by a nested field."""
 

@@ -402,3 +402,36 @@ def test_bigquery_omni_runs_in_another_cloud_s_region(
     else:
         assert len(found) == 1
         assert fragment in found[0]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "fragment"),
+    [
+        ("gcp:compute/image:Image", {"storageLocations": ["eu"]}, None),
+        ("gcp:compute/image:Image", {"storageLocations": ["us"]}, "storageLocations[0] 'us'"),
+        ("gcp:compute/image:Image", {}, "storageLocations is not set"),
+        ("gcp:compute/snapshot:Snapshot", {"storageLocations": ["europe-west4"]}, None),
+        ("gcp:compute/snapshot:Snapshot", {"storageLocations": ["us-east1"]}, "'us-east1'"),
+        ("gcp:appengine/application:Application", {"locationId": "europe-west"}, None),
+        ("gcp:appengine/application:Application", {"locationId": "us-central"}, "us-central1"),
+        ("gcp:appengine/application:Application", {"locationId": "europe-west3"}, None),
+        ("gcp:apigee/organization:Organization", {"analyticsRegion": "europe-west1"}, None),
+        (
+            "gcp:apigee/organization:Organization",
+            {"apiConsumerDataLocation": "us-west1"},
+            "apiConsumerDataLocation 'us-west1'",
+        ),
+        ("gcp:apigee/organization:Organization", {}, "are not set"),
+    ],
+)
+def test_types_placed_by_their_storage_or_data_locations(
+    eu_residency: PolicyPack, resource_type: str, props: dict[str, Any], fragment: str | None
+) -> None:
+    found = check(
+        eu_residency, props, resource_type=resource_type, provider=gcp_provider("europe-west1")
+    )
+    if fragment is None:
+        assert found == []
+    else:
+        assert len(found) == 1, found
+        assert fragment in found[0]
