@@ -101,6 +101,7 @@ HARMLESS: Final = "harmless"
 KINDS: Final = frozenset({FLOW, BUCKET, REGION, HARMLESS})
 
 _BUCKET_TYPES: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+_DIRECTORY_BUCKET: Final = re.compile(r"--(?P<zone>[a-z0-9]+-az[0-9]+)--x-s3$")
 _GCP_BUCKET: Final = "gcp:storage/bucket:Bucket"
 # In-stack GCP resources a Google API reference can name, by the collection of the resource name
 # and the property holding the resource's own name (https://cloud.google.com/apis/design/resource_names).
@@ -699,6 +700,16 @@ class Resolver:
 
     def bucket(self, name: str) -> Place:
         bucket = self.index.buckets.get(name)
+        directory = _DIRECTORY_BUCKET.search(name)
+        if bucket is None and directory is not None:
+            # An S3 directory bucket lives in the one zone its name ends with
+            # (``<base>--<zone id>--x-s3``, https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+            # directory-bucket-naming-rules.html).
+            zone = directory.group("zone")
+            placed = regions.aws_zone_placement(zone)
+            if placed is None:
+                return Place(unproven=f"bucket {name!r} is in zone {zone!r}, of no known region")
+            return Place("aws", placed[0], f"the directory bucket's zone {zone}")
         if bucket is None:
             return self._declared(
                 self.declarations.s3_bucket(name),

@@ -2056,3 +2056,19 @@ def test_a_random_password_in_a_password_field_is_no_place(eu_residency: PolicyP
         {"engine": "postgres", "instanceClass": "db.t4g.micro", "password": "s3cr3t-eu-west-1"},
     )
     assert blocking(eu_residency, [instance]) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "blocked"),
+    [("crm-cache--euw1-az1--x-s3", False), ("crm-cache--use1-az4--x-s3", True)],
+)
+def test_a_directory_bucket_is_in_the_zone_its_name_ends_with(
+    eu_residency: PolicyPack, name: str, blocked: bool
+) -> None:
+    function = aws(
+        "aws:lambda/function:Function",
+        "cache",
+        {"runtime": "python3.12", "environment": {"variables": {"CACHE_BUCKET": name}}},
+    )
+    found = blocking(eu_residency, [function])
+    assert bool(found) is blocked, found
