@@ -1166,8 +1166,34 @@ _AZURE_VOCABULARY: Final = ("azure-native:", "azure:")
 _GCP_VOCABULARY: Final = "gcp:"
 
 
-def _region_value(resource_type: str, key: str, value: Any) -> Place | None:
+# Kubernetes custom resources of the clouds' own operators create that cloud's resources: Config
+# Connector (``storage.cnrm.cloud.google.com``), AWS Controllers for Kubernetes
+# (``s3.services.k8s.aws``), Azure Service Operator (``storage.azure.com``); their ``spec``
+# names regions and locations in that cloud's vocabulary.
+_OPERATOR_GROUPS: Final = (
+    (".cnrm.cloud.google.com/", "gcp"),
+    (".services.k8s.aws/", "aws"),
+    (".azure.com/", "azure"),
+)
+
+
+def _vocabulary(resource_type: str) -> str | None:
+    """The cloud whose region names a type's fields use, or None."""
     if resource_type.startswith(_GCP_VOCABULARY):
+        return "gcp"
+    if resource_type.startswith(_AZURE_VOCABULARY):
+        return "azure"
+    if resource_type.startswith(_AWS_VOCABULARY):
+        return "aws"
+    if resource_type.startswith("kubernetes:"):
+        group = resource_type.split(":", 2)[1]
+        return next((cloud for suffix, cloud in _OPERATOR_GROUPS if suffix in f"{group}/"), None)
+    return None
+
+
+def _region_value(resource_type: str, key: str, value: Any) -> Place | None:
+    cloud = _vocabulary(resource_type)
+    if cloud == "gcp":
         if _key_words(key)[-1] not in {"zone", "zones"}:
             return Place("gcp", value)
         # "Zone" also names DNS managed zones (``managedZone``) and time zones (``timeZone =
@@ -1176,7 +1202,7 @@ def _region_value(resource_type: str, key: str, value: Any) -> Place | None:
         # own (Oracle Database@Google Cloud's ``us-east4-b-r1``): only such a value is a place.
         zone = _GCP_ZONE_PREFIX.match(value.lower()) if isinstance(value, str) else None
         return None if zone is None else Place("gcp", zone.group("zone"))
-    return Place("azure" if resource_type.startswith(_AZURE_VOCABULARY) else "aws", value)
+    return Place("azure" if cloud == "azure" else "aws", value)
 
 
 def _is_region_key(resource_type: str, key: str) -> bool:
@@ -1186,11 +1212,12 @@ def _is_region_key(resource_type: str, key: str) -> bool:
     other packages name regions in their own vocabulary, judged by their own placement rules, and
     their ARNs, ids and URLs are still resolved here.
     """
-    if resource_type.startswith(_AZURE_VOCABULARY):
+    cloud = _vocabulary(resource_type)
+    if cloud == "azure":
         words = _REGION_WORDS_AZURE
-    elif resource_type.startswith(_AWS_VOCABULARY):
+    elif cloud == "aws":
         words = _REGION_WORDS_AWS
-    elif resource_type.startswith(_GCP_VOCABULARY):
+    elif cloud == "gcp":
         words = _REGION_WORDS_GCP
     else:
         return False

@@ -2072,3 +2072,35 @@ def test_a_directory_bucket_is_in_the_zone_its_name_ends_with(
     )
     found = blocking(eu_residency, [function])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "spec", "blocked"),
+    [
+        (
+            "kubernetes:storage.cnrm.cloud.google.com/v1beta1:StorageBucket",
+            {"location": "US"},
+            True,
+        ),
+        (
+            "kubernetes:storage.cnrm.cloud.google.com/v1beta1:StorageBucket",
+            {"location": "EU"},
+            False,
+        ),
+        ("kubernetes:s3.services.k8s.aws/v1alpha1:Bucket", {"region": "us-west-2"}, True),
+        ("kubernetes:storage.azure.com/v1api20230101:StorageAccount", {"location": "eastus"}, True),
+        (
+            "kubernetes:storage.azure.com/v1api20230101:StorageAccount",
+            {"location": "westeurope"},
+            False,
+        ),
+    ],
+)
+def test_custom_resources_of_cloud_operators_name_places_in_their_cloud_s_words(
+    eu_residency: PolicyPack, resource_type: str, spec: dict[str, Any], blocked: bool
+) -> None:
+    # Config Connector, AWS Controllers for Kubernetes, Azure Service Operator: the resource is
+    # created in the cloud, where its spec says; the cluster rule places only the manifest.
+    custom = eu_resource(resource_type, "archive", {"metadata": {"name": "archive"}, "spec": spec})
+    found = blocking(eu_residency, [custom])
+    assert bool(found) is blocked, found
