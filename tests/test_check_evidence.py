@@ -751,3 +751,31 @@ def test_a_google_api_url_built_from_a_resource_s_id_is_that_resource(
     assert bool(on_job) is (code == 1), found
     if code:
         assert "us-central1" in on_job[0]["message"]
+
+
+@pytest.mark.parametrize(("region", "code"), [("eu-west-1", 0), ("us-east-1", 1)])
+def test_a_computed_value_under_a_key_with_dots_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], region: str, code: int
+) -> None:
+    # Kubernetes annotation keys hold dots; the value is computed from an in-stack queue's URL.
+    program = AWS_HEAD + textwrap.dedent(f"""
+        import pulumi_kubernetes as k8s
+
+        sink = aws.sqs.Queue("sink", region="{region}")
+        kube = k8s.Provider("kube", kubeconfig="{{}}")
+        k8s.core.v1.ConfigMap(
+            "mirror",
+            metadata={{
+                "annotations": {{
+                    "mirror.example.com/target": pulumi.Output.concat(sink.url, "?copy=1")
+                }}
+            }},
+            data={{"a": "b"}},
+            opts=pulumi.ResourceOptions(provider=kube),
+        )
+    """)
+    _, found = _flows(capsys, _project(tmp_path, program))
+    on_map = [d for d in found if d["urn"].endswith("::mirror")]
+    assert bool(on_map) is (code == 1), found
+    if code:
+        assert "us-east-1" in on_map[0]["message"]

@@ -147,3 +147,10 @@ def test_a_tree_without_markers_comes_back_unchanged(tree: object) -> None:
     cleaned, proofs = provenance.take_proofs(tree)
     assert cleaned == tree
     assert proofs == {}
+
+
+def test_a_path_through_a_key_with_dots_leads_to_its_value() -> None:
+    value = {"metadata": {"annotations": {"a.b.io/x": "v", "a": {"b": "other"}}}}
+    assert provenance.at(value, "metadata.annotations.a.b.io/x") == "v"
+    assert provenance.at(value, "metadata.annotations.a.b") == "other"
+    assert provenance.at(value, "metadata.annotations.nope.x") is None

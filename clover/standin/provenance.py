@@ -78,12 +78,28 @@ _PATH_STEP: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def at(value: Any, path: str) -> Any:
-    """The value at a property path (``rules[0].arn``); None where the path leads nowhere."""
-    for key, index in _PATH_STEP.findall(path):
+    """The value at a property path (``rules[0].arn``); None where the path leads nowhere.
+
+    A key may itself hold dots (a Kubernetes annotation ``nginx.ingress.kubernetes.io/x``, joined
+    into the path as written): at each object the longest run of steps that names a key is it.
+    """
+    steps = _PATH_STEP.findall(path)
+    position = 0
+    while position < len(steps):
+        key, index = steps[position]
         if key and isinstance(value, dict):
-            value = value.get(key)
+            run = position
+            while run < len(steps) and steps[run][0]:
+                run += 1
+            for end in range(run, position, -1):
+                candidate = ".".join(k for k, _ in steps[position:end])
+                if candidate in value:
+                    value, position = value[candidate], end
+                    break
+            else:
+                return None
         elif index and isinstance(value, list) and int(index) < len(value):
-            value = value[int(index)]
+            value, position = value[int(index)], position + 1
         else:
             return None
     return value

@@ -58,20 +58,42 @@ def _steps(path: str) -> list[str | int]:
 
 def _replace(props: dict[str, Any], path: str, value: Any) -> bool:
     """Put ``value`` at ``path`` in ``props`` (a private copy) where an unknown is; False when the
-    path leads nowhere or to a known value, which evidence never replaces."""
+    path leads nowhere or to a known value, which evidence never replaces.
+
+    A key may itself hold dots (a Kubernetes annotation ``nginx.ingress.kubernetes.io/x``, joined
+    into the path as written): at each object the longest run of steps that names a key is it.
+    """
     steps = _steps(path)
     if not steps:
         return False
     holder: Any = props
-    for step in steps[:-1]:
-        if not _has(holder, step):
+    position = 0
+    while True:
+        step, position = _next_step(holder, steps, position)
+        if step is None:
             return False
+        if position == len(steps):
+            break
         holder = holder[step]
-    last = steps[-1]
-    if not _has(holder, last) or not is_unknown(holder[last]):
+    if not is_unknown(holder[step]):
         return False
-    holder[last] = value
+    holder[step] = value
     return True
+
+
+def _next_step(holder: Any, steps: list[str | int], position: int) -> tuple[str | int | None, int]:
+    """The key or index at ``steps[position]`` in ``holder`` and the position after it."""
+    first = steps[position]
+    if isinstance(first, int):
+        return (first, position + 1) if _has(holder, first) else (None, position)
+    run = position
+    while run < len(steps) and isinstance(steps[run], str):
+        run += 1
+    for end in range(run, position, -1):
+        candidate = ".".join(str(s) for s in steps[position:end])
+        if _has(holder, candidate):
+            return candidate, end
+    return None, position
 
 
 def _has(holder: Any, step: str | int) -> bool:
