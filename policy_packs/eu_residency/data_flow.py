@@ -628,10 +628,12 @@ def _azure_region_label(label: str) -> str | None:
 
 
 # Images Google publishes for everyone (Cloud Build's builders, the Cloud SDK, distroless, the
-# Cloud SQL proxy): software a build or a pod pulls, not a registry the program writes to.
+# Cloud SQL proxy, its samples such as Cloud Run's hello container): software a build or a pod
+# pulls, not a registry the program writes to.
 _PUBLIC_IMAGES: Final = re.compile(
-    r"\b(?:[a-z]+\.)?gcr\.io/(?:cloud-builders|google\.com/cloudsdktool|distroless|"
-    r"google-containers|cloudsql-docker|k8s-artifacts-prod)/"
+    r"\b(?:(?:[a-z]+\.)?gcr\.io|[a-z0-9-]+-docker\.pkg\.dev)/(?:cloud-builders|"
+    r"google\.com/cloudsdktool|distroless|google-containers|google_containers|google-samples|"
+    r"cloudsql-docker|k8s-artifacts-prod|cloudrun/container)/"
 )
 # Container Registry hosts, now served by Artifact Registry ``gcr.io`` repositories in the
 # matching multi-region (https://cloud.google.com/artifact-registry/docs/transition/gcr-repositories).

@@ -2003,6 +2003,9 @@ def test_a_registry_host_starting_with_its_account_is_no_fragment(
         ("gcr.io/acme-eu/crm-seeded:1", True),
         ("eu.gcr.io/acme-eu/crm-seeded:1", False),
         ("gcr.io/cloud-builders/docker", False),
+        ("gcr.io/google-samples/gb-frontend:v4", False),
+        ("us-docker.pkg.dev/cloudrun/container/hello", False),
+        ("us-docker.pkg.dev/acme-eu/apps/crm:1", True),
         # An Azure Storage connection string names its account, which is not in the stack.
         ("DefaultEndpointsProtocol=https;AccountName=acmeexportsus;AccountKey=abc==", True),
     ],
