@@ -152,42 +152,15 @@ class AzureAccessGateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        endpoint_ids: list[pulumi.Output[str]] = []
-        for role, target, group, zone_id in (
-            ("blob", args.account_id, "blob", args.blob_dns_zone_id),
-            ("vault", args.vault_id, "vault", args.vault_dns_zone_id),
-        ):
-            endpoint = network.PrivateEndpoint(
-                f"{name}-{role}-endpoint",
-                resource_group_name=args.resource_group_name,
-                location=args.location,
-                tags=tags,
-                # A plain reference: SubnetArgs would add its defaults (network policies
-                # Disabled) to the request, contradicting the subnet's own settings.
-                subnet={"id": args.private_endpoint_subnet_id},
-                private_link_service_connections=[
-                    network.PrivateLinkServiceConnectionArgs(
-                        name=f"{name}-{role}",
-                        private_link_service_id=target,
-                        group_ids=[group],
-                    )
-                ],
-                opts=pulumi.ResourceOptions(parent=self),
+        endpoint_ids = [
+            self._private_endpoint(
+                name, args, role, target=target, group=group, zones=[(role, zone_id)]
+            ).id
+            for role, target, group, zone_id in (
+                ("blob", args.account_id, "blob", args.blob_dns_zone_id),
+                ("vault", args.vault_id, "vault", args.vault_dns_zone_id),
             )
-            # The zone group keeps the endpoint's A record in the linked private zone, so the
-            # public host name resolves to the private address inside the VNet.
-            # https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration
-            network.PrivateDnsZoneGroup(
-                f"{name}-{role}-dns",
-                resource_group_name=args.resource_group_name,
-                private_endpoint_name=endpoint.name,
-                private_dns_zone_group_name="default",
-                private_dns_zone_configs=[
-                    network.PrivateDnsZoneConfigArgs(name=role, private_dns_zone_id=zone_id)
-                ],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            endpoint_ids.append(endpoint.id)
+        ]
 
         workspace = operationalinsights.Workspace(
             f"{name}-logs",
@@ -235,31 +208,16 @@ class AzureAccessGateway(pulumi.ComponentResource):
             linked_resource_id=workspace.id,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        monitor_endpoint = network.PrivateEndpoint(
-            f"{name}-monitor-endpoint",
-            resource_group_name=args.resource_group_name,
-            location=args.location,
-            tags=tags,
-            subnet={"id": args.private_endpoint_subnet_id},
-            private_link_service_connections=[
-                network.PrivateLinkServiceConnectionArgs(
-                    name=f"{name}-monitor",
-                    private_link_service_id=scope.id,
-                    group_ids=["azuremonitor"],
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        network.PrivateDnsZoneGroup(
-            f"{name}-monitor-dns",
-            resource_group_name=args.resource_group_name,
-            private_endpoint_name=monitor_endpoint.name,
-            private_dns_zone_group_name="default",
-            private_dns_zone_configs=[
-                network.PrivateDnsZoneConfigArgs(name=f"monitor-{index}", private_dns_zone_id=zone)
+        monitor_endpoint = self._private_endpoint(
+            name,
+            args,
+            "monitor",
+            target=scope.id,
+            group="azuremonitor",
+            zones=[
+                (f"monitor-{index}", zone)
                 for index, zone in enumerate([*args.monitor_dns_zone_ids, args.blob_dns_zone_id])
             ],
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
         # Blob access logs belong to the blob service, not the account.
@@ -300,3 +258,46 @@ class AzureAccessGateway(pulumi.ComponentResource):
                 "monitor_private_endpoint_id": self.monitor_private_endpoint_id,
             }
         )
+
+    def _private_endpoint(
+        self,
+        name: str,
+        args: AzureAccessGatewayArgs,
+        role: str,
+        *,
+        target: pulumi.Input[str],
+        group: str,
+        zones: Sequence[tuple[str, pulumi.Input[str]]],
+    ) -> network.PrivateEndpoint:
+        """A private endpoint to ``target``'s ``group`` in the endpoint subnet, and the zone
+        group that keeps its A records in the linked private DNS ``zones`` (name, zone id)."""
+        endpoint = network.PrivateEndpoint(
+            f"{name}-{role}-endpoint",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=dict(args.tags),
+            # A plain reference: SubnetArgs would add its defaults (network policies Disabled)
+            # to the request, contradicting the subnet's own settings.
+            subnet={"id": args.private_endpoint_subnet_id},
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name=f"{name}-{role}", private_link_service_id=target, group_ids=[group]
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The zone group keeps the endpoint's A records in the linked private zones, so the
+        # public host names resolve to the private address inside the VNet.
+        # https://learn.microsoft.com/azure/private-link/private-endpoint-dns-integration
+        network.PrivateDnsZoneGroup(
+            f"{name}-{role}-dns",
+            resource_group_name=args.resource_group_name,
+            private_endpoint_name=endpoint.name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[
+                network.PrivateDnsZoneConfigArgs(name=zone_name, private_dns_zone_id=zone)
+                for zone_name, zone in zones
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return endpoint

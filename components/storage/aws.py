@@ -165,6 +165,50 @@ def lifecycle_rule(
     )
 
 
+@dataclass(frozen=True)
+class SiteBucket:
+    """A bucket made by :func:`site_bucket` and the settings it was given."""
+
+    resource: aws.s3.Bucket
+    hardening: HardenedBucket
+
+
+def site_bucket(
+    parent: pulumi.Resource,
+    name: str,
+    bucket_name: pulumi.Input[str],
+    *,
+    kms_key_arn: pulumi.Input[str],
+    lifecycle: aws.s3.BucketLifecycleConfigurationRuleArgs,
+    tags: Mapping[str, str],
+    protect: bool,
+    object_lock: tuple[ObjectLockMode, int] | None = None,
+) -> SiteBucket:
+    """A site bucket: retained, protected as asked, hardened (:func:`harden_bucket`), with its
+    lifecycle, and under Object Lock with a default retention when ``object_lock`` is
+    ``(mode, days)`` (Object Lock can only be switched on when a bucket is created:
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html)."""
+    bucket = aws.s3.Bucket(
+        name,
+        bucket=bucket_name,
+        force_destroy=False,
+        object_lock_enabled=object_lock is not None,
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect, retain_on_delete=True),
+    )
+    hardening = harden_bucket(parent, name, bucket, kms_key_arn=kms_key_arn)
+    aws.s3.BucketLifecycleConfiguration(
+        f"{name}-lifecycle",
+        bucket=bucket.bucket,
+        rules=[lifecycle],
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[hardening.versioning]),
+    )
+    if object_lock is not None:
+        mode, days = object_lock
+        object_lock_configuration(parent, name, bucket, mode=mode, days=days)
+    return SiteBucket(resource=bucket, hardening=hardening)
+
+
 def object_lock_configuration(
     parent: pulumi.Resource, name: str, bucket: aws.s3.Bucket, *, mode: ObjectLockMode, days: int
 ) -> aws.s3.BucketObjectLockConfiguration:
@@ -358,94 +402,55 @@ class AwsSiteStorage(pulumi.ComponentResource):
             abort_multipart_days=args.abort_incomplete_multipart_upload_days,
         )
 
-        log_bucket = aws.s3.Bucket(
+        log_bucket = site_bucket(
+            self,
             f"{name}-log",
-            bucket=args.log_bucket_name,
-            force_destroy=False,
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
+            args.log_bucket_name,
+            kms_key_arn=args.log_kms_key_arn,
+            lifecycle=lifecycle,
+            tags=args.tags,
+            protect=args.protect,
         )
-        log_hardening = harden_bucket(
-            self, f"{name}-log", log_bucket, kms_key_arn=args.log_kms_key_arn
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-log-lifecycle",
-            bucket=log_bucket.bucket,
-            rules=[lifecycle],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_hardening.versioning]),
-        )
-
         # CloudTrail and flow log delivery write into an Object Lock bucket; S3 server access
         # logging does not (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
         # enable-server-access-logging.html: no default retention on the destination), hence
         # two log buckets.
-        audit_bucket = aws.s3.Bucket(
-            f"{name}-audit",
-            bucket=args.audit_bucket_name,
-            force_destroy=False,
-            object_lock_enabled=True,
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
-        )
-        audit_hardening = harden_bucket(
-            self, f"{name}-audit", audit_bucket, kms_key_arn=args.log_kms_key_arn
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-audit-lifecycle",
-            bucket=audit_bucket.bucket,
-            rules=[
-                lifecycle_rule(
-                    noncurrent_days=max(
-                        args.noncurrent_version_expiration_days, args.audit_retention_days
-                    ),
-                    abort_multipart_days=args.abort_incomplete_multipart_upload_days,
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[audit_hardening.versioning]),
-        )
-        object_lock_configuration(
+        audit_bucket = site_bucket(
             self,
             f"{name}-audit",
-            audit_bucket,
-            mode=args.audit_retention_mode,
-            days=args.audit_retention_days,
+            args.audit_bucket_name,
+            kms_key_arn=args.log_kms_key_arn,
+            lifecycle=lifecycle_rule(
+                noncurrent_days=max(
+                    args.noncurrent_version_expiration_days, args.audit_retention_days
+                ),
+                abort_multipart_days=args.abort_incomplete_multipart_upload_days,
+            ),
+            tags=args.tags,
+            protect=args.protect,
+            object_lock=(args.audit_retention_mode, args.audit_retention_days),
         )
-
-        data_bucket = aws.s3.Bucket(
+        data_bucket = site_bucket(
+            self,
             f"{name}-data",
-            bucket=args.data_bucket_name,
-            force_destroy=False,
-            # Object Lock can only be switched on when a bucket is created.
-            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html
-            object_lock_enabled=args.object_lock_days is not None,
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=True),
+            args.data_bucket_name,
+            kms_key_arn=args.kms_key_arn,
+            lifecycle=lifecycle,
+            tags=args.tags,
+            protect=args.protect,
+            object_lock=(
+                None
+                if args.object_lock_days is None
+                else (args.object_lock_mode, args.object_lock_days)
+            ),
         )
-        data_hardening = harden_bucket(
-            self, f"{name}-data", data_bucket, kms_key_arn=args.kms_key_arn
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-data-lifecycle",
-            bucket=data_bucket.bucket,
-            rules=[lifecycle],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[data_hardening.versioning]),
-        )
-        if args.object_lock_days is not None:
-            object_lock_configuration(
-                self,
-                f"{name}-data",
-                data_bucket,
-                mode=args.object_lock_mode,
-                days=args.object_lock_days,
-            )
-
-        log_arn = bucket_arn(partition, log_bucket.bucket)
-        data_arn = bucket_arn(partition, data_bucket.bucket)
+        log_arn = bucket_arn(partition, log_bucket.resource.bucket)
+        data_arn = bucket_arn(partition, data_bucket.resource.bucket)
         # The policies name the buckets by their chosen names, not by the buckets' outputs, so that
         # the documents are known at preview and the policy pack can read them.
         log_policy = aws.s3.BucketPolicy(
             f"{name}-log-policy",
-            bucket=log_bucket.bucket,
+            bucket=log_bucket.resource.bucket,
             policy=pulumi.Output.json_dumps(
                 log_bucket_policy(
                     account_id=account_id,
@@ -455,12 +460,12 @@ class AwsSiteStorage(pulumi.ComponentResource):
             ),
             # S3 rejects concurrent changes to one bucket's settings with OperationAborted.
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[log_hardening.public_access_block]
+                parent=self, depends_on=[log_bucket.hardening.public_access_block]
             ),
         )
         audit_policy = aws.s3.BucketPolicy(
             f"{name}-audit-policy",
-            bucket=audit_bucket.bucket,
+            bucket=audit_bucket.resource.bucket,
             policy=pulumi.Output.json_dumps(
                 audit_bucket_policy(
                     partition=partition,
@@ -473,7 +478,7 @@ class AwsSiteStorage(pulumi.ComponentResource):
                 )
             ),
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[audit_hardening.public_access_block]
+                parent=self, depends_on=[audit_bucket.hardening.public_access_block]
             ),
         )
         exempt: list[pulumi.Input[str]] = list(args.replication_role_arns)
@@ -481,7 +486,7 @@ class AwsSiteStorage(pulumi.ComponentResource):
             exempt.append(args.break_glass_role_arn)
         aws.s3.BucketPolicy(
             f"{name}-data-policy",
-            bucket=data_bucket.bucket,
+            bucket=data_bucket.resource.bucket,
             policy=pulumi.Output.json_dumps(
                 data_bucket_policy(
                     partition=partition,
@@ -495,23 +500,23 @@ class AwsSiteStorage(pulumi.ComponentResource):
                 )
             ),
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[data_hardening.public_access_block]
+                parent=self, depends_on=[data_bucket.hardening.public_access_block]
             ),
         )
         aws.s3.BucketLogging(
             f"{name}-data-access-logging",
-            bucket=data_bucket.bucket,
+            bucket=data_bucket.resource.bucket,
             target_bucket=log_policy.bucket,
             target_prefix=ACCESS_LOG_PREFIX,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        self.data_bucket_name = data_hardening.versioning.bucket
+        self.data_bucket_name = data_bucket.hardening.versioning.bucket
         self.data_bucket_arn = data_arn
         self.log_bucket_name = log_policy.bucket
         self.log_bucket_arn = log_arn
         self.audit_bucket_name = audit_policy.bucket
-        self.audit_bucket_arn = bucket_arn(partition, audit_bucket.bucket)
+        self.audit_bucket_arn = bucket_arn(partition, audit_bucket.resource.bucket)
         self.flow_log_destination_arn = pulumi.Output.concat(
             bucket_arn(partition, audit_policy.bucket), "/", FLOW_LOG_PREFIX
         )
