@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
-DEFAULT_PACKS: Final = ("eu_residency", "eu_data_protection")
+DEFAULT_PACKS: Final = ("eu_residency", "eu_data_protection", "eu_access")
 """Clover's packs a check runs when ``--policy-pack`` names none."""
 
 DEFAULT_TIMEOUT: Final = 300.0

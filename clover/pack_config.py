@@ -68,7 +68,7 @@ _RANK: Final = {"mandatory": 3, "remediate": 2, "advisory": 1, "disabled": 0}
 # reported as a loosening too, since nothing proves it stricter (fail closed).
 _REQUIREMENT_LISTS: Final = frozenset({"requiredTags"})
 _ALLOW_LISTS_NOT_NAMED_ALLOW: Final = frozenset(
-    {"exemptTypes", "placementNeutralPackages", "placementNeutralTypes"}
+    {"exemptServicePrincipals", "exemptTypes", "placementNeutralPackages", "placementNeutralTypes"}
 )
 # The residency pack intersects these lists across all of its rules (see
 # policy_packs/eu_residency/residency_common.py pack_allow_lists), so a rule the base leaves

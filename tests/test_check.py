@@ -222,14 +222,16 @@ def test_sarif_has_one_run_per_pack_with_ranked_rules_and_their_remediation(
     assert code == 1
     runs = sarif["runs"]
     drivers = [run["tool"]["driver"]["name"] for run in runs]
-    assert drivers == ["clover/eu-residency", "clover/eu-data-protection"]
+    assert drivers == ["clover/eu-residency", "clover/eu-data-protection", "clover/eu-access"]
     # Code scanning refuses two runs of one tool in one category.
     assert len(
         {(d, r["automationDetails"]["id"]) for d, r in zip(drivers, runs, strict=True)}
     ) == len(runs)
     scores = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for run, directory in zip(runs, ("eu_residency", "eu_data_protection"), strict=True):
+    for run, directory in zip(
+        runs, ("eu_residency", "eu_data_protection", "eu_access"), strict=True
+    ):
         with PolicyPack(ROOT / "policy_packs" / directory) as pack:
             policies = dict(pack.policies)
         rules = run["tool"]["driver"]["rules"]
@@ -268,7 +270,7 @@ def test_sarif_reports_each_result_once_and_a_clean_program_gets_empty_runs(
     code, clean = _sarif(capsys, ROOT / "tests" / "data" / "clean_programs" / "gcp-bucket-eu")
     assert code == 0
     # An empty run per pack closes that pack's alerts in code scanning.
-    assert [run["results"] for run in clean["runs"]] == [[], []]
+    assert [run["results"] for run in clean["runs"]] == [[], [], []]
 
 
 def test_github_anchor_is_the_heading_slug() -> None:

@@ -139,7 +139,7 @@ def test_the_installed_command_checks_a_project_elsewhere(installed: Path, tmp_p
     packs = _clover(installed, tmp_path, "packs")
     assert packs.returncode == 0, packs.stderr
     listed = [Path(line) for line in packs.stdout.splitlines()]
-    assert [p.name for p in listed] == ["eu_residency", "eu_data_protection"]
+    assert [p.name for p in listed] == ["eu_residency", "eu_data_protection", "eu_access"]
     for directory in listed:
         # The installed copy, not the checkout's.
         assert directory.is_relative_to(site / "site-packages" / "clover" / "_packs"), directory

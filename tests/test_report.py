@@ -427,7 +427,8 @@ def test_stack_report_is_consistent_and_self_contained(
     assert code == (1 if facts["summary"]["mandatory"] else 0)
     assert_consistent(page, facts)
     assert_self_contained(page)
-    assert [p["pack"] for p in facts["policyPacks"]] == ["eu_residency", "eu_data_protection"]
+    packs = [p["pack"] for p in facts["policyPacks"]]
+    assert packs == ["eu_residency", "eu_data_protection", "eu_access"]
 
 
 def test_stack_keeps_every_resource_and_flow_inside_the_allow_list(

@@ -127,19 +127,28 @@ def provider_account_ids(provider: Any) -> tuple[str, ...]:
 def allowed_accounts(config: Mapping[str, Any], provider: Any) -> tuple[frozenset[str], str]:
     """The allowed accounts and where they come from (for messages).
 
-    The rule's ``allowedAccountIds`` wins; else the provider's ``allowedAccountIds``. With neither,
-    no account is allowed: the stack's own ARNs are outputs the engine does not send at preview,
-    so an account derived from them would pass exactly what the rule cannot see.
+    The rule's ``allowedAccountIds`` and the resource's provider's ``allowedAccountIds``: the
+    provider refuses credentials of any account outside its list (pulumi-aws checks them when it
+    is configured, before any preview step), so the resource lives in one of them and they are the
+    stack's own accounts, never foreign to it. With neither, no account is allowed: the stack's
+    own ARNs are outputs the engine does not send at preview, so an account derived from them
+    would pass exactly what the rule cannot see.
     """
-    configured = tuple(
+    configured = frozenset(
         a for a in config_strings(config, "allowedAccountIds") if ACCOUNT_ID.match(a)
     )
-    if configured:
-        return frozenset(configured), "the rule's allowedAccountIds"
-    from_provider = provider_account_ids(provider)
-    if from_provider:
-        return frozenset(from_provider), "the provider's allowedAccountIds"
-    return frozenset(), "none: set allowedAccountIds in the rule's config or on the provider"
+    from_provider = frozenset(provider_account_ids(provider)) - configured
+    sources = [
+        name
+        for name, accounts in (
+            ("the rule's allowedAccountIds", configured),
+            ("the provider's allowedAccountIds", from_provider),
+        )
+        if accounts
+    ]
+    if not sources:
+        return frozenset(), "none: set allowedAccountIds in the rule's config or on the provider"
+    return configured | from_provider, " and ".join(sources)
 
 
 ALLOWED_ACCOUNTS_SCHEMA: Final = {
@@ -147,8 +156,9 @@ ALLOWED_ACCOUNTS_SCHEMA: Final = {
     "items": {"type": "string", "pattern": r"^\d{12}$"},
     "default": [],
     "description": (
-        "AWS accounts that may be granted access. Empty: the provider's allowedAccountIds; "
-        "when that is unset too, every explicit account is a violation."
+        "AWS accounts that may be granted access, besides the provider's allowedAccountIds (the "
+        "accounts the resource is deployed in); with neither, every explicit account is a "
+        "violation."
     ),
 }
 ARN_LIST_SCHEMA: Final = {"type": "array", "items": {"type": "string"}, "default": []}

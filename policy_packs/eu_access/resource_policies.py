@@ -29,8 +29,11 @@ if TYPE_CHECKING:
         bounded_to,
         config_strings,
         fail_closed,
+        grants,
         has_key,
+        is_root,
         parse_document,
+        principal_account,
         principal_finding,
         read_property,
         schema,
@@ -45,8 +48,11 @@ else:
         bounded_to,
         config_strings,
         fail_closed,
+        grants,
         has_key,
+        is_root,
         parse_document,
+        principal_account,
         principal_finding,
         read_property,
         schema,
@@ -78,6 +84,67 @@ def gateway_bound(statement: Statement, gateway_roles: frozenset[str]) -> bool:
         return True
     return bool(gateway_roles) and bounded_to(
         statement, "aws:PrincipalArn", lambda v: v in gateway_roles
+    )
+
+
+DATA_READ_ACTIONS: Final = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:GenerateDataKey",
+    "secretsmanager:GetSecretValue",
+    "sqs:ReceiveMessage",
+    "sns:Subscribe",
+)
+"""Actions that hand a store's content (objects, plaintext or data keys, secret values, messages) to
+the caller; a statement granting any of them, by name or by a wildcard that covers it, reads data.
+Metadata (listing, describing, tags) is not content."""
+
+
+def _reads_data(statement: Statement) -> list[str]:
+    return [action for action in DATA_READ_ACTIONS if grants(statement, action)]
+
+
+def _narrowed_to_named_principals(statement: Statement, accounts: frozenset[str]) -> bool:
+    """``aws:PrincipalArn`` names only exact principals of the allowed accounts: the grant to the
+    account then reaches those identities, not every principal of the account."""
+    return bounded_to(
+        statement,
+        "aws:PrincipalArn",
+        lambda v: "*" not in v and "?" not in v and principal_account(v) in accounts,
+    )
+
+
+def account_wide_reads(
+    statement: Statement, accounts: frozenset[str], gateway_roles: frozenset[str]
+) -> str | None:
+    """Why a grant to whole allowed accounts (the account principal stands for every identity in
+    it) reads data from anywhere; None when it does not. Reading must come through a gateway:
+    ``aws:SourceVpce`` of an endpoint, or ``aws:PrincipalArn`` naming the identities."""
+    accounts_named = sorted(
+        {
+            principal.value
+            for principal in statement.principals
+            if principal.kind == "AWS"
+            and is_root(principal.value)
+            and principal_account(principal.value) in accounts
+        }
+    )
+    if not accounts_named:
+        return None
+    reads = _reads_data(statement)
+    if not reads:
+        return None
+    if gateway_bound(statement, gateway_roles) or _narrowed_to_named_principals(
+        statement, accounts
+    ):
+        return None
+    return (
+        f"statement {statement.label} lets every principal of {', '.join(accounts_named)} "
+        f"read the data ({', '.join(reads)}) from anywhere: add aws:SourceVpce of the site's "
+        "endpoint, or name the roles (aws:PrincipalArn, or as principals) that read through the "
+        "gateway"
     )
 
 
@@ -117,6 +184,9 @@ def foreign_grants(
             )
             if finding is not None:
                 findings.append(finding)
+        account_wide = account_wide_reads(statement, accounts, gateway_roles)
+        if account_wide is not None:
+            findings.append(account_wide)
     return findings
 
 
@@ -154,10 +224,11 @@ POLICIES: Final = [
         name=NO_FOREIGN_PRINCIPALS,
         description=(
             "Resource policies of data stores (S3 buckets, KMS keys, Secrets Manager secrets, SQS "
-            "queues, SNS topics) grant nothing to principals outside the allowed accounts and "
+            "queues, SNS topics) grant nothing to principals outside the allowed accounts, "
             "nothing to every principal without a gateway condition (aws:SourceVpce, or "
-            "aws:PrincipalArn of a listed gateway role). Mandatory: a foreign grant reaches "
-            "European user data from outside the site."
+            "aws:PrincipalArn of a listed gateway role), and no data reads to a whole account "
+            "without aws:SourceVpce or aws:PrincipalArn naming its readers. Mandatory: such a "
+            "grant reaches European user data from outside the site or its gateways."
         ),
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.CRITICAL,
@@ -165,7 +236,8 @@ POLICIES: Final = [
             "Name only principals of the allowed accounts (allowedAccountIds, or the provider's "
             "allowedAccountIds); bind service principals with aws:SourceAccount or aws:SourceArn; "
             'give "*" only with aws:SourceVpce of the site\'s endpoint or aws:PrincipalArn of a '
-            "gateway role listed in gatewayRoleArns."
+            "gateway role listed in gatewayRoleArns; grant reads to named roles, not to the "
+            "account principal."
         ),
         config_schema=schema(
             allowedAccountIds=ALLOWED_ACCOUNTS_SCHEMA,

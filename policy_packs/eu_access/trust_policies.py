@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 from pulumi_policy import (
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         ALLOWED_ACCOUNTS_SCHEMA,
         ARN_LIST_SCHEMA,
         DocumentError,
+        Principal,
         Statement,
         allowed_accounts,
         bounded_to,
@@ -40,6 +42,7 @@ else:
         ALLOWED_ACCOUNTS_SCHEMA,
         ARN_LIST_SCHEMA,
         DocumentError,
+        Principal,
         Statement,
         allowed_accounts,
         bounded_to,
@@ -56,9 +59,69 @@ else:
 TRUST_RESTRICTED: Final = "aws-iam-role-trust-restricted"
 ROLE: Final = "aws:iam/role:Role"
 
+PASSED_ROLE_SERVICES: Final = (
+    "apigateway.amazonaws.com",
+    "appsync.amazonaws.com",
+    "backup.amazonaws.com",
+    "batch.amazonaws.com",
+    "build.apprunner.amazonaws.com",
+    "codebuild.amazonaws.com",
+    "codedeploy.amazonaws.com",
+    "codepipeline.amazonaws.com",
+    "dms.amazonaws.com",
+    "ec2.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "edgelambda.amazonaws.com",
+    "eks-fargate-pods.amazonaws.com",
+    "eks.amazonaws.com",
+    "elasticmapreduce.amazonaws.com",
+    "glue.amazonaws.com",
+    "lambda.amazonaws.com",
+    "monitoring.rds.amazonaws.com",
+    "pods.eks.amazonaws.com",
+    "redshift.amazonaws.com",
+    "sagemaker.amazonaws.com",
+    "spotfleet.amazonaws.com",
+    "states.amazonaws.com",
+    "tasks.apprunner.amazonaws.com",
+)
+"""The reviewed default of ``exemptServicePrincipals``: execution roles. Each of these services
+uses a role only after a principal of the role's own account handed it over with ``iam:PassRole``
+(creating the function, task definition, instance profile, project, state machine, ...), which
+another account cannot do, so the confused deputy that ``aws:SourceAccount``/``aws:SourceArn``
+guard against is already excluded; EC2, Lambda and ECS tasks do not send those keys when they
+assume an execution role. Services that act on resources of their own (delivery, replication,
+notification roles) are not in the list and still need the keys.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html"""
+
 
 def _admits(value: str, accounts: frozenset[str], listed: frozenset[str]) -> bool:
     return value in listed or principal_account(value) in accounts
+
+
+_REGIONAL_SERVICE: Final = re.compile(
+    r"^([a-z0-9-]+)\.[a-z]{2}(?:-gov)?-[a-z]+-\d+\.amazonaws\.com$"
+)
+
+
+def _service_name(value: str) -> str:
+    """A regional service principal (``states.eu-west-1.amazonaws.com``, which older
+    documentation uses) names the same service as its global form."""
+    match = _REGIONAL_SERVICE.match(value.strip().lower())
+    return f"{match.group(1)}.amazonaws.com" if match else value
+
+
+def _external_id_bound(
+    statement: Statement, principal: Principal, accounts: frozenset[str]
+) -> bool:
+    """A service bound by ``sts:ExternalId`` naming an allowed account: the form Kinesis Data
+    Firehose documents for its delivery role, which it assumes sending the stream's account as
+    the external id, so another account's stream cannot use the role.
+    https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"""
+    return principal.kind == "Service" and bounded_to(
+        statement, "sts:ExternalId", lambda v: v in accounts
+    )
 
 
 def trust_findings(
@@ -87,7 +150,9 @@ def trust_findings(
         if not statement.principals:
             findings.append(f"{where} has no Principal, which a trust policy needs")
         for principal in statement.principals:
-            if principal.value in listed:
+            if principal.value in listed or _external_id_bound(statement, principal, accounts):
+                continue
+            if principal.kind == "Service" and _service_name(principal.value) in exempt_services:
                 continue
             finding = principal_finding(statement, principal, accounts, exempt_services, "trusts")
             if finding is not None:
@@ -115,7 +180,11 @@ def validate_trust_restricted(args: ResourceValidationArgs, report: ReportViolat
         statements,
         accounts,
         frozenset(config_strings(config, "allowedPrincipals")),
-        frozenset(config_strings(config, "exemptServicePrincipals")),
+        frozenset(
+            config_strings(config, "exemptServicePrincipals")
+            if "exemptServicePrincipals" in config
+            else PASSED_ROLE_SERVICES
+        ),
     ):
         report(f"{head}: {finding}. Allowed accounts from {source}.", None)
 
@@ -144,7 +213,12 @@ POLICIES: Final = [
             },
             exemptServicePrincipals={
                 **ARN_LIST_SCHEMA,
-                "description": "Service principals trusted without aws:SourceAccount/SourceArn.",
+                "default": list(PASSED_ROLE_SERVICES),
+                "description": (
+                    "Service principals trusted without aws:SourceAccount/SourceArn. Default: "
+                    "services that use a role only when a principal of its own account passes it "
+                    "(iam:PassRole): execution roles of Lambda, ECS tasks, EC2, CodeBuild, ..."
+                ),
             },
         ),
         validate=validate_trust_restricted,

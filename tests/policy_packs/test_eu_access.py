@@ -168,6 +168,59 @@ def test_resource_policy_everyone_without_gateway_condition_is_blocked(
         assert "aws:VpcSourceIp alone is not a gateway condition" in found[0].message
 
 
+@pytest.mark.parametrize(
+    ("principal", "action"),
+    [
+        ({"AWS": OWN_ROOT}, "s3:GetObject"),
+        ({"AWS": OWN}, "s3:*"),
+        ({"AWS": [OWN_ROLE, OWN_ROOT]}, "*"),
+        ({"AWS": OWN_ROOT}, "kms:Decrypt"),
+        ({"AWS": OWN_ROOT}, "secretsmanager:GetSecretValue"),
+        ({"AWS": OWN_ROOT}, "sqs:Receive*"),
+    ],
+)
+def test_resource_policy_account_wide_read_without_gateway_is_blocked(
+    configured: PolicyPack, principal: Any, action: str
+) -> None:
+    """The account principal stands for every identity of the account: reading data needs a
+    gateway condition or the readers named."""
+    policy = document(statement(principal, Action=action))
+    found = analyze(configured, BUCKET_POLICY, {"policy": policy}, policy=NO_FOREIGN)
+    assert len(found) == 1, [d.message for d in found]
+    assert "every principal of" in found[0].message
+    assert "from anywhere" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:SourceVpce": "vpce-0123456789abcdef0"}},
+        {"ArnEquals": {"aws:PrincipalArn": [OWN_ROLE]}},
+    ],
+)
+def test_resource_policy_account_wide_read_through_a_gateway_passes(
+    configured: PolicyPack, condition: Any
+) -> None:
+    policy = document(statement({"AWS": OWN_ROOT}, Action="s3:GetObject", Condition=condition))
+    assert analyze(configured, BUCKET_POLICY, {"policy": policy}, policy=NO_FOREIGN) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OWN}:role/*"}},
+        {"ArnEquals": {"aws:PrincipalArn": [FOREIGN_ROLE]}},
+        {"NotIpAddress": {"aws:VpcSourceIp": "10.0.0.0/8"}},
+    ],
+)
+def test_resource_policy_account_wide_read_with_a_weak_condition_is_blocked(
+    configured: PolicyPack, condition: Any
+) -> None:
+    policy = document(statement({"AWS": OWN_ROOT}, Action="s3:GetObject", Condition=condition))
+    found = analyze(configured, BUCKET_POLICY, {"policy": policy}, policy=NO_FOREIGN)
+    assert len(found) == 1, [d.message for d in found]
+
+
 def test_resource_policy_not_principal_counts_as_everyone(configured: PolicyPack) -> None:
     policy = document({**statement(), "NotPrincipal": {"AWS": OWN_ROLE}})
     found = analyze(configured, BUCKET_POLICY, {"policy": policy}, policy=NO_FOREIGN)
@@ -280,11 +333,20 @@ def test_without_any_allow_list_every_account_is_foreign(eu_access: PolicyPack) 
     assert "set allowedAccountIds" in found[0].message
 
 
-def test_rule_config_wins_over_the_provider(eu_access: PolicyPack) -> None:
-    eu_access.configure({NO_FOREIGN: {"allowedAccountIds": [FOREIGN]}})
+def test_rule_config_and_the_provider_account_are_both_allowed(eu_access: PolicyPack) -> None:
+    """The provider deploys only into its allowedAccountIds, so the resource's own account is
+    never foreign to it; the rule's list adds the accounts reviewers approved, nothing more."""
+    partner = "210987654321"
+    eu_access.configure({NO_FOREIGN: {"allowedAccountIds": [partner]}})
     ref = provider(allowedAccountIds=[OWN])
-    policy = {"policy": document(statement({"AWS": OWN_ROLE}))}
-    assert len(analyze(eu_access, BUCKET_POLICY, policy, policy=NO_FOREIGN, provider_ref=ref)) == 1
+    for grantee in (OWN_ROLE, f"arn:aws:iam::{partner}:role/reader"):
+        policy = {"policy": document(statement({"AWS": grantee}))}
+        assert analyze(eu_access, BUCKET_POLICY, policy, policy=NO_FOREIGN, provider_ref=ref) == []
+    foreign = {"policy": document(statement({"AWS": FOREIGN_ROLE}))}
+    found = analyze(eu_access, BUCKET_POLICY, foreign, policy=NO_FOREIGN, provider_ref=ref)
+    assert len(found) == 1, found
+    assert FOREIGN in found[0].message
+    assert "the rule's allowedAccountIds and the provider's allowedAccountIds" in found[0].message
 
 
 # -- aws-iam-role-trust-restricted -----------------------------------------------------------------
@@ -348,7 +410,7 @@ def test_trust_everyone_narrowed_to_allowed_accounts_passes(configured: PolicyPa
 def test_trust_listed_and_exempt_principals(configured: PolicyPack) -> None:
     props = trust(
         assume({"AWS": FOREIGN_ROLE}),
-        assume({"Service": "ec2.amazonaws.com"}),
+        assume({"Service": "vpc-flow-logs.amazonaws.com"}),
     )
     assert len(analyze(configured, ROLE, props, policy=TRUST)) == 2
     configured.configure(
@@ -356,11 +418,58 @@ def test_trust_listed_and_exempt_principals(configured: PolicyPack) -> None:
             TRUST: {
                 "allowedAccountIds": [OWN],
                 "allowedPrincipals": [FOREIGN_ROLE],
-                "exemptServicePrincipals": ["ec2.amazonaws.com"],
+                "exemptServicePrincipals": ["vpc-flow-logs.amazonaws.com"],
             }
         }
     )
     assert analyze(configured, ROLE, props, policy=TRUST) == []
+
+
+@pytest.mark.parametrize(
+    "service",
+    [
+        "lambda.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+        "ec2.amazonaws.com",
+        "codebuild.amazonaws.com",
+        "states.eu-west-1.amazonaws.com",
+    ],
+)
+def test_trust_execution_roles_pass_by_default(configured: PolicyPack, service: str) -> None:
+    """An execution role reaches its service only through iam:PassRole in its own account, so the
+    reviewed default of exemptServicePrincipals admits it without aws:SourceAccount."""
+    props = trust(assume({"Service": service}))
+    assert analyze(configured, ROLE, props, policy=TRUST) == []
+
+
+@pytest.mark.parametrize(
+    "service", ["s3.amazonaws.com", "vpc-flow-logs.amazonaws.com", "sns.amazonaws.com"]
+)
+def test_trust_services_acting_on_their_own_need_source_keys(
+    configured: PolicyPack, service: str
+) -> None:
+    found = analyze(configured, ROLE, trust(assume({"Service": service})), policy=TRUST)
+    assert len(found) == 1, found
+    assert "confused deputy" in found[0].message
+
+
+@pytest.mark.parametrize(("account", "blocked"), [(OWN, False), (FOREIGN, True)])
+def test_trust_firehose_external_id_binds_the_service(
+    configured: PolicyPack, account: str, blocked: bool
+) -> None:
+    """Firehose's documented delivery-role trust: sts:ExternalId is the stream's account."""
+    bound = {"StringEquals": {"sts:ExternalId": account}}
+    props = trust(assume({"Service": "firehose.amazonaws.com"}, Condition=bound))
+    found = analyze(configured, ROLE, props, policy=TRUST)
+    assert bool(found) == blocked, found
+
+
+def test_trust_explicit_empty_exemptions_are_strict(configured: PolicyPack) -> None:
+    configured.configure({TRUST: {"allowedAccountIds": [OWN], "exemptServicePrincipals": []}})
+    props = trust(assume({"Service": "lambda.amazonaws.com"}))
+    found = analyze(configured, ROLE, props, policy=TRUST)
+    assert len(found) == 1, found
+    assert "lambda.amazonaws.com" in found[0].message
 
 
 @pytest.mark.parametrize(
