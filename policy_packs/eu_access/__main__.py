@@ -16,26 +16,29 @@ if TYPE_CHECKING:
     from policy_packs.eu_access import exemptions
     from policy_packs.eu_access.kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from policy_packs.eu_access.resource_policies import POLICIES as RESOURCE_POLICIES
+    from policy_packs.eu_access.sharing import POLICIES as SHARING_POLICIES
     from policy_packs.eu_access.trust_policies import POLICIES as TRUST_POLICIES
 else:
     import exemptions
     from kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from resource_policies import POLICIES as RESOURCE_POLICIES
+    from sharing import POLICIES as SHARING_POLICIES
     from trust_policies import POLICIES as TRUST_POLICIES
 
 # Reviewed exemptions (policy_packs/config/exemptions.yaml) reach each rule through its config;
 # exemptions.py wraps the rules and the SDK servicer (no public hook; the SDK is pinned to a minor)
 # and adds policy-exemption-applied as the last policy.
 policies = exemptions.install(
-    sdk_policy._PolicyAnalyzerServicer, [*RESOURCE_POLICIES, *TRUST_POLICIES, *KMS_KEY_POLICIES]
+    sdk_policy._PolicyAnalyzerServicer,
+    [*RESOURCE_POLICIES, *SHARING_POLICIES, *TRUST_POLICIES, *KMS_KEY_POLICIES],
 )
 
 PolicyPack(
     name="eu-access",
     description=(
-        "Access to European user data only through the security gateways: data-store resource "
-        "policies, role trust policies and KMS key policies admit only allowed accounts, listed "
-        "principals and gateway-conditioned requests."
+        "Access to European user data only through the security gateways: resource policies, "
+        "grants and shares, role trust policies and KMS key policies admit only allowed "
+        "accounts, listed principals and gateway-conditioned requests."
     ),
     policies=policies,
 )

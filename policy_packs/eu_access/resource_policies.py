@@ -7,6 +7,8 @@ its gateways (issue 12). Deny statements grant nothing and are not judged here.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from pulumi_policy import (
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from policy_packs.eu_access.access_common import (
         ALLOWED_ACCOUNTS_SCHEMA,
         ARN_LIST_SCHEMA,
+        UNKNOWN,
         DocumentError,
         Statement,
         allowed_accounts,
@@ -42,6 +45,7 @@ else:
     from access_common import (
         ALLOWED_ACCOUNTS_SCHEMA,
         ARN_LIST_SCHEMA,
+        UNKNOWN,
         DocumentError,
         Statement,
         allowed_accounts,
@@ -154,14 +158,23 @@ def foreign_grants(
     listed: frozenset[str],
     gateway_roles: frozenset[str],
     exempt_services: frozenset[str],
+    *,
+    endpoint: bool = False,
 ) -> list[str]:
-    """What each Allow statement grants outside the allowed accounts and the gateways."""
+    """What each Allow statement grants outside the allowed accounts and the gateways.
+
+    An ``endpoint`` policy bounds what passes through a VPC endpoint, which is the gateway
+    itself: there ``"*"`` narrowed to the allowed accounts (``aws:PrincipalAccount``, the account
+    perimeter) is the expected form, and reads through it need no further condition.
+    """
     findings: list[str] = []
     for statement in statements:
         if not statement.allow:
             continue
         where = f"statement {statement.label}"
         if statement.broad:
+            if endpoint and bounded_to(statement, "aws:PrincipalAccount", lambda v: v in accounts):
+                continue
             if not gateway_bound(statement, gateway_roles):
                 vpc_ip = (
                     " (aws:VpcSourceIp alone is not a gateway condition)"
@@ -184,39 +197,121 @@ def foreign_grants(
             )
             if finding is not None:
                 findings.append(finding)
-        account_wide = account_wide_reads(statement, accounts, gateway_roles)
+        account_wide = None if endpoint else account_wide_reads(statement, accounts, gateway_roles)
         if account_wide is not None:
             findings.append(account_wide)
     return findings
 
 
+RESOURCE_POLICY_KEYS: Final = frozenset(
+    {"policy", "accessPolicy", "accessPolicies", "resourcePolicy", "policyDocument", "policyText"}
+)
+"""Input names that hold a resource policy on any AWS type (ECR, EFS, Backup, Glacier, OpenSearch,
+Glue, EventBridge, CloudWatch Logs, API Gateway, DynamoDB, S3 access points, ...): a value there
+that is unknown at preview is judged as a grant to anyone (fail closed)."""
+ENDPOINT_TYPES: Final = frozenset(
+    {"aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"}
+)
+"""VPC endpoint policies: judged as the gateway's perimeter, not as a data store's policy."""
+_SKIPPED_PREFIXES: Final = ("aws:iam/",)
+"""IAM identity policies name no principal; a role's trust policy is the trust rule's."""
+
+
+def embedded_documents(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every resource policy in a resource's inputs, at any depth, with its property path: JSON
+    text or an object whose statements name a Principal or NotPrincipal, and every unknown value
+    under a key of :data:`RESOURCE_POLICY_KEYS`."""
+    key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    if value is UNKNOWN:
+        if key in RESOURCE_POLICY_KEYS:
+            yield path, value
+        return
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.startswith("{") and "Statement" in text and "rincipal" in text):
+            return
+        try:
+            parsed = json.loads(text)
+        except (ValueError, RecursionError):
+            if key in RESOURCE_POLICY_KEYS:
+                yield path, value
+            return
+        if _names_principals(parsed):
+            yield path, value
+        return
+    if isinstance(value, dict):
+        if _names_principals(value):
+            yield path, value
+            return
+        for name, item in value.items():
+            yield from embedded_documents(item, f"{path}.{name}" if path else name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from embedded_documents(item, f"{path}[{index}]")
+
+
+def _names_principals(document: Any) -> bool:
+    if not isinstance(document, dict):
+        return False
+    statements = document.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    return isinstance(statements, list) and any(
+        isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in statements
+    )
+
+
+def _documents(args: ResourceValidationArgs) -> list[tuple[str, Any]]:
+    """The resource policies to judge: the known policy input of the data stores (required or
+    optional), and on every other AWS type each resource policy found in its inputs."""
+    required = POLICY_TYPES.get(args.resource_type)
+    if required is not None:
+        document = read_property(args, "policy")
+        if document is None or document == "":
+            return [("policy", None)] if required else []
+        return [("policy", document)]
+    if not args.resource_type.startswith(("aws:", "aws-native:")) or (
+        args.resource_type.startswith(_SKIPPED_PREFIXES)
+    ):
+        return []
+    try:
+        names = [str(name) for name in args.props]
+    except Exception:  # noqa: BLE001 - inputs the SDK cannot list hold no readable policy
+        return []
+    found: list[tuple[str, Any]] = []
+    for name in names:
+        found.extend(embedded_documents(read_property(args, name), name))
+    return found
+
+
 @fail_closed(NO_FOREIGN_PRINCIPALS)
 def validate_no_foreign_principals(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    required = POLICY_TYPES.get(args.resource_type)
-    if required is None:
+    documents = _documents(args)
+    if not documents:
         return
     config: Any = args.get_config()
     accounts, source = allowed_accounts(config, args.provider)
-    document = read_property(args, "policy")
     head = f"{NO_FOREIGN_PRINCIPALS}: {args.resource_type} {args.name}"
-    if document is None or document == "":
-        if required:
-            report(f"{head}: policy is not set; a policy resource needs a document", None)
-        return
-    try:
-        statements = parse_document(document)
-    except DocumentError as err:
-        report(f"{head}: {err}; treated as a grant to anyone (fail closed)", None)
-        return
-    findings = foreign_grants(
-        statements,
-        accounts,
-        frozenset(config_strings(config, "allowedPrincipals")),
-        frozenset(config_strings(config, "gatewayRoleArns")),
-        frozenset(config_strings(config, "exemptServicePrincipals")),
-    )
-    for finding in findings:
-        report(f"{head}: {finding}. Allowed accounts from {source}.", None)
+    for path, document in documents:
+        where = head if args.resource_type in POLICY_TYPES else f"{head}: {path}"
+        if document is None:
+            report(f"{where}: policy is not set; a policy resource needs a document", None)
+            continue
+        try:
+            statements = parse_document(document)
+        except DocumentError as err:
+            report(f"{where}: {err}; treated as a grant to anyone (fail closed)", None)
+            continue
+        findings = foreign_grants(
+            statements,
+            accounts,
+            frozenset(config_strings(config, "allowedPrincipals")),
+            frozenset(config_strings(config, "gatewayRoleArns")),
+            frozenset(config_strings(config, "exemptServicePrincipals")),
+            endpoint=args.resource_type in ENDPOINT_TYPES,
+        )
+        for finding in findings:
+            report(f"{where}: {finding}. Allowed accounts from {source}.", None)
 
 
 POLICIES: Final = [

@@ -599,7 +599,13 @@ def test_key_policy_missing_unknown_or_unparsable_is_blocked(
 def test_rules_are_named_described_and_leveled(eu_access: PolicyPack) -> None:
     assert eu_access.name == "eu-access"
     # policy-exemption-applied records reviewed exemptions; tests/test_exemptions.py covers it.
-    assert set(eu_access.policies) == {NO_FOREIGN, TRUST, ROOT_ADMIN, "policy-exemption-applied"}
+    assert set(eu_access.policies) == {
+        NO_FOREIGN,
+        "aws-data-shared-only-with-allowed-accounts",
+        TRUST,
+        ROOT_ADMIN,
+        "policy-exemption-applied",
+    }
     for info in (i for n, i in eu_access.policies.items() if n != "policy-exemption-applied"):
         assert info.name.startswith("aws-"), info.name
         assert info.description, info.name

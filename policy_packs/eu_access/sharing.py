@@ -1,0 +1,196 @@
+"""Data shared by naming a grantee: KMS grants, snapshot and image permissions, RAM shares, ...
+
+Besides policy documents, AWS lets a resource hand data to another principal through a plain
+input: a KMS grant's grantee decrypts with the key, an account in a snapshot's ``sharedAccounts``
+restores the database, a RAM association shares whatever the share holds, a peering connection
+opens a network path to another account's VPC. Each such input is listed in :data:`GRANTEES`
+(a meta-test keeps the table true to the installed pulumi-aws); a grantee outside the allowed
+accounts, everyone (``"*"``, ``all``), a whole organization, or a value the rule cannot tell (or
+that is unknown at preview) is a violation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+if TYPE_CHECKING:
+    from policy_packs.eu_access.access_common import (
+        ACCOUNT_ID,
+        ALLOWED_ACCOUNTS_SCHEMA,
+        ARN_LIST_SCHEMA,
+        UNKNOWN,
+        UNKNOWN_NOTE,
+        allowed_accounts,
+        arn_account,
+        config_strings,
+        describe_accounts,
+        fail_closed,
+        read_property,
+        schema,
+        show,
+    )
+else:
+    from access_common import (
+        ACCOUNT_ID,
+        ALLOWED_ACCOUNTS_SCHEMA,
+        ARN_LIST_SCHEMA,
+        UNKNOWN,
+        UNKNOWN_NOTE,
+        allowed_accounts,
+        arn_account,
+        config_strings,
+        describe_accounts,
+        fail_closed,
+        read_property,
+        schema,
+        show,
+    )
+
+SHARED_ONLY_WITHIN: Final = "aws-data-shared-only-with-allowed-accounts"
+
+GRANTEES: Final[dict[str, tuple[str, ...]]] = {
+    # Whoever a grant names uses the key (decrypts) or retires the grant.
+    "aws:kms/grant:Grant": ("granteePrincipal", "retiringPrincipal"),
+    # Who may invoke the function (and get what it returns).
+    "aws:lambda/permission:Permission": ("principal", "principalOrgId"),
+    # Accounts that may restore or copy the snapshot; "all" makes it public.
+    "aws:rds/snapshot:Snapshot": ("sharedAccounts",),
+    "aws:rds/clusterSnapshot:ClusterSnapshot": ("sharedAccounts",),
+    "aws:rds/snapshotCopy:SnapshotCopy": ("sharedAccounts",),
+    "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy": ("sharedAccounts",),
+    "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission": ("accountId",),
+    "aws:ec2/amiLaunchPermission:AmiLaunchPermission": (
+        "accountId",
+        "group",
+        "organizationArn",
+        "organizationalUnitArn",
+    ),
+    # Whatever the resource share holds goes to the associated principal.
+    "aws:ram/principalAssociation:PrincipalAssociation": ("principal",),
+    "aws:lakeformation/permissions:Permissions": ("principal",),
+    # A network path between the site's VPC and another account's network.
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ("peerOwnerId",),
+    "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": ("peerAccountId",),
+    "aws:redshift/endpointAuthorization:EndpointAuthorization": ("account",),
+    "aws:redshift/dataShareAuthorization:DataShareAuthorization": ("consumerIdentifier",),
+}
+"""Type token -> the inputs that name who else gets the resource's data (pulumi-aws v7)."""
+
+_EVERYONE: Final = frozenset({"*", "all"})
+_SERVICE: Final = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
+
+
+def _values(value: Any) -> Iterator[Any]:
+    if isinstance(value, list):
+        yield from value
+    elif value is not None and value != "":
+        yield value
+
+
+def _source_bound(args: ResourceValidationArgs, accounts: frozenset[str]) -> bool:
+    """A service grantee acts only for the allowed accounts' resources (``sourceAccount`` or a
+    ``sourceArn`` of an allowed account, or an S3 bucket's, which has no account field)."""
+    account = read_property(args, "sourceAccount")
+    if isinstance(account, str) and account in accounts:
+        return True
+    arn = read_property(args, "sourceArn")
+    owner = arn_account(arn) if isinstance(arn, str) else None
+    return owner is not None and (owner == "" or owner in accounts)
+
+
+def grantee_finding(
+    args: ResourceValidationArgs,
+    prop: str,
+    value: Any,
+    accounts: frozenset[str],
+    listed: frozenset[str],
+) -> str | None:
+    """Why ``value`` (one grantee in ``prop``) lies outside the allowed accounts; None if not."""
+    if value is UNKNOWN:
+        return f"{prop} is {UNKNOWN_NOTE}; treated as shared with anyone (fail closed)"
+    if not isinstance(value, str):
+        return f"{prop} {show(value)} is not a principal the rule can read (fail closed)"
+    if value in listed:
+        return None
+    why = _outside(args, value, accounts)
+    return f"{prop} {show(value)} {why}" if why else None
+
+
+def _outside(args: ResourceValidationArgs, value: str, accounts: frozenset[str]) -> str | None:
+    if value.strip().lower() in _EVERYONE:
+        return "shares with everyone"
+    if value.startswith("o-") or ":organizations:" in value:
+        return "shares with every account of an AWS organization or unit"
+    if _SERVICE.match(value):
+        bound = _source_bound(args, accounts)
+        return (
+            None
+            if bound
+            else (
+                "is a service without sourceAccount or sourceArn of an allowed account: it could "
+                "act for another account's resource (confused deputy)"
+            )
+        )
+    owner = value if ACCOUNT_ID.match(value) else arn_account(value)
+    if owner is None or owner == "":
+        return "names no account the rule can tell (list it in allowedPrincipals)"
+    if owner in accounts:
+        return None
+    return (
+        f"belongs to account {owner}, which is not allowed (allowed: {describe_accounts(accounts)})"
+    )
+
+
+@fail_closed(SHARED_ONLY_WITHIN)
+def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = GRANTEES.get(args.resource_type)
+    if props is None:
+        return
+    config: Any = args.get_config()
+    accounts, source = allowed_accounts(config, args.provider)
+    listed = frozenset(config_strings(config, "allowedPrincipals"))
+    head = f"{SHARED_ONLY_WITHIN}: {args.resource_type} {args.name}"
+    for prop in props:
+        for value in _values(read_property(args, prop)):
+            finding = grantee_finding(args, prop, value, accounts, listed)
+            if finding is not None:
+                report(f"{head}: {finding}. Allowed accounts from {source}.", None)
+
+
+POLICIES: Final = [
+    ResourceValidationPolicy(
+        name=SHARED_ONLY_WITHIN,
+        description=(
+            "Inputs that hand a resource's data to another principal (KMS grants, snapshot and "
+            "image permissions, RAM and Lake Formation grants, Lambda permissions, peering, "
+            "Redshift authorizations) name only the allowed accounts: never everyone, a whole "
+            "organization, another account or an unbound service. Mandatory: the grantee reads "
+            "European user data from outside the site."
+        ),
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.CRITICAL,
+        remediation_steps=(
+            "Share only with the allowed accounts (allowedAccountIds, or the provider's); list a "
+            "reviewed outside principal in allowedPrincipals; give service grantees "
+            "sourceAccount or sourceArn."
+        ),
+        config_schema=schema(
+            allowedAccountIds=ALLOWED_ACCOUNTS_SCHEMA,
+            allowedPrincipals={
+                **ARN_LIST_SCHEMA,
+                "description": "Grantees (exact values) admitted whatever their account.",
+            },
+        ),
+        validate=validate_shared_only_within,
+    )
+]

@@ -1,0 +1,292 @@
+"""eu-access beyond the data stores' own policies, over the analyzer protocol: resource policies
+found in any AWS resource's inputs, VPC endpoint perimeters, and grants, shares and permissions
+that name their grantee in a plain input (``aws-data-shared-only-with-allowed-accounts``)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+import sys
+from typing import Any, Final
+
+import pytest
+
+from clover.analyzer import UNKNOWN, AnalyzedResource, Diagnostic, PolicyPack, ProviderRef
+
+from .conftest import EU_ACCESS_DIR, eu_urn
+
+OWN: Final = "123456789012"
+FOREIGN: Final = "999988887777"
+NO_FOREIGN: Final = "aws-s3-bucket-policy-no-foreign-principals"
+SHARED: Final = "aws-data-shared-only-with-allowed-accounts"
+CONFIG: Final = {
+    NO_FOREIGN: {"allowedAccountIds": [OWN]},
+    SHARED: {"allowedAccountIds": [OWN]},
+}
+
+
+@pytest.fixture
+def pack(eu_access: PolicyPack) -> PolicyPack:
+    eu_access.configure(CONFIG)
+    return eu_access
+
+
+def analyze(
+    pack: PolicyPack, type_: str, properties: dict[str, Any], *, policy: str
+) -> list[Diagnostic]:
+    resource = AnalyzedResource(
+        urn=eu_urn(type_, "subject"),
+        type=type_,
+        name="subject",
+        properties=properties,
+        provider=ProviderRef(
+            type="pulumi:providers:aws",
+            name="dublin",
+            urn=eu_urn("pulumi:providers:aws", "dublin"),
+            properties={"region": "eu-west-1"},
+        ),
+    )
+    found = [d for d in pack.analyze(resource) if d.policy == policy]
+    for d in found:
+        assert d.enforcement_level == "mandatory", d.message
+        assert "could not be evaluated" not in d.message, d.message
+    return found
+
+
+def grant(principal: Any, **fields: Any) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": "ecr:BatchGetImage",
+        "Resource": "*",
+        **fields,
+    }
+
+
+def doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# -- resource policies in any AWS resource's inputs ------------------------------------------------
+
+# A type the rule has no entry for, with the input that holds its resource policy.
+POLICY_HOLDERS: Final = [
+    ("aws:ecr/repositoryPolicy:RepositoryPolicy", "policy"),
+    ("aws:dynamodb/resourcePolicy:ResourcePolicy", "policy"),
+    ("aws:efs/fileSystemPolicy:FileSystemPolicy", "policy"),
+    ("aws:backup/vaultPolicy:VaultPolicy", "policy"),
+    ("aws:glacier/vault:Vault", "accessPolicy"),
+    ("aws:opensearch/domain:Domain", "accessPolicies"),
+    ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "policyDocument"),
+    ("aws:s3/accessPoint:AccessPoint", "policy"),
+    ("aws-native:s3:BucketPolicy", "policyDocument"),
+]
+
+
+@pytest.mark.parametrize(("type_", "prop"), POLICY_HOLDERS)
+def test_a_foreign_grant_in_any_resource_policy_is_blocked(
+    pack: PolicyPack, type_: str, prop: str
+) -> None:
+    props = {prop: doc(grant({"AWS": f"arn:aws:iam::{OWN}:role/app"}), grant({"AWS": FOREIGN}))}
+    found = analyze(pack, type_, props, policy=NO_FOREIGN)
+    assert len(found) == 1, [d.message for d in found]
+    assert FOREIGN in found[0].message
+    assert f"{type_} subject: {prop}:" in found[0].message
+
+
+@pytest.mark.parametrize(("type_", "prop"), POLICY_HOLDERS)
+def test_own_account_roles_in_any_resource_policy_pass(
+    pack: PolicyPack, type_: str, prop: str
+) -> None:
+    props = {prop: doc(grant({"AWS": f"arn:aws:iam::{OWN}:role/app"}))}
+    assert analyze(pack, type_, props, policy=NO_FOREIGN) == []
+
+
+@pytest.mark.parametrize(("type_", "prop"), POLICY_HOLDERS)
+def test_an_unknown_resource_policy_is_blocked(pack: PolicyPack, type_: str, prop: str) -> None:
+    found = analyze(pack, type_, {prop: UNKNOWN}, policy=NO_FOREIGN)
+    assert len(found) == 1
+    assert "fail closed" in found[0].message
+
+
+def test_a_policy_nested_in_a_list_or_given_as_an_object_is_found(pack: PolicyPack) -> None:
+    props = {
+        "settings": [{"name": "a"}, {"document": {"Statement": [grant("*")]}}],
+        "description": doc(grant({"AWS": FOREIGN})),
+    }
+    found = analyze(pack, "aws:example/thing:Thing", props, policy=NO_FOREIGN)
+    assert len(found) == 2, [d.message for d in found]
+    messages = " | ".join(d.message for d in found)
+    assert "aws:example/thing:Thing subject: description: statement 0 grants to" in messages
+    assert "aws:example/thing:Thing subject: settings[1].document: statement 0 allows" in messages
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        # Identity policies name no principal.
+        ("aws:iam/policy:Policy", {"policy": doc({"Effect": "Allow", "Action": "*"})}),
+        # A role's trust policy is the trust rule's (execution roles have their own default).
+        (
+            "aws:iam/role:Role",
+            {"assumeRolePolicy": doc(grant({"Service": "lambda.amazonaws.com"}))},
+        ),
+        # JSON that is not a policy, and text that only looks like one.
+        ("aws:sqs/queue:Queue", {"redrivePolicy": json.dumps({"maxReceiveCount": 3})}),
+        ("aws:ssm/parameter:Parameter", {"value": '{"Statement": "Principal"'}),
+        # Unknown values under keys that hold no resource policy.
+        ("aws:sqs/queue:Queue", {"redrivePolicy": UNKNOWN, "name": UNKNOWN}),
+    ],
+)
+def test_what_is_not_a_resource_policy_is_not_judged(
+    pack: PolicyPack, type_: str, props: dict[str, Any]
+) -> None:
+    assert analyze(pack, type_, props, policy=NO_FOREIGN) == []
+
+
+ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+
+def test_an_endpoint_policy_with_the_account_perimeter_passes(pack: PolicyPack) -> None:
+    perimeter = {"StringEquals": {"aws:PrincipalAccount": OWN, "aws:ResourceAccount": OWN}}
+    props = {"policy": doc(grant("*", Action="s3:*", Condition=perimeter))}
+    assert analyze(pack, ENDPOINT, props, policy=NO_FOREIGN) == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        grant("*", Action="s3:*"),
+        grant("*", Condition={"StringEquals": {"aws:PrincipalAccount": FOREIGN}}),
+        grant({"AWS": FOREIGN}),
+    ],
+)
+def test_an_endpoint_policy_open_beyond_the_accounts_is_blocked(
+    pack: PolicyPack, statement: dict[str, Any]
+) -> None:
+    found = analyze(pack, ENDPOINT, {"policy": doc(statement)}, policy=NO_FOREIGN)
+    assert len(found) == 1, [d.message for d in found]
+
+
+# -- aws-data-shared-only-with-allowed-accounts ----------------------------------------------------
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _grantees() -> dict[str, tuple[str, ...]]:
+    """The pack's table, imported as the launcher imports the pack (its directory first on the
+    path), in isolation: other packs have modules of the same top-level names."""
+    names = ("access_common", "sharing")
+    saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+    sys.path.insert(0, str(EU_ACCESS_DIR))
+    try:
+        table: dict[str, tuple[str, ...]] = importlib.import_module("sharing").GRANTEES
+        return table
+    finally:
+        sys.path.remove(str(EU_ACCESS_DIR))
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+def test_every_listed_grantee_input_exists_in_pulumi_aws() -> None:
+    """The table names real inputs: the type token is the class's and each input is one of its
+    constructor's arguments (pulumi-aws v7)."""
+    table = _grantees()
+    assert len(table) >= 14
+    for type_, props in table.items():
+        module_path = type_.split(":")[1].split("/", maxsplit=1)[0]
+        class_name = type_.rsplit(":", 1)[1]
+        module = importlib.import_module(
+            f"pulumi_aws.{ {'lambda': 'lambda_'}.get(module_path, module_path) }"
+        )
+        cls = getattr(module, class_name)
+        assert f'"{type_}"' in inspect.getsource(cls), type_
+        arguments = inspect.signature(cls._internal_init).parameters
+        for prop in props:
+            assert _snake(prop) in arguments, (type_, prop)
+
+
+SHARE_CASES: Final = [
+    ("aws:kms/grant:Grant", "granteePrincipal", f"arn:aws:iam::{OWN}:role/app", None),
+    ("aws:kms/grant:Grant", "granteePrincipal", f"arn:aws:iam::{FOREIGN}:role/x", FOREIGN),
+    ("aws:kms/grant:Grant", "retiringPrincipal", f"arn:aws:iam::{FOREIGN}:root", FOREIGN),
+    ("aws:rds/snapshot:Snapshot", "sharedAccounts", [OWN], None),
+    ("aws:rds/snapshot:Snapshot", "sharedAccounts", [OWN, FOREIGN], FOREIGN),
+    ("aws:rds/clusterSnapshot:ClusterSnapshot", "sharedAccounts", ["all"], "everyone"),
+    (
+        "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission",
+        "accountId",
+        FOREIGN,
+        FOREIGN,
+    ),
+    ("aws:ec2/amiLaunchPermission:AmiLaunchPermission", "group", "all", "everyone"),
+    (
+        "aws:ec2/amiLaunchPermission:AmiLaunchPermission",
+        "organizationArn",
+        f"arn:aws:organizations::{OWN}:organization/o-abc123",
+        "organization",
+    ),
+    ("aws:ram/principalAssociation:PrincipalAssociation", "principal", OWN, None),
+    ("aws:ram/principalAssociation:PrincipalAssociation", "principal", FOREIGN, FOREIGN),
+    ("aws:lambda/permission:Permission", "principal", "*", "everyone"),
+    ("aws:lambda/permission:Permission", "principalOrgId", "o-abc123", "organization"),
+    (
+        "aws:lakeformation/permissions:Permissions",
+        "principal",
+        f"arn:aws:iam::{FOREIGN}:root",
+        FOREIGN,
+    ),
+    ("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peerOwnerId", FOREIGN, FOREIGN),
+    ("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "peerOwnerId", OWN, None),
+    ("aws:redshift/endpointAuthorization:EndpointAuthorization", "account", FOREIGN, FOREIGN),
+    (
+        "aws:redshift/dataShareAuthorization:DataShareAuthorization",
+        "consumerIdentifier",
+        "ADX",
+        "no account",
+    ),
+    ("aws:kms/grant:Grant", "granteePrincipal", UNKNOWN, "fail closed"),
+]
+
+
+@pytest.mark.parametrize(("type_", "prop", "value", "says"), SHARE_CASES)
+def test_grantees_outside_the_allowed_accounts_are_blocked(
+    pack: PolicyPack, type_: str, prop: str, value: Any, says: str | None
+) -> None:
+    found = analyze(pack, type_, {prop: value}, policy=SHARED)
+    if says is None:
+        assert found == [], [d.message for d in found]
+    else:
+        assert len(found) == 1, [d.message for d in found]
+        assert says in found[0].message
+        assert prop in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("extra", "blocked"),
+    [
+        ({}, True),
+        ({"sourceAccount": FOREIGN}, True),
+        ({"sourceAccount": OWN}, False),
+        ({"sourceArn": "arn:aws:s3:::uploads"}, False),
+        ({"sourceArn": f"arn:aws:events:eu-west-1:{FOREIGN}:rule/r"}, True),
+    ],
+)
+def test_a_service_grantee_needs_its_source_bound(
+    pack: PolicyPack, extra: dict[str, Any], blocked: bool
+) -> None:
+    props = {"principal": "s3.amazonaws.com", "function": "f", **extra}
+    found = analyze(pack, "aws:lambda/permission:Permission", props, policy=SHARED)
+    assert bool(found) == blocked, [d.message for d in found]
+
+
+def test_a_listed_outside_principal_passes(eu_access: PolicyPack) -> None:
+    partner = f"arn:aws:iam::{FOREIGN}:role/auditor"
+    eu_access.configure({SHARED: {"allowedAccountIds": [OWN], "allowedPrincipals": [partner]}})
+    props = {"granteePrincipal": partner}
+    assert analyze(eu_access, "aws:kms/grant:Grant", props, policy=SHARED) == []
