@@ -492,9 +492,14 @@ class Streamer:
                     found.extend(in_flight.popleft()())
                     if progress is not None:
                         progress(pack.name, total - len(in_flight), total)
-                if again and pack.takes(evidence.COMPUTED_VALUES):
-                    found[:] = [d for d in found if d.urn not in again]
-                    found.extend(self._analyze_again(pack, sorted(again)))
+                redo = set(again) if pack.takes(evidence.COMPUTED_VALUES) else set()
+                if pack.takes(evidence.PROVEN_OUTPUTS):
+                    # A rule that reads provenOutputs failed closed on an unknown it now sees
+                    # proven; only the resources it blocked can change.
+                    redo |= {d.urn for d in found if d.urn in proven and d.urn in self.requests}
+                if redo:
+                    found[:] = [d for d in found if d.urn not in redo]
+                    found.extend(self._analyze_again(pack, sorted(redo)))
                 diagnostics.extend(found)
                 diagnostics.extend(stack_result())
         except PolicyPackError as err:

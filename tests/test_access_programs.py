@@ -37,8 +37,15 @@ BLOCKED = {
         "account-read",
         "read the data (s3:GetObject, s3:GetObjectVersion) from anywhere",
     ),
+    "access-azure-outside-principal-reads-storage": (
+        "azure-native-role-assignment-data-scope-restricted",
+        "contractor-reads",
+        "the scope is the id of azure-native:resources:ResourceGroup customers; principalId "
+        "'5d3c8e2a-9f41-4b6e-a1c7-0e2f4d6b8a90' is neither in allowedPrincipalIds",
+    ),
 }
 CLEAN = "access-execution-roles-own-account"
+CLEAN_AZURE = "access-azure-gateway-identity"
 
 
 def _check(capsys: pytest.CaptureFixture[str], program: str, stack: str) -> tuple[int, Any]:
@@ -53,7 +60,7 @@ def _access(report: Any) -> list[dict[str, Any]]:
 
 
 def test_every_access_program_is_listed() -> None:
-    assert sorted(p.name for p in PROGRAMS.iterdir()) == sorted([*BLOCKED, CLEAN])
+    assert sorted(p.name for p in PROGRAMS.iterdir()) == sorted([*BLOCKED, CLEAN, CLEAN_AZURE])
 
 
 @pytest.mark.parametrize(("program", "expected"), sorted(BLOCKED.items()))
@@ -85,4 +92,14 @@ def test_execution_roles_and_own_account_grants_pass(
     main(["check", "-C", str(PROGRAMS / CLEAN), "-s", stack, "--color", "never"])
     text, _ = capsys.readouterr()
     # The pack ran (and judged the roles and the bucket policy), it found nothing.
+    assert "eu-access: no violations" in text
+
+
+def test_roles_on_data_go_to_the_stacks_own_identity(capsys: pytest.CaptureFixture[str]) -> None:
+    """The reader is the stack's managed identity (its principalId, proven by the check to be
+    that output); the operators' group holds a role on the identity, which holds no data."""
+    _, report = _check(capsys, CLEAN_AZURE, "dev")
+    assert _access(report) == []
+    main(["check", "-C", str(PROGRAMS / CLEAN_AZURE), "-s", "dev", "--color", "never"])
+    text, _ = capsys.readouterr()
     assert "eu-access: no violations" in text

@@ -1,4 +1,4 @@
-"""The eu-access policy pack: who may reach European user data (pulumi-aws v7).
+"""The eu-access policy pack: who may reach European user data (pulumi-aws v7, azure-native v3).
 
 Constructing ``PolicyPack`` starts the analyzer server and blocks, so nothing may import this file;
 the rules live in the domain modules beside it, which the CLI can import because it runs the pack
@@ -14,12 +14,14 @@ from pulumi_policy import policy as sdk_policy
 # as top-level modules; the type checker sees the repository layout instead.
 if TYPE_CHECKING:
     from policy_packs.eu_access import exemptions
+    from policy_packs.eu_access.azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from policy_packs.eu_access.kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from policy_packs.eu_access.resource_policies import POLICIES as RESOURCE_POLICIES
     from policy_packs.eu_access.sharing import POLICIES as SHARING_POLICIES
     from policy_packs.eu_access.trust_policies import POLICIES as TRUST_POLICIES
 else:
     import exemptions
+    from azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from resource_policies import POLICIES as RESOURCE_POLICIES
     from sharing import POLICIES as SHARING_POLICIES
@@ -30,7 +32,13 @@ else:
 # and adds policy-exemption-applied as the last policy.
 policies = exemptions.install(
     sdk_policy._PolicyAnalyzerServicer,
-    [*RESOURCE_POLICIES, *SHARING_POLICIES, *TRUST_POLICIES, *KMS_KEY_POLICIES],
+    [
+        *RESOURCE_POLICIES,
+        *SHARING_POLICIES,
+        *TRUST_POLICIES,
+        *KMS_KEY_POLICIES,
+        *AZURE_ROLE_POLICIES,
+    ],
 )
 
 PolicyPack(

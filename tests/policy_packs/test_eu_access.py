@@ -604,10 +604,11 @@ def test_rules_are_named_described_and_leveled(eu_access: PolicyPack) -> None:
         "aws-data-shared-only-with-allowed-accounts",
         TRUST,
         ROOT_ADMIN,
+        "azure-native-role-assignment-data-scope-restricted",
         "policy-exemption-applied",
     }
     for info in (i for n, i in eu_access.policies.items() if n != "policy-exemption-applied"):
-        assert info.name.startswith("aws-"), info.name
+        assert info.name.startswith(("aws-", "azure-native-")), info.name
         assert info.description, info.name
         assert info.remediation, info.name
         assert info.enforcement_level == "mandatory", info.name
