@@ -550,3 +550,51 @@ def _has(holder: Any, step: str | int) -> bool:
     if isinstance(step, str):
         return isinstance(holder, dict) and step in holder
     return isinstance(holder, list) and step < len(holder)
+
+
+# -- outputs of the stack's own resources ----------------------------------------------------------
+
+PROVEN_OUTPUTS: Final = "provenOutputs"
+PROVEN_OUTPUTS_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": (
+        "Which inputs unknown at preview are exactly an output of a resource of this stack "
+        "({urn: {property path: '<urn>#<output>'}}), written by `python -m clover check`."
+    ),
+    "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+}
+_STAND_IN: Final = re.compile(r"^[a-z0-9_]+\.([0-9a-f]{16})\.stand-in\.invalid(?:[/:]|$)")
+
+
+def proven_output(args: Any, path: str) -> tuple[str, str] | None:
+    """(source URN, output) when the offline check proved the input at ``path`` to be exactly
+    that output of a resource of this stack; None otherwise."""
+    try:
+        config = args.get_config()
+    except Exception:  # noqa: BLE001 - no config is no proof
+        return None
+    proofs = config.get(PROVEN_OUTPUTS) if isinstance(config, Mapping) else None
+    entry = proofs.get(args.urn) if isinstance(proofs, Mapping) else None
+    proof = entry.get(path) if isinstance(entry, Mapping) else None
+    if not isinstance(proof, str) or "#" not in proof:
+        return None
+    source, output = proof.rsplit("#", 1)
+    return source, output
+
+
+def built_on_stack_output(args: Any, value: Any) -> bool:
+    """Whether a value the check computed starts with the stand-in of an output of a resource of
+    this stack (``<output>.<digest>.stand-in.invalid``, the digest naming the resource in
+    ``computedValues.standIns``): an ARN of the stack's own resource, perhaps with a suffix."""
+    if not isinstance(value, str):
+        return False
+    match = _STAND_IN.match(value)
+    if match is None:
+        return False
+    try:
+        config = args.get_config()
+        given = config.get(COMPUTED_VALUES) if isinstance(config, Mapping) else None
+        stand_ins = given.get("standIns") if isinstance(given, Mapping) else None
+    except Exception:  # noqa: BLE001 - no evidence is no evidence
+        return False
+    return isinstance(stand_ins, Mapping) and match.group(1) in stand_ins

@@ -14,7 +14,6 @@ https://learn.microsoft.com/azure/role-based-access-control/scope-overview
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from pulumi_policy import (
@@ -28,9 +27,12 @@ from pulumi_policy import (
 if TYPE_CHECKING:
     from policy_packs.eu_access.access_common import (
         ARN_LIST_SCHEMA,
+        PROVEN_OUTPUTS,
+        PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         config_strings,
         fail_closed,
+        proven_output,
         read_property,
         schema,
         show,
@@ -38,9 +40,12 @@ if TYPE_CHECKING:
 else:
     from access_common import (
         ARN_LIST_SCHEMA,
+        PROVEN_OUTPUTS,
+        PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         config_strings,
         fail_closed,
+        proven_output,
         read_property,
         schema,
         show,
@@ -112,17 +117,6 @@ def _token_of(urn: str) -> str:
     return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
 
 
-def _proof(config: Mapping[str, Any], urn: str, path: str) -> tuple[str, str] | None:
-    """(source URN, output) when the check proved ``path`` exactly that in-stack output."""
-    proofs = config.get("provenOutputs")
-    entry = proofs.get(urn) if isinstance(proofs, Mapping) else None
-    proof = entry.get(path) if isinstance(entry, Mapping) else None
-    if not isinstance(proof, str) or "#" not in proof:
-        return None
-    source, output = proof.rsplit("#", 1)
-    return source, output
-
-
 def _proven_scope(source: str, output: str) -> str | None:
     token = _token_of(source)
     module = token.split(":")[1].lower() if token.count(":") == 2 else ""
@@ -179,13 +173,12 @@ def validate_data_scope_restricted(args: ResourceValidationArgs, report: ReportV
     if args.resource_type != ROLE_ASSIGNMENT:
         return
     config: Any = args.get_config()
-    scope_proof = _proof(config, args.urn, "scope")
-    reaches = scope_finding(read_property(args, "scope"), scope_proof)
+    reaches = scope_finding(read_property(args, "scope"), proven_output(args, "scope"))
     if reaches is None:
         return
     allowed = frozenset(p.lower() for p in config_strings(config, "allowedPrincipalIds"))
     why = principal_finding(
-        read_property(args, "principalId"), _proof(config, args.urn, "principalId"), allowed
+        read_property(args, "principalId"), proven_output(args, "principalId"), allowed
     )
     if why is not None:
         report(f"{DATA_SCOPE_RESTRICTED}: {ROLE_ASSIGNMENT} {args.name}: {reaches}; {why}.", None)
@@ -212,18 +205,7 @@ POLICIES: Final = [
                 **ARN_LIST_SCHEMA,
                 "description": "Entra object ids that may hold roles on data stores.",
             },
-            provenOutputs={
-                "type": "object",
-                "description": (
-                    "Which inputs unknown at preview are exactly an output of a resource of this "
-                    "stack ({urn: {property path: '<urn>#<output>'}}), written by `python -m "
-                    "clover check`."
-                ),
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": {"type": "string"},
-                },
-            },
+            **{PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA},
         ),
         validate=validate_data_scope_restricted,
     )

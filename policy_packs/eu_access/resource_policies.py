@@ -213,7 +213,7 @@ ENDPOINT_TYPES: Final = frozenset(
     {"aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"}
 )
 """VPC endpoint policies: judged as the gateway's perimeter, not as a data store's policy."""
-_SKIPPED_PREFIXES: Final = ("aws:iam/",)
+_SKIPPED_PREFIXES: Final = ("aws:iam/", "aws-native:iam:")
 """IAM identity policies name no principal; a role's trust policy is the trust rule's."""
 
 

@@ -28,13 +28,17 @@ if TYPE_CHECKING:
         ACCOUNT_ID,
         ALLOWED_ACCOUNTS_SCHEMA,
         ARN_LIST_SCHEMA,
+        PROVEN_OUTPUTS,
+        PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         UNKNOWN_NOTE,
         allowed_accounts,
         arn_account,
+        built_on_stack_output,
         config_strings,
         describe_accounts,
         fail_closed,
+        proven_output,
         read_property,
         schema,
         show,
@@ -44,13 +48,17 @@ else:
         ACCOUNT_ID,
         ALLOWED_ACCOUNTS_SCHEMA,
         ARN_LIST_SCHEMA,
+        PROVEN_OUTPUTS,
+        PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         UNKNOWN_NOTE,
         allowed_accounts,
         arn_account,
+        built_on_stack_output,
         config_strings,
         describe_accounts,
         fail_closed,
+        proven_output,
         read_property,
         schema,
         show,
@@ -98,12 +106,17 @@ def _values(value: Any) -> Iterator[Any]:
 
 
 def _source_bound(args: ResourceValidationArgs, accounts: frozenset[str]) -> bool:
-    """A service grantee acts only for the allowed accounts' resources (``sourceAccount`` or a
-    ``sourceArn`` of an allowed account, or an S3 bucket's, which has no account field)."""
+    """A service grantee acts only for the allowed accounts' resources: ``sourceAccount`` or a
+    ``sourceArn`` of an allowed account (or an S3 bucket's, which has no account field), or of a
+    resource of this stack (exactly its output, or a value the check computed from it)."""
+    if any(proven_output(args, key) for key in ("sourceAccount", "sourceArn")):
+        return True
     account = read_property(args, "sourceAccount")
     if isinstance(account, str) and account in accounts:
         return True
     arn = read_property(args, "sourceArn")
+    if built_on_stack_output(args, arn):
+        return True
     owner = arn_account(arn) if isinstance(arn, str) else None
     return owner is not None and (owner == "" or owner in accounts)
 
@@ -190,6 +203,7 @@ POLICIES: Final = [
                 **ARN_LIST_SCHEMA,
                 "description": "Grantees (exact values) admitted whatever their account.",
             },
+            **{PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA},
         ),
         validate=validate_shared_only_within,
     )

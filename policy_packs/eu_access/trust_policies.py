@@ -58,6 +58,11 @@ else:
 
 TRUST_RESTRICTED: Final = "aws-iam-role-trust-restricted"
 ROLE: Final = "aws:iam/role:Role"
+TRUST_DOCUMENTS: Final = {
+    ROLE: "assumeRolePolicy",
+    "aws-native:iam:Role": "assumeRolePolicyDocument",
+}
+"""Role type -> the input that holds its trust policy (pulumi-aws v7, aws-native)."""
 
 PASSED_ROLE_SERVICES: Final = (
     "apigateway.amazonaws.com",
@@ -162,14 +167,15 @@ def trust_findings(
 
 @fail_closed(TRUST_RESTRICTED)
 def validate_trust_restricted(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != ROLE:
+    key = TRUST_DOCUMENTS.get(args.resource_type)
+    if key is None:
         return
     config: Any = args.get_config()
     accounts, source = allowed_accounts(config, args.provider)
-    head = f"{TRUST_RESTRICTED}: {ROLE} {args.name}"
-    document = read_property(args, "assumeRolePolicy")
+    head = f"{TRUST_RESTRICTED}: {args.resource_type} {args.name}"
+    document = read_property(args, key)
     if document is None or document == "":
-        report(f"{head}: assumeRolePolicy is not set", None)
+        report(f"{head}: {key} is not set", None)
         return
     try:
         statements = parse_document(document)

@@ -464,6 +464,21 @@ def test_trust_firehose_external_id_binds_the_service(
     assert bool(found) == blocked, found
 
 
+def test_trust_of_an_aws_native_role_is_judged_alike(configured: PolicyPack) -> None:
+    native = "aws-native:iam:Role"
+    configured.configure({TRUST: {"allowedAccountIds": [OWN]}})
+    open_to_all = {"assumeRolePolicyDocument": json.loads(document(assume({"AWS": "*"})))}
+    found = analyze(configured, native, open_to_all, policy=TRUST)
+    assert len(found) == 1, found
+    assert "every AWS principal" in found[0].message
+    lambda_role = {
+        "assumeRolePolicyDocument": document(assume({"Service": "lambda.amazonaws.com"}))
+    }
+    assert analyze(configured, native, lambda_role, policy=TRUST) == []
+    # Not judged a second time, as a resource policy.
+    assert analyze(configured, native, open_to_all, policy=NO_FOREIGN) == []
+
+
 def test_trust_explicit_empty_exemptions_are_strict(configured: PolicyPack) -> None:
     configured.configure({TRUST: {"allowedAccountIds": [OWN], "exemptServicePrincipals": []}})
     props = trust(assume({"Service": "lambda.amazonaws.com"}))

@@ -290,3 +290,49 @@ def test_a_listed_outside_principal_passes(eu_access: PolicyPack) -> None:
     eu_access.configure({SHARED: {"allowedAccountIds": [OWN], "allowedPrincipals": [partner]}})
     props = {"granteePrincipal": partner}
     assert analyze(eu_access, "aws:kms/grant:Grant", props, policy=SHARED) == []
+
+
+@pytest.mark.parametrize(
+    ("evidence", "blocked"),
+    [
+        # Exactly the ARN of a rule of this stack.
+        ({"provenOutputs": {"URN": {"sourceArn": "RULE#arn"}}}, False),
+        # Computed from an API of this stack: its execution ARN with a suffix.
+        (
+            {
+                "computedValues": {
+                    "inputs": {
+                        "URN": {"sourceArn": "executionarn.0123456789abcdef.stand-in.invalid/*/*"}
+                    },
+                    "standIns": {"0123456789abcdef": "API"},
+                }
+            },
+            False,
+        ),
+        # A stand-in no resource of the stack is known by proves nothing.
+        (
+            {
+                "computedValues": {
+                    "inputs": {
+                        "URN": {"sourceArn": "executionarn.fedcba9876543210.stand-in.invalid/*/*"}
+                    },
+                    "standIns": {"0123456789abcdef": "API"},
+                }
+            },
+            True,
+        ),
+        # Unknown without evidence.
+        ({}, True),
+    ],
+)
+def test_a_service_grantee_bound_to_the_stacks_own_resource(
+    eu_access: PolicyPack, evidence: dict[str, Any], blocked: bool
+) -> None:
+    urn = eu_urn("aws:lambda/permission:Permission", "subject")
+    text = json.dumps(evidence).replace("URN", urn)
+    text = text.replace("RULE", eu_urn("aws:cloudwatch/eventRule:EventRule", "r"))
+    text = text.replace('"API"', json.dumps(eu_urn("aws:apigateway/restApi:RestApi", "api")))
+    eu_access.configure({SHARED: {"allowedAccountIds": [OWN], **json.loads(text)}})
+    props = {"principal": "apigateway.amazonaws.com", "function": "f", "sourceArn": UNKNOWN}
+    found = analyze(eu_access, "aws:lambda/permission:Permission", props, policy=SHARED)
+    assert bool(found) == blocked, [d.message for d in found]
