@@ -15,6 +15,7 @@ from pulumi_policy import policy as sdk_policy
 if TYPE_CHECKING:
     from policy_packs.eu_access import exemptions
     from policy_packs.eu_access.azure_roles import POLICIES as AZURE_ROLE_POLICIES
+    from policy_packs.eu_access.endpoints import POLICIES as ENDPOINT_POLICIES
     from policy_packs.eu_access.kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from policy_packs.eu_access.resource_policies import POLICIES as RESOURCE_POLICIES
     from policy_packs.eu_access.sharing import POLICIES as SHARING_POLICIES
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 else:
     import exemptions
     from azure_roles import POLICIES as AZURE_ROLE_POLICIES
+    from endpoints import POLICIES as ENDPOINT_POLICIES
     from kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from resource_policies import POLICIES as RESOURCE_POLICIES
     from sharing import POLICIES as SHARING_POLICIES
@@ -38,6 +40,7 @@ policies = exemptions.install(
         *TRUST_POLICIES,
         *KMS_KEY_POLICIES,
         *AZURE_ROLE_POLICIES,
+        *ENDPOINT_POLICIES,
     ],
 )
 
