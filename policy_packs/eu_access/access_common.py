@@ -597,4 +597,18 @@ def built_on_stack_output(args: Any, value: Any) -> bool:
         stand_ins = given.get("standIns") if isinstance(given, Mapping) else None
     except Exception:  # noqa: BLE001 - no evidence is no evidence
         return False
-    return isinstance(stand_ins, Mapping) and match.group(1) in stand_ins
+    urn = stand_ins.get(match.group(1)) if isinstance(stand_ins, Mapping) else None
+    # A StackReference's outputs belong to another stack, whatever account that is in.
+    return isinstance(urn, str) and not urn.split("::")[-2].endswith("pulumi:pulumi:StackReference")
+
+
+def stack_principals(args: Any, statements: Sequence[Statement]) -> frozenset[str]:
+    """The principals of ``statements`` that are identities of this stack: values the check
+    computed from an output of one of its resources (a role's ARN, an origin access identity's
+    IAM ARN), which live in the stack's own accounts."""
+    return frozenset(
+        principal.value
+        for statement in statements
+        for principal in statement.principals
+        if principal.kind in ("AWS", "Federated") and built_on_stack_output(args, principal.value)
+    )

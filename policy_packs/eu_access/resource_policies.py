@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         principal_finding,
         read_property,
         schema,
+        stack_principals,
     )
 else:
     from access_common import (
@@ -60,6 +61,7 @@ else:
         principal_finding,
         read_property,
         schema,
+        stack_principals,
     )
 
 NO_FOREIGN_PRINCIPALS: Final = "aws-s3-bucket-policy-no-foreign-principals"
@@ -305,7 +307,8 @@ def validate_no_foreign_principals(args: ResourceValidationArgs, report: ReportV
         findings = foreign_grants(
             statements,
             accounts,
-            frozenset(config_strings(config, "allowedPrincipals")),
+            frozenset(config_strings(config, "allowedPrincipals"))
+            | stack_principals(args, statements),
             frozenset(config_strings(config, "gatewayRoleArns")),
             frozenset(config_strings(config, "exemptServicePrincipals")),
             endpoint=args.resource_type in ENDPOINT_TYPES,

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         principal_finding,
         read_property,
         schema,
+        stack_principals,
     )
 else:
     from access_common import (
@@ -54,6 +55,7 @@ else:
         principal_finding,
         read_property,
         schema,
+        stack_principals,
     )
 
 TRUST_RESTRICTED: Final = "aws-iam-role-trust-restricted"
@@ -185,7 +187,7 @@ def validate_trust_restricted(args: ResourceValidationArgs, report: ReportViolat
     for finding in trust_findings(
         statements,
         accounts,
-        frozenset(config_strings(config, "allowedPrincipals")),
+        frozenset(config_strings(config, "allowedPrincipals")) | stack_principals(args, statements),
         frozenset(
             config_strings(config, "exemptServicePrincipals")
             if "exemptServicePrincipals" in config

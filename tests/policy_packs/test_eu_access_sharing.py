@@ -336,3 +336,36 @@ def test_a_service_grantee_bound_to_the_stacks_own_resource(
     props = {"principal": "apigateway.amazonaws.com", "function": "f", "sourceArn": UNKNOWN}
     found = analyze(eu_access, "aws:lambda/permission:Permission", props, policy=SHARED)
     assert bool(found) == blocked, [d.message for d in found]
+
+
+@pytest.mark.parametrize(
+    ("named", "blocked"),
+    [
+        (eu_urn("aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "oai"), False),
+        (eu_urn("aws:iam/role:Role", "reader"), False),
+        # Another stack's output, whatever account that stack is in.
+        ("urn:pulumi:dev::p::pulumi:pulumi:StackReference::shared", True),
+        (None, True),
+    ],
+)
+def test_a_principal_computed_from_the_stacks_own_identity(
+    eu_access: PolicyPack, named: str | None, blocked: bool
+) -> None:
+    urn = eu_urn("aws:s3/bucketPolicy:BucketPolicy", "subject")
+    principal = "iamarn.0123456789abcdef.stand-in.invalid"
+    policy = doc(grant({"AWS": principal}, Action="s3:GetObject"))
+    eu_access.configure(
+        {
+            NO_FOREIGN: {
+                "allowedAccountIds": [OWN],
+                "computedValues": {
+                    "inputs": {urn: {"policy": policy}},
+                    "standIns": {"0123456789abcdef": named} if named else {},
+                },
+            }
+        }
+    )
+    found = analyze(
+        eu_access, "aws:s3/bucketPolicy:BucketPolicy", {"policy": UNKNOWN}, policy=NO_FOREIGN
+    )
+    assert bool(found) == blocked, [d.message for d in found]
