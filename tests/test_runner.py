@@ -325,6 +325,24 @@ def test_the_program_does_not_see_clovers_modules(tmp_path: Path) -> None:
     assert [r.name for r in seen] == ["the-programs-own"]
 
 
+def test_the_program_finds_its_config_in_the_environment_as_the_language_host_sets_it(
+    tmp_path: Path,
+) -> None:
+    """pulumi-language-python passes the stack's configuration in PULUMI_CONFIG (JSON, fully
+    qualified keys) and PULUMI_CONFIG_SECRET_KEYS; a program reading them there sees the stack's."""
+    directory = _project(
+        tmp_path,
+        """
+        import json
+        given = json.loads(os.environ["PULUMI_CONFIG"])
+        secret = json.loads(os.environ["PULUMI_CONFIG_SECRET_KEYS"])
+        aws.s3.Bucket(f"at-{given['aws:region']}-{len(secret)}", region=given["aws:region"])
+        """,
+    )
+    seen, _ = _run(directory)
+    assert [r.name for r in seen] == ["at-eu-west-1-0"]
+
+
 def test_a_second_stack_reuses_what_the_first_imported(tmp_path: Path) -> None:
     body = """
         import importlib

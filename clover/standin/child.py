@@ -176,6 +176,11 @@ def _run_program(job: dict[str, Any], events: _Events) -> int:
     os.chdir(program_dir)
     sys.path.insert(0, program_dir)
     sys.argv = [main_file]
+    # The Python language host hands the program its configuration in the environment too
+    # (pulumi-language-python: PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS; the exec shim reads them
+    # with pulumi.runtime.get_config_env), and some programs and libraries read them there.
+    os.environ["PULUMI_CONFIG"] = json.dumps(job["config"])
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(job.get("secret_keys") or [])
 
     from .provider_defaults import takes_argument  # noqa: PLC0415 - needs pulumi
     from .recorded import RecordedResource  # noqa: PLC0415 - beside the engine
