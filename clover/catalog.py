@@ -266,6 +266,37 @@ GCP_MULTI_REGION_CONFIGS: Final = MappingProxyType(
 
 REGIONS: Final = MappingProxyType({Cloud.AWS: AWS_REGIONS, Cloud.AZURE: AZURE_REGIONS})
 
+AZURE_STORAGE_SKUS: Final = frozenset(
+    {
+        "Premium_LRS",
+        "Premium_ZRS",
+        "PremiumV2_LRS",
+        "PremiumV2_ZRS",
+        "Standard_GRS",
+        "Standard_GZRS",
+        "Standard_LRS",
+        "Standard_RAGRS",
+        "Standard_RAGZRS",
+        "Standard_ZRS",
+        "StandardV2_GRS",
+        "StandardV2_GZRS",
+        "StandardV2_LRS",
+        "StandardV2_ZRS",
+    }
+)
+"""Azure storage account SKUs (azure-native v3 ``storage.SkuName``; tests/test_catalog.py keeps
+the two equal)."""
+
+
+def geo_redundant_storage_sku(sku: str) -> bool:
+    """Whether an Azure storage SKU copies the data to the location's paired region: every SKU
+    but the locally and zone-redundant ones (``*_LRS``, ``*_ZRS``), an unknown future one included
+    (fail closed), exactly as the residency pack judges them (``_is_local_storage_sku`` in
+    policy_packs/eu_residency/data_movement_azure.py).
+    https://learn.microsoft.com/azure/storage/common/storage-redundancy#redundancy-in-a-secondary-region"""
+    return not sku.endswith(("_LRS", "_ZRS"))
+
+
 APPROVED_AWS_REGIONS: Final = frozenset(code for code, r in AWS_REGIONS.items() if r.eea)
 """Where Clover may place data on AWS: the EEA regions."""
 

@@ -18,7 +18,16 @@ from typing import Any, Final
 import jsonschema
 import pulumi
 
-from clover.catalog import APPROVED, REGIONS, SITES, Cloud, Placement, normalise_azure_location
+from clover.catalog import (
+    APPROVED,
+    AZURE_STORAGE_SKUS,
+    REGIONS,
+    SITES,
+    Cloud,
+    Placement,
+    geo_redundant_storage_sku,
+    normalise_azure_location,
+)
 
 NAMESPACE: Final = "clover"
 
@@ -30,10 +39,8 @@ _IAM_PRINCIPAL_ARN: Final = re.compile(
 _ENTRA_OBJECT_ID: Final = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
 )
-GEO_REDUNDANT_SKUS: Final = frozenset(
-    {"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
-)
-LOCAL_SKUS: Final = frozenset({"Standard_ZRS", "Standard_LRS", "Premium_ZRS", "Premium_LRS"})
+GEO_REDUNDANT_SKUS: Final = frozenset(s for s in AZURE_STORAGE_SKUS if geo_redundant_storage_sku(s))
+LOCAL_SKUS: Final = AZURE_STORAGE_SKUS - GEO_REDUNDANT_SKUS
 
 
 BACKUP_NONCURRENT_VERSION_DAYS: Final = 90

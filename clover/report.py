@@ -42,12 +42,14 @@ from clover.catalog import (
     APPROVED_GCP_LOCATIONS,
     AWS_REGIONS,
     AZURE_REGIONS,
+    AZURE_STORAGE_SKUS,
     GCP,
     GCP_MULTI_REGIONS,
     GCP_REGIONS,
     SITES,
     gcp_country,
     gcp_zone_region,
+    geo_redundant_storage_sku,
     normalise_azure_location,
     normalise_gcp_location,
 )
@@ -418,8 +420,6 @@ _NO_DATA: Final = re.compile(
     r"ObjectReplicationPolicy|FileServiceProperties|QueueServiceProperties|"
     r"TableServiceProperties|ManagementPolicy)|keyvault/AccessPolicy)$"
 )
-
-_GRS_SKUS: Final = frozenset({"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"})
 
 
 class _Derive:
@@ -884,7 +884,7 @@ class _Derive:
 
     def geo_redundancy(self, item: Placed) -> None:
         sku = _get(item.properties, "sku", "name")
-        if sku not in _GRS_SKUS:
+        if sku not in AZURE_STORAGE_SKUS or not geo_redundant_storage_sku(sku):
             return
         location = item.location or "unknown"
         pair = AZURE_REGIONS[location].pair if location in AZURE_REGIONS else None

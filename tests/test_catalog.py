@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from clover import catalog
 from clover.analyzer import PolicyPack
 from clover.catalog import (
     APPROVED_AWS_REGIONS,
@@ -82,3 +83,26 @@ def test_display_names_normalise(written: str, expected: str) -> None:
 )
 def test_look_alikes_never_normalise_into_the_catalog(look_alike: str) -> None:
     assert normalise_azure_location(look_alike) not in AZURE_REGIONS
+
+
+def test_storage_skus_are_the_sdks() -> None:
+    from pulumi_azure_native import storage
+
+    assert frozenset(sku.value for sku in storage.SkuName) == catalog.AZURE_STORAGE_SKUS
+
+
+@pytest.mark.parametrize(
+    ("sku", "geo"),
+    [
+        ("Standard_LRS", False),
+        ("Premium_ZRS", False),
+        ("StandardV2_ZRS", False),
+        ("Standard_RAGZRS", True),
+        ("StandardV2_GRS", True),
+        ("StandardV2_GZRS", True),
+        # A SKU Azure adds later is geo-redundant until known otherwise (fail closed).
+        ("StandardV3_XRS", True),
+    ],
+)
+def test_geo_redundancy_is_judged_as_the_residency_pack_does(sku: str, geo: bool) -> None:
+    assert catalog.geo_redundant_storage_sku(sku) is geo

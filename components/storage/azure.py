@@ -9,16 +9,14 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import storage
 
-from clover.catalog import APPROVED_AZURE_LOCATIONS, AZURE_REGIONS
-
-GEO_REDUNDANT_SKUS = frozenset(
-    {"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
+from clover.catalog import (
+    APPROVED_AZURE_LOCATIONS,
+    AZURE_REGIONS,
+    AZURE_STORAGE_SKUS,
+    geo_redundant_storage_sku,
 )
-"""SKUs that copy every write to the location's paired region.
-https://learn.microsoft.com/azure/storage/common/storage-redundancy#redundancy-in-a-secondary-region
-"""
 
-_KNOWN_SKUS = frozenset(sku.value for sku in storage.SkuName)
+_KNOWN_SKUS = AZURE_STORAGE_SKUS
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 
 
@@ -32,7 +30,7 @@ def check_storage_sku(sku: str, location: str) -> None:
         raise ValueError(
             f"storage sku {sku!r} is not a storage SKU: use one of {sorted(_KNOWN_SKUS)}"
         )
-    if sku not in GEO_REDUNDANT_SKUS:
+    if not geo_redundant_storage_sku(sku):
         return
     region = AZURE_REGIONS.get(location)
     pair = region.pair if region else None

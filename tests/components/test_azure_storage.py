@@ -138,7 +138,16 @@ def test_geo_redundancy_is_accepted_where_the_pair_is_approved(run: RunProgram, 
 
 
 @pytest.mark.parametrize(
-    "sku", ["Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"]
+    "sku",
+    [
+        "Standard_GRS",
+        "Standard_RAGRS",
+        "Standard_GZRS",
+        "Standard_RAGZRS",
+        # The v2 SKUs replicate to the pair as well; the residency pack judges them so.
+        "StandardV2_GRS",
+        "StandardV2_GZRS",
+    ],
 )
 @pytest.mark.parametrize("location", ["italynorth", "polandcentral", "spaincentral"])
 def test_geo_redundancy_is_refused_without_a_pair(sku: str, location: str) -> None:
@@ -152,7 +161,9 @@ def test_geo_redundancy_is_refused_when_the_pair_is_not_approved() -> None:
         check_storage_sku("Standard_GRS", "eastus")
 
 
-@pytest.mark.parametrize("sku", ["Standard_ZRS", "Standard_LRS", "Premium_ZRS"])
+@pytest.mark.parametrize(
+    "sku", ["Standard_ZRS", "Standard_LRS", "Premium_ZRS", "StandardV2_ZRS", "PremiumV2_LRS"]
+)
 @pytest.mark.parametrize("location", ["italynorth", "northeurope", "norwayeast"])
 def test_local_and_zone_redundancy_is_accepted_anywhere_approved(sku: str, location: str) -> None:
     check_storage_sku(sku, location)
