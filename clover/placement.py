@@ -255,8 +255,11 @@ class Placer:
         """The stack's resource group this resource is placed in, if it can be identified."""
         name = resource.inputs.get("resourceGroupName")
         if isinstance(name, str) and name != UNKNOWN:
+            # Resource-group names are case-insensitive in ARM, as the residency pack matches
+            # them (policy_packs/eu_residency/placement_azure.py).
             for group in self._groups:
-                if group.inputs.get("resourceGroupName", group.name) == name:
+                own = group.inputs.get("resourceGroupName", group.name)
+                if isinstance(own, str) and own.lower() == name.lower():
                     return group
             return None
         # Not known until apply: the group's only when it is exactly that group's name output

@@ -118,6 +118,20 @@ def test_the_check_lists_both_providers_with_their_placement(
     assert shown["eu-exports"] == ("eu-west-1", None, "IE")
 
 
+def test_azure_native_takes_its_resource_group_s_location_whatever_the_case() -> None:
+    """ARM resource-group names are case-insensitive, and the residency pack matches them so."""
+    group = recorded(
+        "azure-native:resources:ResourceGroup",
+        "data",
+        {"resourceGroupName": "rg-Data", "location": "westeurope"},
+    )
+    account = recorded(
+        "azure-native:storage:StorageAccount", "records", {"resourceGroupName": "RG-DATA"}
+    )
+    placed = place(account, group)
+    assert (placed.location, placed.country) == ("westeurope", "NL")
+
+
 # -- classic Azure: a location from the resource group ---------------------------------------------
 
 CLASSIC_GROUP = "azure:core/resourceGroup:ResourceGroup"
