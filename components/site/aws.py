@@ -269,7 +269,7 @@ class AwsSite(pulumi.ComponentResource):
                 audit_bucket_name=audit_bucket_name,
                 kms_key_arn=key.key_arn,
                 log_kms_key_arn=log_key.key_arn,
-                vpc_cidr=args.vpc_cidr,
+                s3_endpoint_id=network.s3_endpoint_id,
                 trail_arn=trail_arn,
                 break_glass_role_arn=args.break_glass_role_arn,
                 admin_role_arns=args.key_admin_role_arns,

@@ -234,33 +234,70 @@ def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
     )
 
 
-def tls_policy_problems(settings: Settings) -> list[str]:
-    """Problems of one ``BucketPolicy`` (empty when it denies non-TLS access)."""
+COMPUTED_VALUES: Final = "computedValues"
+COMPUTED_VALUES_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": (
+        "What inputs unknown at preview compute to when the program runs with every output "
+        "known ({inputs: {urn: {property path: value}}}), written by `python -m clover check`: "
+        "a bucket policy that holds another resource's output (the site endpoint's id) is "
+        "judged as it will be."
+    ),
+}
+
+
+def _computed_policies(config: Any) -> dict[str, Any]:
+    """URN -> the ``policy`` the offline check computed for it, from ``computedValues``."""
+    given = config.get(COMPUTED_VALUES) if isinstance(config, dict) else None
+    inputs = given.get("inputs") if isinstance(given, dict) else None
+    if not isinstance(inputs, dict):
+        return {}
+    return {
+        str(urn): paths["policy"]
+        for urn, paths in inputs.items()
+        if isinstance(paths, dict) and isinstance(paths.get("policy"), (str, dict))
+    }
+
+
+def tls_policy_problems(settings: Settings, computed: Any = None) -> list[str]:
+    """Problems of one ``BucketPolicy`` (empty when it denies non-TLS access). ``computed`` is
+    what the offline check computed for a ``policy`` unknown at preview, if anything."""
     document = parse_json_document(get(settings.props, "policy"))
+    judged = ""
+    if document is UNKNOWN and computed is not None:
+        document = parse_json_document(computed)
+        judged = (
+            " (judged on the document the offline check computed with every output known; "
+            "pulumi preview without the check's evidence sees it unknown and blocks)"
+        )
     if document is UNKNOWN:
         return [
             "`policy` is unknown during preview, so it cannot be shown to deny plain HTTP "
-            "(build the document from the bucket's name, which is known at preview, "
-            "e.g. f'arn:aws:s3:::{name}/*')"
+            "(build the document from values known at preview, e.g. f'arn:aws:s3:::{name}/*', "
+            "or give the packs the offline check's evidence: `clover check "
+            "--write-pack-configs`)"
         ]
     if document is MISSING:
-        return ["`policy` is not a JSON policy document"]
+        return [f"`policy` is not a JSON policy document{judged}"]
     statements = get(document, "Statement")
     candidates = [statements] if isinstance(statements, dict) else list(iter_dicts(statements))
     if any(isinstance(s, dict) and _denies_insecure_transport(s) for s in candidates):
         return []
-    return ["`policy` has no statement denying requests where aws:SecureTransport is false"]
+    return [
+        f"`policy` has no statement denying requests where aws:SecureTransport is false{judged}"
+    ]
 
 
 @fail_closed(S3_TLS_POLICY)
 def validate_s3_tls_policy(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    computed = _computed_policies(args.get_config())
     check_buckets(
         args.resources,
         report_violation,
         rule=S3_TLS_POLICY,
         settings_types={S3_BUCKET_POLICY},
         kind="BucketPolicy",
-        evaluate=tls_policy_problems,
+        evaluate=lambda settings: tls_policy_problems(settings, computed.get(settings.urn)),
         expected=(
             'a BucketPolicy with a statement {"Effect": "Deny", "Principal": "*", '
             '"Action": "s3:*", "Resource": [bucket ARN, bucket ARN + "/*"], '
@@ -542,8 +579,10 @@ POLICIES: Final[list[Policy]] = [
             '{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": '
             '["arn:aws:s3:::<name>", "arn:aws:s3:::<name>/*"], "Condition": {"Bool": '
             '{"aws:SecureTransport": "false"}}}; build it from the bucket name so it is known at '
-            "preview."
+            "preview, or give the packs the offline check's evidence (clover check "
+            "--write-pack-configs)."
         ),
+        config_schema=PolicyConfigSchema(properties={COMPUTED_VALUES: COMPUTED_VALUES_SCHEMA}),
     ),
     ResourceValidationPolicy(
         name=KMS_ROTATION,

@@ -24,7 +24,6 @@ from tests.components.aws_helpers import (
     PROVIDER_NAME,
     REGION,
     REPLICATION_ROLE_NAME,
-    SITE_ARGS,
     TAGS,
     TRAIL_ARN,
     TRUST_POLICY_ALLOWED,
@@ -164,7 +163,11 @@ def test_storage_uses_the_site_keys_and_the_site_network(recording: Recording) -
         if r.inputs["bucket"] == DATA_BUCKET
     )
     deny = statement(document(data_policy), "DenyDataAccessOutsideSiteNetwork")
-    assert deny["Condition"]["NotIpAddress"] == {"aws:VpcSourceIp": SITE_ARGS.vpc_cidr}
+    # The site's own S3 endpoint, not an address range another VPC of the account could share.
+    assert deny["Condition"]["StringNotEquals"] == {
+        "aws:SourceVpce": "dublin-network-s3-endpoint-id"
+    }
+    assert "NotIpAddress" not in deny["Condition"]
 
 
 def test_key_policy_admits_log_delivery_into_the_site_log_bucket(recording: Recording) -> None:

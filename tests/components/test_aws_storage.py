@@ -41,7 +41,7 @@ from tests.conftest import RunProgram
 
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-key"
 LOG_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/site-log-key"
-VPC_CIDR = "10.20.0.0/16"
+S3_ENDPOINT = "vpce-0a1b2c3d4e5f60718"
 SITE_KEYS = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"
 REPLICATION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/replication"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -55,7 +55,7 @@ def storage_args(**changes: Any) -> AwsSiteStorageArgs:
         "audit_bucket_name": AUDIT_BUCKET,
         "kms_key_arn": KEY_ARN,
         "log_kms_key_arn": LOG_KEY_ARN,
-        "vpc_cidr": VPC_CIDR,
+        "s3_endpoint_id": S3_ENDPOINT,
         "trail_arn": TRAIL_ARN,
         "break_glass_role_arn": BREAK_GLASS_ROLE,
         "replication_role_arns": [REPLICATION_ROLE],
@@ -345,7 +345,7 @@ def test_data_access_from_outside_the_site_vpc_is_denied_except_exempt_roles(
         assert action in deny["Action"]
     assert deny["Resource"] == [DATA_BUCKET_ARN, f"{DATA_BUCKET_ARN}/*"]
     assert deny["Condition"] == {
-        "NotIpAddress": {"aws:VpcSourceIp": VPC_CIDR},
+        "StringNotEquals": {"aws:SourceVpce": S3_ENDPOINT},
         "ArnNotEquals": {"aws:PrincipalArn": [REPLICATION_ROLE, BREAK_GLASS_ROLE]},
     }
 
@@ -353,19 +353,21 @@ def test_data_access_from_outside_the_site_vpc_is_denied_except_exempt_roles(
 def test_without_exempt_roles_the_network_rule_has_no_exception(run: RunProgram) -> None:
     recording = build(run, storage_args(break_glass_role_arn=None, replication_role_arns=()))
     deny = statement(data_policy(recording), "DenyDataAccessOutsideSiteNetwork")
-    assert deny["Condition"] == {"NotIpAddress": {"aws:VpcSourceIp": VPC_CIDR}}
+    assert deny["Condition"] == {"StringNotEquals": {"aws:SourceVpce": S3_ENDPOINT}}
 
 
-@pytest.mark.parametrize("cidr", ["10.20.0.0/33", "not-a-cidr", "10.20.0.1/16", "fd00::/8"])
-def test_invalid_vpc_cidr_is_refused(cidr: str) -> None:
-    with pytest.raises(ValueError, match="vpc_cidr"):
-        storage_args(vpc_cidr=cidr)
+@pytest.mark.parametrize("endpoint", ["", "10.20.0.0/16", "vpc-0a1b2c3d", "s3.eu-west-1"])
+def test_an_s3_endpoint_id_that_is_not_one_is_refused(endpoint: str) -> None:
+    with pytest.raises(ValueError, match="s3_endpoint_id"):
+        storage_args(s3_endpoint_id=endpoint)
 
 
 @pytest.mark.parametrize("bucket", [DATA_BUCKET, LOG_BUCKET, AUDIT_BUCKET])
 def test_bucket_policies_are_known_at_preview_with_a_new_key(run: RunProgram, bucket: str) -> None:
-    """The policy pack must read every bucket policy in a first preview (it fails closed on an
-    unknown one), so no generated id (key ARN, endpoint id) may appear in them."""
+    """No key ARN appears in a bucket policy: with the endpoint's id given, every policy is known
+    in a first preview although the keys are created in the same run. (In the site the endpoint
+    is created in the same run too: its id is what the offline check's evidence proves,
+    tests/policy_packs/test_eu_data_protection.py.)"""
     recording = build_in_preview_with_a_new_key(run)
     policy = for_bucket(recording, "aws:s3/bucketPolicy:BucketPolicy", bucket)
     assert policy.inputs.get("policy", UNKNOWN) is not UNKNOWN, policy.urn

@@ -996,6 +996,35 @@ def test_tls_only_bucket_policy(eu: PolicyPack, policy: str, violates: bool) -> 
 
 
 @pytest.mark.parametrize(
+    ("computed", "violates"),
+    [
+        # What the document computes to with the site endpoint's id known: TLS-only.
+        (json.dumps(tls_policy("clover-data-eu-west-1")), False),
+        (tls_policy("clover-data-eu-west-1"), False),
+        # Computed, but it allows plain HTTP.
+        (json.dumps({"Version": "2012-10-17", "Statement": []}), True),
+        # No evidence: unknown, fail closed.
+        (None, True),
+    ],
+)
+def test_tls_only_bucket_policy_unknown_at_preview_is_judged_on_the_check_s_evidence(
+    eu: PolicyPack, computed: Any, violates: bool
+) -> None:
+    """A policy holding another resource's output (the site's S3 endpoint id) is unknown at
+    preview; the offline check hands the rule what it computes to (``computedValues``)."""
+    stack = bucket_stack(policy=UNKNOWN)
+    tls = next(r for r in stack if r.name == "data-tls")
+    if computed is not None:
+        eu.configure({S3_TLS: {"computedValues": {"inputs": {tls.urn: {"policy": computed}}}}})
+    findings = stack_findings(eu, stack, S3_TLS)
+    assert bool(findings) == violates, findings
+    if violates and computed is not None:
+        assert "judged on the document the offline check computed" in findings[0]
+    if computed is None:
+        assert "--write-pack-configs" in findings[0]
+
+
+@pytest.mark.parametrize(
     "flag", ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
 )
 @pytest.mark.parametrize("value", [False, DELETE, UNKNOWN], ids=["false", "missing", "unknown"])
