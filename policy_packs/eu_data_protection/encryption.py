@@ -237,6 +237,7 @@ def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
 COMPUTED_VALUES: Final = "computedValues"
 COMPUTED_VALUES_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
+    "default": {},
     "description": (
         "What inputs unknown at preview compute to when the program runs with every output "
         "known ({inputs: {urn: {property path: value}}}), written by `python -m clover check`: "
