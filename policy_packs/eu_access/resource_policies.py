@@ -8,7 +8,7 @@ its gateways (issue 12). Deny statements grant nothing and are not judged here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from pulumi_policy import (
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         Statement,
         allowed_accounts,
         bounded_to,
+        built_on_stack_output,
         config_strings,
         fail_closed,
         grants,
@@ -51,6 +52,7 @@ else:
         Statement,
         allowed_accounts,
         bounded_to,
+        built_on_stack_output,
         config_strings,
         fail_closed,
         grants,
@@ -82,11 +84,16 @@ POLICY_TYPES: Final = {
 }
 
 
-def gateway_bound(statement: Statement, gateway_roles: frozenset[str]) -> bool:
-    """A gateway condition: ``aws:SourceVpce`` names endpoints, or ``aws:PrincipalArn`` names only
-    listed gateway roles. ``aws:VpcSourceIp`` is an address range, not an endpoint: any VPC with
-    an overlapping CIDR matches it, so it is not one."""
-    if bounded_to(statement, "aws:SourceVpce", lambda v: v.startswith("vpce-")):
+def gateway_bound(
+    statement: Statement,
+    gateway_roles: frozenset[str],
+    stack_output: Callable[[str], bool] = lambda _: False,
+) -> bool:
+    """A gateway condition: ``aws:SourceVpce`` names endpoints (``vpce-...``, or the id of an
+    endpoint of this stack, which the offline check computed: ``stack_output``), or
+    ``aws:PrincipalArn`` names only listed gateway roles. ``aws:VpcSourceIp`` is an address range,
+    not an endpoint: any VPC with an overlapping CIDR matches it, so it is not one."""
+    if bounded_to(statement, "aws:SourceVpce", lambda v: v.startswith("vpce-") or stack_output(v)):
         return True
     return bool(gateway_roles) and bounded_to(
         statement, "aws:PrincipalArn", lambda v: v in gateway_roles
@@ -123,7 +130,10 @@ def _narrowed_to_named_principals(statement: Statement, accounts: frozenset[str]
 
 
 def account_wide_reads(
-    statement: Statement, accounts: frozenset[str], gateway_roles: frozenset[str]
+    statement: Statement,
+    accounts: frozenset[str],
+    gateway_roles: frozenset[str],
+    stack_output: Callable[[str], bool] = lambda _: False,
 ) -> str | None:
     """Why a grant to whole allowed accounts (the account principal stands for every identity in
     it) reads data from anywhere; None when it does not. Reading must come through a gateway:
@@ -142,7 +152,7 @@ def account_wide_reads(
     reads = _reads_data(statement)
     if not reads:
         return None
-    if gateway_bound(statement, gateway_roles) or _narrowed_to_named_principals(
+    if gateway_bound(statement, gateway_roles, stack_output) or _narrowed_to_named_principals(
         statement, accounts
     ):
         return None
@@ -162,6 +172,7 @@ def foreign_grants(
     exempt_services: frozenset[str],
     *,
     endpoint: bool = False,
+    stack_output: Callable[[str], bool] = lambda _: False,
 ) -> list[str]:
     """What each Allow statement grants outside the allowed accounts and the gateways.
 
@@ -177,7 +188,7 @@ def foreign_grants(
         if statement.broad:
             if endpoint and bounded_to(statement, "aws:PrincipalAccount", lambda v: v in accounts):
                 continue
-            if not gateway_bound(statement, gateway_roles):
+            if not gateway_bound(statement, gateway_roles, stack_output):
                 vpc_ip = (
                     " (aws:VpcSourceIp alone is not a gateway condition)"
                     if has_key(statement, "aws:VpcSourceIp")
@@ -199,7 +210,11 @@ def foreign_grants(
             )
             if finding is not None:
                 findings.append(finding)
-        account_wide = None if endpoint else account_wide_reads(statement, accounts, gateway_roles)
+        account_wide = (
+            None
+            if endpoint
+            else account_wide_reads(statement, accounts, gateway_roles, stack_output)
+        )
         if account_wide is not None:
             findings.append(account_wide)
     return findings
@@ -312,6 +327,7 @@ def validate_no_foreign_principals(args: ResourceValidationArgs, report: ReportV
             frozenset(config_strings(config, "gatewayRoleArns")),
             frozenset(config_strings(config, "exemptServicePrincipals")),
             endpoint=args.resource_type in ENDPOINT_TYPES,
+            stack_output=lambda value: built_on_stack_output(args, value),
         )
         for finding in findings:
             report(f"{where}: {finding}. Allowed accounts from {source}.", None)

@@ -91,6 +91,11 @@ GRANTEES: Final[dict[str, tuple[str, ...]]] = {
     "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": ("peerAccountId",),
     "aws:redshift/endpointAuthorization:EndpointAuthorization": ("account",),
     "aws:redshift/dataShareAuthorization:DataShareAuthorization": ("consumerIdentifier",),
+    # Who may connect to an endpoint service, and through it to what sits behind it.
+    "aws:ec2/vpcEndpointService:VpcEndpointService": ("allowedPrincipals",),
+    "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple": (
+        "principalArn",
+    ),
 }
 """Type token -> the inputs that name who else gets the resource's data (pulumi-aws v7)."""
 
@@ -164,8 +169,88 @@ def _outside(args: ResourceValidationArgs, value: str, accounts: frozenset[str])
     )
 
 
+ACL_TYPES: Final = frozenset({"aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"})
+_OWN_CANNED_ACLS: Final = frozenset(
+    {"private", "log-delivery-write", "bucket-owner-read", "bucket-owner-full-control"}
+)
+_OWN_GROUPS: Final = ("/s3/LogDelivery",)
+"""S3's log delivery group writes server access logs into the bucket; it reads nothing."""
+
+
+BUCKET: Final = "aws:s3/bucket:Bucket"
+
+
+def _bucket_grants(grants: Any) -> Any:
+    """A bucket's inline ``grants`` in the shape of an ACL resource's ``accessControlPolicy``
+    (the bucket's owner is not an input: a canonical user is then never the owner)."""
+    if grants is None or grants == []:
+        return None
+    if not isinstance(grants, list):
+        return grants
+    return {
+        "grants": [
+            {
+                "grantee": {k: g.get(k) for k in ("type", "id", "uri")},
+                "permission": g.get("permissions"),
+            }
+            if isinstance(g, dict)
+            else g
+            for g in grants
+        ]
+    }
+
+
+def acl_findings(acl: Any, policy: Any) -> list[str]:
+    """What an S3 ACL grants outside the bucket owner's account: a canned ACL for everyone, a
+    grant to a group of everyone, to another canonical user or to an account named by email.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html"""
+    findings: list[str] = []
+    if acl is UNKNOWN or (isinstance(acl, str) and acl and acl not in _OWN_CANNED_ACLS):
+        findings.append(f"acl {show(acl)} grants to others than the bucket owner")
+    if policy is None or policy == "":
+        return findings
+    if not isinstance(policy, dict):
+        return [*findings, f"accessControlPolicy {show(policy)} cannot be read (fail closed)"]
+    owner = policy.get("owner")
+    owner_id = owner.get("id") if isinstance(owner, dict) else None
+    grants = policy.get("grants")
+    for index, grant in enumerate(grants if isinstance(grants, list) else [grants]):
+        grantee = grant.get("grantee") if isinstance(grant, dict) else None
+        if not isinstance(grantee, dict):
+            findings.append(f"grants[{index}] names no grantee the rule can read (fail closed)")
+            continue
+        kind, uri, ident = grantee.get("type"), grantee.get("uri"), grantee.get("id")
+        where = f"grants[{index}] ({show(grant.get('permission'))})"
+        if kind == "Group" and isinstance(uri, str) and uri.endswith(_OWN_GROUPS):
+            continue
+        if kind == "CanonicalUser" and isinstance(ident, str) and ident == owner_id:
+            continue
+        if kind == "Group":
+            findings.append(f"{where} go to the group {show(uri)}: everyone, or every AWS account")
+        elif kind == "AmazonCustomerByEmail":
+            findings.append(
+                f"{where} go to the account of {show(grantee.get('emailAddress'))}, which the "
+                "rule cannot tell is allowed"
+            )
+        else:
+            findings.append(
+                f"{where} go to the canonical user {show(ident)}, not the bucket owner "
+                f"{show(owner_id)}"
+            )
+    return findings
+
+
 @fail_closed(SHARED_ONLY_WITHIN)
 def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type in ACL_TYPES or args.resource_type == BUCKET:
+        policy = (
+            read_property(args, "accessControlPolicy")
+            if args.resource_type in ACL_TYPES
+            else _bucket_grants(read_property(args, "grants"))
+        )
+        for finding in acl_findings(read_property(args, "acl"), policy):
+            report(f"{SHARED_ONLY_WITHIN}: {args.resource_type} {args.name}: {finding}.", None)
+        return
     props = GRANTEES.get(args.resource_type)
     if props is None:
         return
@@ -175,9 +260,9 @@ def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViol
     head = f"{SHARED_ONLY_WITHIN}: {args.resource_type} {args.name}"
     for prop in props:
         for value in _values(read_property(args, prop)):
-            finding = grantee_finding(args, prop, value, accounts, listed)
-            if finding is not None:
-                report(f"{head}: {finding}. Allowed accounts from {source}.", None)
+            why = grantee_finding(args, prop, value, accounts, listed)
+            if why is not None:
+                report(f"{head}: {why}. Allowed accounts from {source}.", None)
 
 
 POLICIES: Final = [

@@ -369,3 +369,159 @@ def test_a_principal_computed_from_the_stacks_own_identity(
         eu_access, "aws:s3/bucketPolicy:BucketPolicy", {"policy": UNKNOWN}, policy=NO_FOREIGN
     )
     assert bool(found) == blocked, [d.message for d in found]
+
+
+# -- endpoint services, S3 ACLs, gateway conditions on the stack's own endpoint --------------------
+
+OWNER: Final = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "says"),
+    [
+        (
+            "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple",
+            {"principalArn": "*"},
+            "everyone",
+        ),
+        (
+            "aws:ec2/vpcEndpointService:VpcEndpointService",
+            {"allowedPrincipals": [f"arn:aws:iam::{OWN}:root", f"arn:aws:iam::{FOREIGN}:root"]},
+            FOREIGN,
+        ),
+        ("aws:s3/bucketAclV2:BucketAclV2", {"acl": "public-read"}, "public-read"),
+        ("aws:s3/bucket:Bucket", {"acl": "authenticated-read"}, "authenticated-read"),
+        (
+            "aws:s3/bucketAclV2:BucketAclV2",
+            {
+                "accessControlPolicy": {
+                    "owner": {"id": OWNER},
+                    "grants": [
+                        {
+                            "grantee": {"type": "CanonicalUser", "id": OWNER},
+                            "permission": "FULL_CONTROL",
+                        },
+                        {
+                            "grantee": {
+                                "type": "AmazonCustomerByEmail",
+                                "emailAddress": "a@b.example",
+                            },
+                            "permission": "READ",
+                        },
+                    ],
+                }
+            },
+            "a@b.example",
+        ),
+        (
+            "aws:s3/bucketAcl:BucketAcl",
+            {
+                "accessControlPolicy": {
+                    "owner": {"id": OWNER},
+                    "grants": [
+                        {
+                            "grantee": {
+                                "type": "Group",
+                                "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                            },
+                            "permission": "READ",
+                        }
+                    ],
+                }
+            },
+            "AllUsers",
+        ),
+        (
+            "aws:s3/bucket:Bucket",
+            {"grants": [{"type": "CanonicalUser", "id": "0" * 64, "permissions": ["READ"]}]},
+            "canonical user",
+        ),
+        ("aws:s3/bucketAclV2:BucketAclV2", {"acl": UNKNOWN}, "acl"),
+    ],
+)
+def test_endpoint_services_and_acls_open_beyond_the_owner_are_blocked(
+    pack: PolicyPack, type_: str, props: dict[str, Any], says: str
+) -> None:
+    found = analyze(pack, type_, props, policy=SHARED)
+    assert len(found) == 1, [d.message for d in found]
+    assert says in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        ("aws:s3/bucketAclV2:BucketAclV2", {"acl": "private"}),
+        ("aws:s3/bucket:Bucket", {"bucket": "b"}),
+        (
+            "aws:s3/bucketAclV2:BucketAclV2",
+            {
+                "accessControlPolicy": {
+                    "owner": {"id": OWNER},
+                    "grants": [
+                        {
+                            "grantee": {"type": "CanonicalUser", "id": OWNER},
+                            "permission": "FULL_CONTROL",
+                        },
+                        {
+                            "grantee": {
+                                "type": "Group",
+                                "uri": "http://acs.amazonaws.com/groups/s3/LogDelivery",
+                            },
+                            "permission": "WRITE",
+                        },
+                    ],
+                }
+            },
+        ),
+        (
+            "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple",
+            {"principalArn": f"arn:aws:iam::{OWN}:role/consumer"},
+        ),
+    ],
+)
+def test_acls_and_endpoint_services_within_the_owner_pass(
+    pack: PolicyPack, type_: str, props: dict[str, Any]
+) -> None:
+    assert analyze(pack, type_, props, policy=SHARED) == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "blocked"),
+    [
+        ("vpce-0a1b2c3d4e5f60718", False),
+        ("id.0123456789abcdef.stand-in.invalid", False),  # the stack's endpoint, computed
+        ("id.fedcba9876543210.stand-in.invalid", True),  # no resource of the stack
+        ("10.0.0.0/8", True),
+    ],
+)
+def test_a_gateway_condition_on_the_stacks_own_endpoint(
+    eu_access: PolicyPack, endpoint: str, blocked: bool
+) -> None:
+    urn = eu_urn("aws:apigateway/restApiPolicy:RestApiPolicy", "subject")
+    policy = doc(
+        grant(
+            "*",
+            Action="execute-api:Invoke",
+            Condition={"StringEquals": {"aws:SourceVpce": endpoint}},
+        )
+    )
+    eu_access.configure(
+        {
+            NO_FOREIGN: {
+                "allowedAccountIds": [OWN],
+                "computedValues": {
+                    "inputs": {urn: {"policy": policy}},
+                    "standIns": {
+                        "0123456789abcdef": eu_urn("aws:ec2/vpcEndpoint:VpcEndpoint", "api")
+                    },
+                },
+            }
+        }
+    )
+    found = analyze(
+        eu_access,
+        "aws:apigateway/restApiPolicy:RestApiPolicy",
+        {"policy": UNKNOWN},
+        policy=NO_FOREIGN,
+    )
+    assert bool(found) == blocked, [d.message for d in found]
