@@ -240,29 +240,81 @@ def acl_findings(acl: Any, policy: Any) -> list[str]:
     return findings
 
 
+_FOREIGN_ARN: Final = re.compile(r"^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12}):(.*)$")
+_DESTINATION_KEY: Final = re.compile(
+    r"^arn$|destination|target|sink|deliverystream|stream|bus|queue|topic|bucket|endpoint|"
+    r"export|forward|subscri|replica|backup|vault|workspace|collection|domain",
+    re.I,
+)
+_NOT_A_DESTINATION_KEY: Final = re.compile(
+    r"role|polic|layer|kms|key|certificate|secret|parameter|image|ami|principal|^source",
+    re.I,
+)
+_DESTINATION_TYPES_SKIPPED: Final = ("aws:iam/", "aws-native:iam:")
+
+
+def foreign_destinations(
+    value: Any, accounts: frozenset[str], path: str = ""
+) -> Iterator[tuple[str, str, str]]:
+    """(property path, ARN, account) of each ARN of another account held by an input that names
+    where data goes (``destinationArn``, ``targetArn``, an event target's ``arn``, a queue, a
+    stream, a bucket, ...). Roles, policies, keys, layers and the like are not destinations."""
+    key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    if isinstance(value, str):
+        match = _FOREIGN_ARN.match(value.strip())
+        if (
+            match is not None
+            and match.group(2) not in accounts
+            and _DESTINATION_KEY.search(key)
+            and not _NOT_A_DESTINATION_KEY.search(key)
+        ):
+            yield path, value, match.group(2)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from foreign_destinations(item, accounts, f"{path}.{name}" if path else name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from foreign_destinations(item, accounts, f"{path}[{index}]")
+
+
+def _inputs(args: ResourceValidationArgs) -> dict[str, Any]:
+    try:
+        names = [str(name) for name in args.props]
+    except Exception:  # noqa: BLE001 - inputs the SDK cannot list name no destination
+        return {}
+    return {name: read_property(args, name) for name in names}
+
+
 @fail_closed(SHARED_ONLY_WITHIN)
 def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.resource_type.startswith(("aws:", "aws-native:")):
+        return
+    config: Any = args.get_config()
+    accounts, source = allowed_accounts(config, args.provider)
+    head = f"{SHARED_ONLY_WITHIN}: {args.resource_type} {args.name}"
+    tail = f"Allowed accounts from {source}."
+    findings: list[str] = []
+    if not args.resource_type.startswith(_DESTINATION_TYPES_SKIPPED):
+        findings += [
+            f"{path} sends data to {arn}, a resource of account {account}, which is not "
+            f"allowed (allowed: {describe_accounts(accounts)}). {tail}"
+            for path, arn, account in foreign_destinations(_inputs(args), accounts)
+        ]
     if args.resource_type in ACL_TYPES or args.resource_type == BUCKET:
         policy = (
             read_property(args, "accessControlPolicy")
             if args.resource_type in ACL_TYPES
             else _bucket_grants(read_property(args, "grants"))
         )
-        for finding in acl_findings(read_property(args, "acl"), policy):
-            report(f"{SHARED_ONLY_WITHIN}: {args.resource_type} {args.name}: {finding}.", None)
-        return
-    props = GRANTEES.get(args.resource_type)
-    if props is None:
-        return
-    config: Any = args.get_config()
-    accounts, source = allowed_accounts(config, args.provider)
+        findings += [f"{f}." for f in acl_findings(read_property(args, "acl"), policy)]
     listed = frozenset(config_strings(config, "allowedPrincipals"))
-    head = f"{SHARED_ONLY_WITHIN}: {args.resource_type} {args.name}"
-    for prop in props:
+    for prop in GRANTEES.get(args.resource_type, ()):
         for value in _values(read_property(args, prop)):
             why = grantee_finding(args, prop, value, accounts, listed)
             if why is not None:
-                report(f"{head}: {why}. Allowed accounts from {source}.", None)
+                findings.append(f"{why}. {tail}")
+    for finding in findings:
+        report(f"{head}: {finding}", None)
 
 
 POLICIES: Final = [
@@ -271,7 +323,8 @@ POLICIES: Final = [
         description=(
             "Inputs that hand a resource's data to another principal (KMS grants, snapshot and "
             "image permissions, RAM and Lake Formation grants, Lambda permissions, peering, "
-            "Redshift authorizations) name only the allowed accounts: never everyone, a whole "
+            "Redshift authorizations, endpoint services, S3 ACLs) or send it somewhere (a "
+            "destination ARN) name only the allowed accounts: never everyone, a whole "
             "organization, another account or an unbound service. Mandatory: the grantee reads "
             "European user data from outside the site."
         ),

@@ -525,3 +525,78 @@ def test_a_gateway_condition_on_the_stacks_own_endpoint(
         policy=NO_FOREIGN,
     )
     assert bool(found) == blocked, [d.message for d in found]
+
+
+# -- data sent to another account's resource ------------------------------------------------------
+
+FOREIGN_DESTINATION: Final = f"arn:aws:logs:eu-west-1:{FOREIGN}:destination:central"
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "path"),
+    [
+        (
+            "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+            {"destinationArn": FOREIGN_DESTINATION, "logGroup": "app"},
+            "destinationArn",
+        ),
+        (
+            "aws:cloudwatch/eventTarget:EventTarget",
+            {"arn": f"arn:aws:events:eu-west-1:{FOREIGN}:event-bus/central", "rule": "r"},
+            "arn",
+        ),
+        (
+            "aws:sns/topicSubscription:TopicSubscription",
+            {"endpoint": f"arn:aws:sqs:eu-west-1:{FOREIGN}:intake", "protocol": "sqs"},
+            "endpoint",
+        ),
+        (
+            "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+            {
+                "extendedS3Configuration": {"bucketArn": "arn:aws:s3:::x", "roleArn": "r"},
+                "kinesisSourceConfiguration": {
+                    "kinesisStreamArn": f"arn:aws:kinesis:eu-west-1:{FOREIGN}:stream/s"
+                },
+            },
+            "kinesisSourceConfiguration.kinesisStreamArn",
+        ),
+    ],
+)
+def test_data_sent_to_another_accounts_resource_is_blocked(
+    pack: PolicyPack, type_: str, props: dict[str, Any], path: str
+) -> None:
+    found = analyze(pack, type_, props, policy=SHARED)
+    assert len(found) == 1, [d.message for d in found]
+    assert f": {path} sends data to" in found[0].message
+    assert f"account {FOREIGN}, which is not allowed" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        (
+            "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+            {"destinationArn": f"arn:aws:logs:eu-west-1:{OWN}:destination:central"},
+        ),
+        # Code pulled from another account, a key or a role, is not where data goes.
+        (
+            "aws:lambda/function:Function",
+            {
+                "layers": [f"arn:aws:lambda:eu-west-1:{FOREIGN}:layer:Datadog-Python312:100"],
+                "role": f"arn:aws:iam::{OWN}:role/handler",
+                "kmsKeyArn": f"arn:aws:kms:eu-west-1:{OWN}:key/k",
+            },
+        ),
+        (
+            "aws:cloudwatch/eventTarget:EventTarget",
+            {
+                "arn": f"arn:aws:lambda:eu-west-1:{OWN}:function:f",
+                "roleArn": f"arn:aws:iam::{FOREIGN}:role/r",
+            },
+        ),
+    ],
+)
+def test_destinations_of_the_allowed_accounts_pass(
+    pack: PolicyPack, type_: str, props: dict[str, Any]
+) -> None:
+    assert analyze(pack, type_, props, policy=SHARED) == []
