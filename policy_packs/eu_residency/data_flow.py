@@ -344,6 +344,31 @@ _PROVIDER_CREDENTIALS: Final = frozenset(
 _MAX_HOPS: Final = 8
 
 
+_HOST_KEY: Final = re.compile(r"(?:host|hostname|endpoint|url|uri|server|address)s?$")
+# Names that only resolve inside a network (RFC 6762 .local, RFC 8375 home.arpa, the common
+# private zones): no public DNS name to send data to.
+_PRIVATE_SUFFIXES: Final = (
+    ".local",
+    ".internal",
+    ".localdomain",
+    ".lan",
+    ".home.arpa",
+    ".corp",
+    ".intranet",
+    ".private",
+    ".svc",
+)
+
+
+def _names_a_public_host(key: str, value: str) -> bool:
+    """Whether ``key`` names a host (``Host``, ``endpoint``, ``serverUrl``, ...) and ``value`` is a
+    public DNS name, not a name of a private zone."""
+    lowered = value.lower().rstrip(".")
+    return _HOST_KEY.search(_camel_words(key)) is not None and not lowered.endswith(
+        _PRIVATE_SUFFIXES
+    )
+
+
 def _camel_words(key: str) -> str:
     return key.replace("-", "").replace("_", "").lower()
 
@@ -1409,9 +1434,12 @@ def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
         if endpoint is not None:
             harmless = kind == HARMLESS and isinstance(endpoint, Place) and endpoint.cloud is None
             return None if harmless else endpoint
-        if kind == FLOW and not has_scheme:
-            # A bare host in a destination field (a VPN peer's FQDN) is a place outside the
-            # stack, as an https endpoint is.
+        if not has_scheme and (
+            kind == FLOW or (kind is None and _names_a_public_host(leaf.key, value))
+        ):
+            # A bare host in a destination field (a VPN peer's FQDN), or under a key that names
+            # a host (a log router's ``Host``, an ``endpoint``), is a place outside the stack, as
+            # an https endpoint is.
             return resolver.url(value, scheme=True)
     if region_key and kind != HARMLESS:
         return _region_value(resource.type, leaf.key, value)

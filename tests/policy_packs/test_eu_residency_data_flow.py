@@ -1620,6 +1620,38 @@ def test_a_classic_azure_vpn_peer_on_the_internet_is_unproven(
     assert bool(blocking(eu_residency, [gateway])) is blocked
 
 
+@pytest.mark.parametrize(
+    ("options", "blocked"),
+    [
+        # A log router's output host: a SaaS intake outside the stack, proven nowhere.
+        ({"Name": "datadog", "Host": "http-intake.logs.datadoghq.com"}, True),
+        ({"Name": "http", "serverUrl": "logs.vendor.example.com"}, True),
+        # Names that resolve only inside a network send nothing outside it.
+        ({"Name": "forward", "Host": "fluentd.logging.svc"}, False),
+        ({"Name": "forward", "Host": "collector.corp.internal"}, False),
+        # A dotted value under a key that names no host is not an endpoint.
+        ({"Name": "datadog", "dd_service": "orders.api"}, False),
+    ],
+)
+def test_a_bare_host_under_a_key_that_names_a_host_is_an_endpoint(
+    eu_residency: PolicyPack, options: dict[str, str], blocked: bool
+) -> None:
+    definitions = [
+        {
+            "name": "app",
+            "image": "public.ecr.aws/docker/library/nginx:1.27",
+            "logConfiguration": {"logDriver": "awsfirelens", "options": options},
+        }
+    ]
+    task = aws(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "app",
+        {"family": "app", "containerDefinitions": json.dumps(definitions)},
+    )
+    found = blocking(eu_residency, [task])
+    assert bool(found) is blocked, found
+
+
 ASSET_SIG = "4dabf18193072939515e22adb298388d"
 
 
