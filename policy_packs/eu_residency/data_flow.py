@@ -360,9 +360,13 @@ _PRIVATE_SUFFIXES: Final = (
 )
 
 
-def _names_a_public_host(key: str, value: str) -> bool:
+def _names_a_public_host(type_: str, key: str, value: str) -> bool:
     """Whether ``key`` names a host (``Host``, ``endpoint``, ``serverUrl``, ...) and ``value`` is a
-    public DNS name, not a name of a private zone."""
+    public DNS name, not a name of a private zone. Kubernetes objects are left out: their ``host``
+    and ``hosts`` name what a workload serves (an Ingress rule, a route, TLS hosts), not where
+    data goes; their outbound endpoints are URLs or in-cluster services."""
+    if type_.startswith("kubernetes:"):
+        return False
     lowered = value.lower().rstrip(".")
     return _HOST_KEY.search(_camel_words(key)) is not None and not lowered.endswith(
         _PRIVATE_SUFFIXES
@@ -1435,7 +1439,7 @@ def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
             harmless = kind == HARMLESS and isinstance(endpoint, Place) and endpoint.cloud is None
             return None if harmless else endpoint
         if not has_scheme and (
-            kind == FLOW or (kind is None and _names_a_public_host(leaf.key, value))
+            kind == FLOW or (kind is None and _names_a_public_host(resource.type, leaf.key, value))
         ):
             # A bare host in a destination field (a VPN peer's FQDN), or under a key that names
             # a host (a log router's ``Host``, an ``endpoint``), is a place outside the stack, as

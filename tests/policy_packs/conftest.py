@@ -30,6 +30,10 @@ EU_RESIDENCY_MODULES = (
     "data_movement_aws",
     "data_movement_azure",
     "edge_services",
+    "external_resources",
+    "placement_gcp",
+    "flow_evidence",
+    "data_flow",
 )
 STACK_PREFIX = "urn:pulumi:dev::clover::"
 

@@ -1652,6 +1652,22 @@ def test_a_bare_host_under_a_key_that_names_a_host_is_an_endpoint(
     assert bool(found) is blocked, found
 
 
+@pytest.mark.parametrize(
+    ("type_", "key", "value", "public"),
+    [
+        ("aws:ecs/taskDefinition:TaskDefinition", "Host", "http-intake.logs.datadoghq.com", True),
+        ("aws:ecs/taskDefinition:TaskDefinition", "Host", "collector.corp.internal", False),
+        # What a Kubernetes object serves (an Ingress rule's host), not where it sends data.
+        ("kubernetes:networking.k8s.io/v1:Ingress", "host", "portal.acme.example", False),
+    ],
+)
+def test_which_bare_hosts_are_endpoints(
+    eu_residency_modules: dict[str, Any], type_: str, key: str, value: str, public: bool
+) -> None:
+    names = eu_residency_modules["data_flow"]._names_a_public_host
+    assert names(type_, key, value) is public
+
+
 ASSET_SIG = "4dabf18193072939515e22adb298388d"
 
 
