@@ -6,6 +6,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import re
 from typing import Any
 
 import pulumi
@@ -234,6 +235,37 @@ def test_get_arn_is_parsed() -> None:
 
     outputs = _run(program).outputs
     assert outputs["parts"] == ["eu-west-1", "s3", "123456789012", "bucket/a:b"]
+
+
+def test_canonical_user_id_is_one_per_account() -> None:
+    """The bucket owner's canonical id: the same for every call in one account, another for
+    another account, 64 hex digits as S3 forms it."""
+
+    def program() -> None:
+        other = aws.Provider("other", region="eu-west-1", allowed_account_ids=["210987654321"])
+        pulumi.export("a", aws.s3.get_canonical_user_id().id)
+        pulumi.export("b", aws.s3.get_canonical_user_id_output().id)
+        pulumi.export(
+            "other", aws.s3.get_canonical_user_id(opts=pulumi.InvokeOptions(provider=other)).id
+        )
+
+    outputs = _run(program, {"aws:region": "eu-west-1"}).outputs
+    assert outputs["a"] == outputs["b"] != outputs["other"]
+    assert len(outputs["a"]) == 64
+    assert int(outputs["a"], 16) >= 0
+
+
+def test_a_vpc_endpoint_id_has_aws_s_form_in_the_update_run() -> None:
+    def program() -> None:
+        endpoint = aws.ec2.VpcEndpoint(
+            "s3", vpc_id="vpc-1", service_name="com.amazonaws.eu-west-1.s3"
+        )
+        pulumi.export("id", endpoint.id)
+
+    recording = run_program(
+        program, project="p", stack="s", config={"aws:region": "eu-west-1"}, preview=False
+    )
+    assert re.fullmatch(r"vpce-[0-9a-f]{17}", recording.outputs["id"]), recording.outputs
 
 
 # --- cloud lookups: shaped, placements unknown --------------------------------------------------

@@ -46,6 +46,7 @@ from .provider_defaults import (
     gcp_defaults,
     output_names,
     scalar_outputs,
+    stand_in_digest,
     stand_in_value,
     takes_argument,
 )
@@ -411,6 +412,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # engine's read step is keyed by it), its state unknown offline.
             return (args.resource_id or None, state)
         resource_id = f"{args.name}-id"
+        if args.typ == _VPC_ENDPOINT:
+            # An id of AWS's form (``vpce-`` and 17 hex digits), so a policy condition built from
+            # it (``aws:SourceVpce``) reads as an endpoint's, as it will after the deploy.
+            resource_id = f"vpce-{stand_in_digest(args.typ, args.name)}0"
         if args.typ in _S3_BUCKETS:
             resource_id = self._bucket_name(args)
             state.setdefault("bucket", resource_id)
@@ -547,6 +552,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 _RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 _CLASSIC_RESOURCE_GROUP = "azure:core/resourceGroup:ResourceGroup"
 _S3_BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+_VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 
 # Types whose own name is not the ``<type>Name`` input (from the azure-native v3 SDK signatures).
 _AZURE_NAME_KEYS = {

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
+import hashlib
 import importlib
 import inspect
 import json
@@ -511,6 +512,21 @@ def _aws_get_caller_identity(args: Mapping[str, Any], provider: Provider) -> dic
     }
 
 
+def _aws_get_canonical_user_id(
+    args: Mapping[str, Any], provider: Provider
+) -> dict[str, Any] | None:
+    del args
+    # An S3 ListBuckets call in the cloud: the canonical user id (64 hex digits) of the account
+    # the provider works in. Offline, one stand-in per account, the same for every call: a grant
+    # to it is a grant to the bucket owner's account, as it will be.
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/finding-canonical-user-id.html
+    account = provider.aws_account()
+    return {
+        "id": hashlib.sha256(f"canonical-user\0{account}".encode()).hexdigest(),
+        "displayName": "",
+    }
+
+
 def _aws_get_arn(args: Mapping[str, Any], provider: Provider) -> dict[str, Any] | None:
     del provider
     # meta/arn_data_source.go parses the ARN with aws-sdk-go-v2's arn.Parse:
@@ -816,6 +832,7 @@ _LOCAL: dict[str, Callable[[Mapping[str, Any], Provider], dict[str, Any] | None]
     "aws:index/getPartition:getPartition": _aws_get_partition,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _aws_get_availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": _aws_get_caller_identity,
+    "aws:s3/getCanonicalUserId:getCanonicalUserId": _aws_get_canonical_user_id,
     "aws:index/getArn:getArn": _aws_get_arn,
     "aws:index/getBillingServiceAccount:getBillingServiceAccount": _aws_get_billing_service_account,
     "azure-native:authorization:getClientConfig": _azure_get_client_config,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -143,6 +145,17 @@ def test_key_policy_admits_the_trail_it_creates(recording: Recording) -> None:
     )
 
 
+def s3_endpoint_id(recording: Recording) -> str:
+    """The site's S3 endpoint's id, as AWS forms it (``vpce-`` and 17 hex digits)."""
+    endpoint = next(
+        r
+        for r in recording.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r.name == "dublin-network-s3-endpoint"
+    )
+    assert re.fullmatch(r"vpce-[0-9a-f]{17}", endpoint.id or ""), endpoint.id
+    return str(endpoint.id)
+
+
 def test_storage_uses_the_site_keys_and_the_site_network(recording: Recording) -> None:
     key_arns = {
         DATA_BUCKET: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id",
@@ -164,9 +177,7 @@ def test_storage_uses_the_site_keys_and_the_site_network(recording: Recording) -
     )
     deny = statement(document(data_policy), "DenyDataAccessOutsideSiteNetwork")
     # The site's own S3 endpoint, not an address range another VPC of the account could share.
-    assert deny["Condition"]["StringNotEquals"] == {
-        "aws:SourceVpce": "dublin-network-s3-endpoint-id"
-    }
+    assert deny["Condition"]["StringNotEquals"] == {"aws:SourceVpce": s3_endpoint_id(recording)}
     assert "NotIpAddress" not in deny["Condition"]
 
 
@@ -185,7 +196,7 @@ def test_gateway_is_scoped_to_the_site_bucket_key_and_endpoint(recording: Record
     doc = document(only(recording, "aws:iam/rolePolicy:RolePolicy"))
     objects = statement(doc, "ReadWriteSiteData")
     assert objects["Resource"] == f"{DATA_BUCKET_ARN}/*"
-    assert objects["Condition"]["StringEquals"]["aws:SourceVpce"] == "dublin-network-s3-endpoint-id"
+    assert objects["Condition"]["StringEquals"]["aws:SourceVpce"] == s3_endpoint_id(recording)
     key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/dublin-keys-key-id"
     key = statement(doc, "UseSiteKeyThroughS3")
     assert key["Resource"] == key_arn
