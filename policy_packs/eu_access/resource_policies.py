@@ -273,8 +273,12 @@ def _names_principals(document: Any) -> bool:
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
+    # IAM's statement shape: an Effect and a Principal. Other languages that borrow the words (an
+    # SNS data protection policy's statements have a Principal and an Operation, no Effect) are
+    # not access policies.
     return isinstance(statements, list) and any(
-        isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in statements
+        isinstance(s, dict) and "Effect" in s and ("Principal" in s or "NotPrincipal" in s)
+        for s in statements
     )
 
 

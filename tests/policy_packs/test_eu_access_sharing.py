@@ -136,6 +136,25 @@ def test_a_policy_nested_in_a_list_or_given_as_an_object_is_found(pack: PolicyPa
         # JSON that is not a policy, and text that only looks like one.
         ("aws:sqs/queue:Queue", {"redrivePolicy": json.dumps({"maxReceiveCount": 3})}),
         ("aws:ssm/parameter:Parameter", {"value": '{"Statement": "Principal"'}),
+        # An SNS data protection policy: Principal and Operation, no Effect; not IAM's language.
+        (
+            "aws:sns/dataProtectionPolicy:DataProtectionPolicy",
+            {
+                "policy": json.dumps(
+                    {
+                        "Name": "pii",
+                        "Version": "2021-06-01",
+                        "Statement": [
+                            {
+                                "DataDirection": "Inbound",
+                                "Principal": ["*"],
+                                "Operation": {"Deny": {}},
+                            }
+                        ],
+                    }
+                )
+            },
+        ),
         # Unknown values under keys that hold no resource policy.
         ("aws:sqs/queue:Queue", {"redrivePolicy": UNKNOWN, "name": UNKNOWN}),
     ],
