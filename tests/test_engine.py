@@ -584,3 +584,11 @@ def test_local_files_a_resource_reads_are_named_from_anywhere(
         "https://example.com/crd.yaml",
         "missing.yaml",
     ]
+
+
+def test_the_program_sees_an_organization_as_under_a_diy_backend() -> None:
+    """Every stack belongs to an organization; the DIY backends name it "organization"."""
+    recording = run_program(
+        lambda: pulumi.export("org", pulumi.get_organization()), project="p", stack="s"
+    )
+    assert recording.outputs == {"org": "organization"}

@@ -825,8 +825,15 @@ def run_program(
     with _fresh_runtime(config or {}, secret_keys or []):
         monitor = RecordingMonitor(mocks, recording, on_register)
         mocks.monitor = monitor
+        # The engine names an organization for every stack: the DIY backends' is
+        # "organization" (pulumi/pkg/backend/diy), as the SDK's own default settings say.
         pulumi.runtime.set_mocks(
-            mocks, project=project, stack=stack, preview=preview, monitor=monitor
+            mocks,
+            project=project,
+            stack=stack,
+            preview=preview,
+            monitor=monitor,
+            organization="organization",
         )
         settings.SETTINGS.engine = _QuietEngine()
         stand_ins = contextlib.nullcontext() if preview else _stack_reference_stand_ins()
