@@ -497,6 +497,22 @@ def fail_closed(rule_name: str) -> Callable[[Validator[A]], Validator[A]]:
     return decorate
 
 
+def read_inputs(args: Any) -> dict[str, Any]:
+    """Every input of the resource, each read as :func:`read_property` reads it; empty when the
+    SDK cannot list them."""
+    try:
+        names = [str(name) for name in args.props]
+    except Exception:  # noqa: BLE001 - inputs the SDK cannot list hold nothing readable
+        return {}
+    return {name: read_property(args, name) for name in names}
+
+
+def urn_type(urn: str) -> str:
+    """The resource type a URN names (the last type of its parent chain); '' if not a URN."""
+    parts = urn.split("::")
+    return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+
+
 def read_property(args: Any, name: str) -> Any:
     """One top-level input, copied by :func:`plain`; None when absent.
 
@@ -599,7 +615,7 @@ def built_on_stack_output(args: Any, value: Any) -> bool:
         return False
     urn = stand_ins.get(match.group(1)) if isinstance(stand_ins, Mapping) else None
     # A StackReference's outputs belong to another stack, whatever account that is in.
-    return isinstance(urn, str) and not urn.split("::")[-2].endswith("pulumi:pulumi:StackReference")
+    return isinstance(urn, str) and urn_type(urn) != "pulumi:pulumi:StackReference"
 
 
 def stack_principals(args: Any, statements: Sequence[Statement]) -> frozenset[str]:

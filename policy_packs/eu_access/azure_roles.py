@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         read_property,
         schema,
         show,
+        urn_type,
     )
 else:
     from access_common import (
@@ -49,6 +50,7 @@ else:
         read_property,
         schema,
         show,
+        urn_type,
     )
 
 DATA_SCOPE_RESTRICTED: Final = "azure-native-role-assignment-data-scope-restricted"
@@ -111,14 +113,8 @@ _IDENTITY_OUTPUTS: Final = frozenset({"principalid", "identity.principalid"})
 """An identity's object id, as the output is named in either case (``principal_id``)."""
 
 
-def _token_of(urn: str) -> str:
-    """The resource type a URN names (the last type of its parent chain)."""
-    parts = urn.split("::")
-    return parts[-2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
-
-
 def _proven_scope(source: str, output: str) -> str | None:
-    token = _token_of(source)
+    token = urn_type(source)
     module = token.split(":")[1].lower() if token.count(":") == 2 else ""
     if output != "id":
         return f"the scope is output {output} of {source}"

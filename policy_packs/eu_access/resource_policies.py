@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         parse_document,
         principal_account,
         principal_finding,
+        read_inputs,
         read_property,
         schema,
         stack_principals,
@@ -61,6 +62,7 @@ else:
         parse_document,
         principal_account,
         principal_finding,
+        read_inputs,
         read_property,
         schema,
         stack_principals,
@@ -295,13 +297,9 @@ def _documents(args: ResourceValidationArgs) -> list[tuple[str, Any]]:
         args.resource_type.startswith(_SKIPPED_PREFIXES)
     ):
         return []
-    try:
-        names = [str(name) for name in args.props]
-    except Exception:  # noqa: BLE001 - inputs the SDK cannot list hold no readable policy
-        return []
     found: list[tuple[str, Any]] = []
-    for name in names:
-        found.extend(embedded_documents(read_property(args, name), name))
+    for name, value in read_inputs(args).items():
+        found.extend(embedded_documents(value, name))
     return found
 
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         describe_accounts,
         fail_closed,
         proven_output,
+        read_inputs,
         read_property,
         schema,
         show,
@@ -59,6 +60,7 @@ else:
         describe_accounts,
         fail_closed,
         proven_output,
+        read_inputs,
         read_property,
         schema,
         show,
@@ -277,14 +279,6 @@ def foreign_destinations(
             yield from foreign_destinations(item, accounts, f"{path}[{index}]")
 
 
-def _inputs(args: ResourceValidationArgs) -> dict[str, Any]:
-    try:
-        names = [str(name) for name in args.props]
-    except Exception:  # noqa: BLE001 - inputs the SDK cannot list name no destination
-        return {}
-    return {name: read_property(args, name) for name in names}
-
-
 @fail_closed(SHARED_ONLY_WITHIN)
 def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not args.resource_type.startswith(("aws:", "aws-native:")):
@@ -298,7 +292,7 @@ def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViol
         findings += [
             f"{path} sends data to {arn}, a resource of account {account}, which is not "
             f"allowed (allowed: {describe_accounts(accounts)}). {tail}"
-            for path, arn, account in foreign_destinations(_inputs(args), accounts)
+            for path, arn, account in foreign_destinations(read_inputs(args), accounts)
         ]
     if args.resource_type in ACL_TYPES or args.resource_type == BUCKET:
         policy = (
