@@ -73,6 +73,7 @@ for site in config.sites:
                     for r in aws_backups
                     if r.source == site.name
                 ],
+                backup_sources=[r.source for r in aws_backups if r.destination == site.name],
             ),
             pulumi.ResourceOptions(providers=[aws_providers[site.name]]),
         )

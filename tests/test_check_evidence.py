@@ -273,6 +273,11 @@ def test_a_policy_document_computed_from_outputs_is_judged_as_it_will_be(
                                "Principal": {{"AWS": a[1]}}, "Resource": a[0] + "/*"}}],
             }})),
         )
+        # Object events of every bucket in the region are recorded (eu-access logging rule).
+        aws.cloudtrail.Trail("audit", s3_bucket_name=aws.s3.Bucket("audit").id, event_selectors=[
+            aws.cloudtrail.TrailEventSelectorArgs(data_resources=[
+                aws.cloudtrail.TrailEventSelectorDataResourceArgs(
+                    type="AWS::S3::Object", values=["arn:aws:s3"])])])
     """)
     project = _project(tmp_path, program, {"aws:allowedAccountIds": '["123456789012"]'})
     code = main(["check", "-C", str(project), "-s", "test", "--policy-pack", str(ACCESS), "--json"])

@@ -11,7 +11,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components.keys.aws import AwsSiteKey, AwsSiteKeyArgs
-from components.site.aws import aws_placement, name_stem, validate_site_region, validate_tags
+from components.site.aws import (
+    aws_placement,
+    backup_bucket_stem,
+    name_stem,
+    validate_site_region,
+    validate_tags,
+)
 from components.storage.aws import (
     ObjectLockMode,
     bucket_arn,
@@ -21,9 +27,6 @@ from components.storage.aws import (
     object_lock_configuration,
     validate_retention,
 )
-
-_ACCOUNT_ID_LENGTH = 12
-_BUCKET_NAME_MAX = 63
 
 
 def replication_role_name(source_site: str, destination_site: str, stack: str) -> str:
@@ -125,13 +128,7 @@ class AwsCrossSiteBackup(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
         partition = aws.get_partition_output(opts=invoke_opts).partition
         tags = dict(args.tags)
-        stem = name_stem(args.site, pulumi.get_stack())
-        bucket_stem = f"{stem}-from-{args.source_site}-"
-        if len(bucket_stem) + _ACCOUNT_ID_LENGTH > _BUCKET_NAME_MAX:
-            raise ValueError(
-                f"the destination bucket name {bucket_stem}<account> would exceed 63 characters:"
-                " use a shorter stack name"
-            )
+        bucket_stem = backup_bucket_stem(args.site, args.source_site, pulumi.get_stack())
         role_arn = pulumi.Output.concat(
             "arn:", partition, ":iam::", account_id, ":role/", args.replication_role_name
         )

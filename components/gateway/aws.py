@@ -63,6 +63,9 @@ class AwsAccessGatewayArgs:
     """Prefix of the trail's files in the log bucket."""
     tags: Mapping[str, str]
     """Tags for the role and the trail."""
+    backup_bucket_arns: Sequence[pulumi.Input[str]] = ()
+    """Other sites' backup buckets kept in this site's region: the trail records their object
+    events too (the role gets no access to them)."""
 
     def __post_init__(self) -> None:
         validate_principal_arns("trusted_principal_arns", self.trusted_principal_arns)
@@ -132,7 +135,9 @@ class AwsAccessGateway(pulumi.ComponentResource):
             advanced_event_selectors=[
                 aws.cloudtrail.TrailAdvancedEventSelectorArgs(
                     name="Site data bucket object events",
-                    field_selectors=data_event_field_selectors(args.data_bucket_arn),
+                    field_selectors=data_event_field_selectors(
+                        args.data_bucket_arn, *args.backup_bucket_arns
+                    ),
                 )
             ],
             tags=tags,
@@ -148,9 +153,9 @@ class AwsAccessGateway(pulumi.ComponentResource):
 
 
 def data_event_field_selectors(
-    data_bucket_arn: pulumi.Input[str],
+    *bucket_arns: pulumi.Input[str],
 ) -> list[aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs]:
-    """Object-level (data) events on one bucket's objects.
+    """Object-level (data) events, reads and writes, on every object of the given buckets.
     https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
     """
     selector = aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs
@@ -159,7 +164,7 @@ def data_event_field_selectors(
         selector(field="resources.type", equals=["AWS::S3::Object"]),
         selector(
             field="resources.ARN",
-            starts_withs=[pulumi.Output.concat(data_bucket_arn, "/")],
+            starts_withs=[pulumi.Output.concat(arn, "/") for arn in bucket_arns],
         ),
     ]
 

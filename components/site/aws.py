@@ -95,6 +95,19 @@ def name_stem(site: str, stack: str) -> str:
     return stem
 
 
+def backup_bucket_stem(site: str, source_site: str, stack: str) -> str:
+    """The name of the bucket that keeps ``source_site``'s backup at ``site``, without the
+    account id that ends it: ``clover-<site>-<stack>-from-<source>-``. The destination site's
+    trail names it before it exists (:class:`AwsSiteArgs` ``backup_sources``)."""
+    stem = f"{name_stem(site, stack)}-from-{source_site}-"
+    if len(stem) + _ACCOUNT_ID_LENGTH > _BUCKET_NAME_MAX:
+        raise ValueError(
+            f"the backup bucket name {stem}<account> would exceed 63 characters: use a shorter "
+            "stack name"
+        )
+    return stem
+
+
 @dataclass(frozen=True, kw_only=True)
 class AwsSiteArgs:
     """Inputs of :class:`AwsSite`."""
@@ -131,6 +144,10 @@ class AwsSiteArgs:
     """Names of this account's IAM roles that replicate the data bucket to another site (see
     :class:`components.backup.aws.AwsCrossSiteBackup`): admitted to the site key through S3 and
     exempt from the data bucket's VPC-endpoint rule."""
+    backup_sources: Sequence[str] = ()
+    """Sites whose data bucket is backed up into this site's region (see
+    :class:`components.backup.aws.AwsCrossSiteBackup`): the site's trail records the object
+    events of their backup buckets, named by :func:`backup_bucket_stem`."""
 
     def __post_init__(self) -> None:
         validate_site_region(self.site, self.region)
@@ -296,6 +313,15 @@ class AwsSite(pulumi.ComponentResource):
                 trail_name=trail_name,
                 log_bucket_name=storage.audit_bucket_name,
                 trail_s3_key_prefix=storage.cloudtrail_prefix,
+                backup_bucket_arns=[
+                    bucket_arn(
+                        partition,
+                        pulumi.Output.concat(
+                            backup_bucket_stem(args.site, source, pulumi.get_stack()), account_id
+                        ),
+                    )
+                    for source in args.backup_sources
+                ],
                 tags=args.tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -14,6 +14,7 @@ from pulumi_policy import policy as sdk_policy
 # as top-level modules; the type checker sees the repository layout instead.
 if TYPE_CHECKING:
     from policy_packs.eu_access import exemptions
+    from policy_packs.eu_access.access_logging import POLICIES as ACCESS_LOGGING_POLICIES
     from policy_packs.eu_access.azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from policy_packs.eu_access.endpoints import POLICIES as ENDPOINT_POLICIES
     from policy_packs.eu_access.kms_key_policies import POLICIES as KMS_KEY_POLICIES
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from policy_packs.eu_access.trust_policies import POLICIES as TRUST_POLICIES
 else:
     import exemptions
+    from access_logging import POLICIES as ACCESS_LOGGING_POLICIES
     from azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from endpoints import POLICIES as ENDPOINT_POLICIES
     from kms_key_policies import POLICIES as KMS_KEY_POLICIES
@@ -41,6 +43,7 @@ policies = exemptions.install(
         *KMS_KEY_POLICIES,
         *AZURE_ROLE_POLICIES,
         *ENDPOINT_POLICIES,
+        *ACCESS_LOGGING_POLICIES,
     ],
 )
 
@@ -49,7 +52,8 @@ PolicyPack(
     description=(
         "Access to European user data only through the security gateways: resource policies, "
         "grants and shares, role trust policies and KMS key policies admit only allowed "
-        "accounts, listed principals and gateway-conditioned requests."
+        "accounts, listed principals and gateway-conditioned requests; access to data stores "
+        "is logged."
     ),
     policies=policies,
 )

@@ -628,3 +628,42 @@ def stack_principals(args: Any, statements: Sequence[Statement]) -> frozenset[st
         for principal in statement.principals
         if principal.kind in ("AWS", "Federated") and built_on_stack_output(args, principal.value)
     )
+
+
+@dataclass(frozen=True)
+class ProvenOutput:
+    """An input unknown at preview that the offline check proved to be exactly ``output`` of the
+    stack's resource ``source`` (``provenOutputs``)."""
+
+    source: str
+    output: str
+
+
+@dataclass(frozen=True)
+class _StackArgs:
+    """A stack policy's resource with the config, read as a resource policy's arguments."""
+
+    urn: str
+    props: Any
+    config: Mapping[str, Any]
+
+    def get_config(self) -> Mapping[str, Any]:
+        return self.config
+
+
+def read_stack_resource(resource: Any, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every input of a stack policy's resource with the check's evidence applied: unknowns the
+    second run computed are filled in (:func:`read_property`), and unknowns proven to be exactly an
+    output of a resource of this stack become :class:`ProvenOutput`; the rest stay ``UNKNOWN``."""
+    args = _StackArgs(urn=str(resource.urn), props=resource.props, config=config)
+    values = read_inputs(args)
+    proofs = config.get(PROVEN_OUTPUTS) if isinstance(config, Mapping) else None
+    entry = proofs.get(args.urn) if isinstance(proofs, Mapping) else None
+    if isinstance(entry, Mapping):
+        for path, proof in entry.items():
+            if isinstance(proof, str) and "#" in proof:
+                source, output = proof.rsplit("#", 1)
+                steps: list[str | int] = [k or int(i) for k, i in _STEP.findall(str(path))]
+                if steps:
+                    _fill(values, steps, ProvenOutput(source, output))
+    return values

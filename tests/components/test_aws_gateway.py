@@ -179,6 +179,14 @@ def test_trail_records_object_events_of_the_data_bucket_only(recording: Recordin
     assert not trail.inputs.get("eventSelectors"), trail.urn
 
 
+def test_trail_also_records_the_backup_buckets_kept_in_the_site(run: RunProgram) -> None:
+    backup = "arn:aws:s3:::clover-hamar-test-from-dublin-123456789012"
+    trail = only(build(run, gateway_args(backup_bucket_arns=[backup])), TRAIL)
+    [selector] = trail.inputs["advancedEventSelectors"]
+    fields = {f["field"]: f for f in selector["fieldSelectors"]}
+    assert fields["resources.ARN"]["startsWiths"] == [f"{DATA_BUCKET_ARN}/", f"{backup}/"]
+
+
 def test_every_resource_uses_the_explicit_provider(recording: Recording) -> None:
     assert_all_on_provider(recording, PROVIDER_NAME)
 

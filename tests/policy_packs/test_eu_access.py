@@ -621,6 +621,8 @@ def test_rules_are_named_described_and_leveled(eu_access: PolicyPack) -> None:
         ROOT_ADMIN,
         "azure-native-role-assignment-data-scope-restricted",
         "aws-vpc-endpoint-require-policy",
+        "aws-data-bucket-access-logged",
+        "azure-native-data-store-access-logged",
         "policy-exemption-applied",
     }
     for info in (i for n, i in eu_access.policies.items() if n != "policy-exemption-applied"):

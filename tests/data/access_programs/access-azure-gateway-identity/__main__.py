@@ -43,3 +43,15 @@ azure_native.authorization.RoleAssignment(
     role_definition_id=role(OPERATOR),
     scope=gateway.id,
 )
+
+# Blob reads, writes and deletes go to the stack's workspace.
+workspace = azure_native.operationalinsights.Workspace("audit", resource_group_name=group.name)
+azure_native.monitor.DiagnosticSetting(
+    "customers-blob-audit",
+    resource_uri=account.id.apply(lambda i: f"{i}/blobServices/default"),
+    workspace_id=workspace.id,
+    logs=[
+        azure_native.monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True)
+        for c in ("StorageRead", "StorageWrite", "StorageDelete")
+    ],
+)

@@ -88,3 +88,27 @@ aws.s3.BucketPolicy(
         }
     ),
 )
+
+# Every read and write of the customer bucket's objects is recorded by a trail of the stack in
+# the bucket's region; the trail's own bucket is a log sink, not a data store.
+trail_logs = aws.s3.Bucket("trail-logs")
+aws.cloudtrail.Trail(
+    "customer-data-events",
+    s3_bucket_name=trail_logs.id,
+    advanced_event_selectors=[
+        aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+            name="customer objects",
+            field_selectors=[
+                aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                    field="eventCategory", equals=["Data"]
+                ),
+                aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                    field="resources.type", equals=["AWS::S3::Object"]
+                ),
+                aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs(
+                    field="resources.ARN", starts_withs=[bucket.arn.apply(lambda a: f"{a}/")]
+                ),
+            ],
+        )
+    ],
+)
