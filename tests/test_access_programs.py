@@ -1,5 +1,6 @@
 """The default packs block the four ways of reaching European user data that issue 12 names,
-and leave ordinary execution roles and the stack's own account alone: programs under
+people's data access outside the gateway roles and data reads no trail records, and leave
+ordinary execution roles and the stack's own account alone: programs under
 ``tests/data/access_programs`` checked as a user runs ``clover check``, with no pack named."""
 
 from __future__ import annotations
@@ -42,6 +43,16 @@ BLOCKED = {
         "contractor-reads",
         "the scope is the id of azure-native:resources:ResourceGroup customers; principalId "
         "'5d3c8e2a-9f41-4b6e-a1c7-0e2f4d6b8a90' is neither in allowedPrincipalIds",
+    ),
+    "access-analysts-read-without-gateway": (
+        "aws-data-readers-are-gateway-roles",
+        "analysts",
+        "AWS managed policy ReadOnlyAccess allows data reads",
+    ),
+    "access-bucket-reads-unlogged": (
+        "aws-data-bucket-access-logged",
+        "customers",
+        "object reads are not recorded as CloudTrail data events",
     ),
 }
 CLEAN = "access-execution-roles-own-account"

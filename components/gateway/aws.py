@@ -34,6 +34,10 @@ def validate_principal_arns(key: str, arns: Sequence[str]) -> None:
             )
 
 
+GATEWAY_TAG = "access-gateway"
+"""Tag that marks a gateway role: people read site data only through roles carrying it."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class AwsAccessGatewayArgs:
     """Inputs of :class:`AwsAccessGateway`."""
@@ -106,7 +110,9 @@ class AwsAccessGateway(pulumi.ComponentResource):
             description="Clover site data access, through the site VPC endpoint only",
             assume_role_policy=json.dumps(trust_policy(args.trusted_principal_arns)),
             max_session_duration=MAX_SESSION_SECONDS,
-            tags=tags,
+            # Marks the one role people may read site data through (eu-access's
+            # aws-data-readers-are-gateway-roles judges its conditions).
+            tags={**tags, GATEWAY_TAG: "true"},
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicy(

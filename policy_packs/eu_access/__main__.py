@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from policy_packs.eu_access.access_logging import POLICIES as ACCESS_LOGGING_POLICIES
     from policy_packs.eu_access.azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from policy_packs.eu_access.endpoints import POLICIES as ENDPOINT_POLICIES
+    from policy_packs.eu_access.gateway_roles import POLICIES as GATEWAY_ROLE_POLICIES
     from policy_packs.eu_access.kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from policy_packs.eu_access.resource_policies import POLICIES as RESOURCE_POLICIES
     from policy_packs.eu_access.sharing import POLICIES as SHARING_POLICIES
@@ -26,6 +27,7 @@ else:
     from access_logging import POLICIES as ACCESS_LOGGING_POLICIES
     from azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from endpoints import POLICIES as ENDPOINT_POLICIES
+    from gateway_roles import POLICIES as GATEWAY_ROLE_POLICIES
     from kms_key_policies import POLICIES as KMS_KEY_POLICIES
     from resource_policies import POLICIES as RESOURCE_POLICIES
     from sharing import POLICIES as SHARING_POLICIES
@@ -40,6 +42,7 @@ policies = exemptions.install(
         *RESOURCE_POLICIES,
         *SHARING_POLICIES,
         *TRUST_POLICIES,
+        *GATEWAY_ROLE_POLICIES,
         *KMS_KEY_POLICIES,
         *AZURE_ROLE_POLICIES,
         *ENDPOINT_POLICIES,

@@ -83,7 +83,8 @@ def test_role_sessions_last_at_most_an_hour(recording: Recording) -> None:
     role = only(recording, ROLE)
     assert role.inputs["maxSessionDuration"] == 3600, role.urn
     assert role.inputs["name"] == "clover-dublin-test-gateway", role.urn
-    assert role.inputs["tags"] == TAGS, role.urn
+    # Marked as the gateway role people read data through (eu-access gateway-role rule).
+    assert role.inputs["tags"] == {**TAGS, "access-gateway": "true"}, role.urn
     assert not role.inputs.get("managedPolicyArns"), role.urn
 
 

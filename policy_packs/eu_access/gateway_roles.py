@@ -1,0 +1,538 @@
+"""People read European user data only through gateway roles.
+
+An identity a person uses is an IAM user, an IAM group, or a role whose trust policy admits AWS
+principals (accounts, roles, users) or federated ones (SAML, OIDC): anything but AWS services. When
+such an identity's permissions allow reading data (``s3:GetObject``, ``kms:Decrypt``,
+``secretsmanager:GetSecretValue``, DynamoDB item reads, ... by name or by a wildcard that covers
+them), it must be a *gateway role*:
+
+- a role (never a user or a group: people assume the gateway role, they hold no data access of
+  their own), tagged ``access-gateway = "true"`` or listed in ``gatewayRoleArns``;
+- every statement that allows a read carries the endpoint condition, ``aws:SourceVpce`` (or
+  ``aws:SourceVpc``) of the site's network, or for key use on a service's behalf
+  ``kms:ViaService``, and the region condition, ``aws:RequestedRegion`` naming only regions the
+  stack deploys to. The gateway is then the only door, and it opens only in the site's region.
+
+Roles that only AWS services assume (execution roles) are the application's own identities, not
+people's; what they may reach is bounded by the resource policies and the trust rule.
+
+Permissions are read wherever the stack gives them: a role's inline and managed policies, role,
+user and group policies and their attachments (pulumi-aws v7 and aws-native), in-stack managed
+policies, and a reviewed table of AWS managed policies that read data (``AdministratorAccess``,
+``ReadOnlyAccess``, ``AmazonS3ReadOnlyAccess``, ...). A policy whose content is unknown (a customer
+managed policy of another stack, a document unknown without the check's evidence) attached to a
+person's identity fails closed, as does a policy attached to a role the stack does not define
+(its trust cannot be seen).
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+if TYPE_CHECKING:
+    from policy_packs.eu_access.access_common import (
+        ARN_LIST_SCHEMA,
+        COMPUTED_VALUES,
+        PROVEN_OUTPUTS,
+        PROVEN_OUTPUTS_SCHEMA,
+        DocumentError,
+        ProvenOutput,
+        Statement,
+        bounded_to,
+        built_on_stack_output,
+        config_strings,
+        fail_closed,
+        grants,
+        parse_document,
+        plain,
+        read_stack_resource,
+        schema,
+        show,
+    )
+    from policy_packs.eu_access.resource_policies import DATA_READ_ACTIONS
+else:
+    from access_common import (
+        ARN_LIST_SCHEMA,
+        COMPUTED_VALUES,
+        PROVEN_OUTPUTS,
+        PROVEN_OUTPUTS_SCHEMA,
+        DocumentError,
+        ProvenOutput,
+        Statement,
+        bounded_to,
+        built_on_stack_output,
+        config_strings,
+        fail_closed,
+        grants,
+        parse_document,
+        plain,
+        read_stack_resource,
+        schema,
+        show,
+    )
+    from resource_policies import DATA_READ_ACTIONS
+
+RULE: Final = "aws-data-readers-are-gateway-roles"
+GATEWAY_TAG: Final = "access-gateway"
+
+IDENTITY_READS: Final = (
+    *DATA_READ_ACTIONS,
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+)
+"""Actions that hand a store's content to the caller (see ``DATA_READ_ACTIONS``), and DynamoDB's
+item reads, which an identity policy grants directly."""
+
+# Identity type -> (kind, name input, trust input or None, inline policies input and the document
+# key inside each, managed policy ARNs input).
+IDENTITIES: Final = {
+    "aws:iam/role:Role": ("role", "name", "assumeRolePolicy", ("inlinePolicies", "policy")),
+    "aws:iam/user:User": ("user", "name", None, None),
+    "aws:iam/group:Group": ("group", "name", None, None),
+    "aws-native:iam:Role": (
+        "role",
+        "roleName",
+        "assumeRolePolicyDocument",
+        ("policies", "policyDocument"),
+    ),
+    "aws-native:iam:User": ("user", "userName", None, ("policies", "policyDocument")),
+    "aws-native:iam:Group": ("group", "groupName", None, ("policies", "policyDocument")),
+}
+MANAGED_POLICY_ARNS: Final = "managedPolicyArns"
+
+# Attachment type -> (kind, identity input, document input or None, policy ARN input or None).
+ATTACHMENTS: Final = {
+    "aws:iam/rolePolicy:RolePolicy": ("role", "role", "policy", None),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "role", None, "policyArn"),
+    "aws:iam/userPolicy:UserPolicy": ("user", "user", "policy", None),
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": ("user", "user", None, "policyArn"),
+    "aws:iam/groupPolicy:GroupPolicy": ("group", "group", "policy", None),
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": ("group", "group", None, "policyArn"),
+    "aws-native:iam:RolePolicy": ("role", "roleName", "policyDocument", None),
+    "aws-native:iam:UserPolicy": ("user", "userName", "policyDocument", None),
+    "aws-native:iam:GroupPolicy": ("group", "groupName", "policyDocument", None),
+}
+# Managed policies attached to lists of identities: type -> (document input, {kind: input}).
+SHARED_ATTACHMENTS: Final = {
+    "aws:iam/policyAttachment:PolicyAttachment": (
+        None,
+        {"role": "roles", "user": "users", "group": "groups"},
+    ),
+    "aws-native:iam:ManagedPolicy": (
+        "policyDocument",
+        {"role": "roles", "user": "users", "group": "groups"},
+    ),
+}
+MANAGED_POLICIES: Final = {"aws:iam/policy:Policy": "policy"}
+
+AWS_MANAGED_READERS: Final = frozenset(
+    {
+        "AdministratorAccess",
+        "PowerUserAccess",
+        "ReadOnlyAccess",
+        "AmazonS3FullAccess",
+        "AmazonS3ReadOnlyAccess",
+        "AmazonDynamoDBFullAccess",
+        "AmazonDynamoDBFullAccess_v2",
+        "AmazonDynamoDBReadOnlyAccess",
+        "SecretsManagerReadWrite",
+        "AmazonSQSFullAccess",
+        "AmazonSNSFullAccess",
+        "AmazonRDSDataFullAccess",
+        "AmazonAthenaFullAccess",
+        "job-function/DataScientist",
+        "job-function/DatabaseAdministrator",
+        "job-function/SystemAdministrator",
+    }
+)
+"""AWS managed policies that allow data reads (objects, items, secrets, messages, decryption) on
+every resource without conditions; reviewed against the policies' published documents
+(https://docs.aws.amazon.com/aws-managed-policy/latest/reference/). Other AWS managed policies
+are taken not to read data."""
+
+_AWS_MANAGED: Final = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:service-role/)?(.+)$")
+_CUSTOMER_POLICY: Final = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/(?:.*/)?([^/]+)$")
+_IDENTITY_ARN: Final = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user|group)/(?:.*/)?([^/]+)$")
+_REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_VIA_SERVICE: Final = re.compile(r"^[a-z0-9-]+\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com$")
+
+
+@dataclass
+class _Identity:
+    resource: PolicyResource | None
+    kind: str
+    label: str
+    person: str | None
+    """Why a person uses it (None for a role only services assume)."""
+    gateway: bool = False
+    grants: list[tuple[str, Any]] = field(default_factory=list)
+    """(where, policy document or an :class:`_Opaque`) of every permission it holds."""
+
+
+@dataclass(frozen=True)
+class _Opaque:
+    """Permissions the rule cannot read."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class _Managed:
+    """An AWS managed policy from the reviewed table."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class _Args:
+    """What :func:`built_on_stack_output` reads: the config with the check's evidence."""
+
+    config: Mapping[str, Any]
+
+    def get_config(self) -> Mapping[str, Any]:
+        return self.config
+
+
+class _Stack:
+    def __init__(self, resources: list[PolicyResource], config: Mapping[str, Any]) -> None:
+        self.resources = resources
+        self.config = config
+        self.props = {}
+        for resource in resources:
+            try:
+                self.props[resource.urn] = read_stack_resource(resource, config)
+            except Exception:  # noqa: BLE001 - unreadable inputs grant nothing readable
+                self.props[resource.urn] = {}
+
+    def of(self, resource: PolicyResource) -> dict[str, Any]:
+        return self.props.get(resource.urn, {})
+
+
+def _person(trust: Any) -> str | None:
+    """Why a role is a person's (its trust admits non-service principals); None if services
+    alone assume it. Unknown or unreadable trust is a person's (fail closed)."""
+    try:
+        statements = parse_document(trust)
+    except DocumentError as err:
+        return f"its trust policy cannot be read ({err})"
+    for statement in statements:
+        if not statement.allow:
+            continue
+        if statement.broad:
+            return "its trust policy admits every AWS principal"
+        for principal in statement.principals:
+            if principal.kind in ("AWS", "Federated", "*", "CanonicalUser"):
+                return f"its trust policy admits {principal.kind} principal {principal.value!r}"
+    return None
+
+
+def _tags(props: Mapping[str, Any]) -> dict[str, Any]:
+    tags = props.get("tags")
+    if isinstance(tags, list):
+        tags = {t.get("key"): t.get("value") for t in tags if isinstance(t, dict)}
+    return {str(k).lower(): v for k, v in tags.items()} if isinstance(tags, dict) else {}
+
+
+def _name_of(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    match = _IDENTITY_ARN.match(value)
+    return match.group(2) if match else value
+
+
+class _Index:
+    """The stack's identities and managed policies, found by what references them."""
+
+    def __init__(self, stack: _Stack) -> None:
+        self.stack = stack
+        self.identities: dict[str, _Identity] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        self.external: dict[tuple[str, str], _Identity] = {}
+        self.policies: dict[str, Any] = {}
+        self.policy_names: dict[str, str] = {}
+        gateways = frozenset(config_strings(stack.config, "gatewayRoleArns"))
+        gateway_names = {_name_of(arn) for arn in gateways}
+        for resource in stack.resources:
+            props = stack.of(resource)
+            if resource.resource_type in MANAGED_POLICIES:
+                self.policies[resource.urn] = props.get(MANAGED_POLICIES[resource.resource_type])
+                name = props.get("name")
+                if isinstance(name, str) and name:
+                    self.policy_names[name] = resource.urn
+            entry = IDENTITIES.get(resource.resource_type)
+            if entry is None:
+                continue
+            kind, name_key, trust_key, _ = entry
+            name = props.get(name_key)
+            person = (
+                _person(props.get(trust_key))
+                if trust_key is not None
+                else f"it is an IAM {kind}, which people sign in as"
+            )
+            tagged = str(_tags(props).get(GATEWAY_TAG, "")).lower() == "true"
+            listed = isinstance(name, str) and name in gateway_names
+            self.identities[resource.urn] = _Identity(
+                resource,
+                kind,
+                f"{resource.resource_type} {resource.name}",
+                person,
+                gateway=kind == "role" and (tagged or listed),
+            )
+            if isinstance(name, str) and name:
+                self.names[(kind, name)] = resource.urn
+
+    def identity(self, kind: str, value: Any) -> _Identity:
+        """The identity an attachment names; one outside the stack is judged as a person's."""
+        if isinstance(value, ProvenOutput) and value.source in self.identities:
+            return self.identities[value.source]
+        if isinstance(value, str) and built_on_stack_output(_Args(self.stack.config), value):
+            given = self.stack.config.get(COMPUTED_VALUES)
+            stand_ins = given.get("standIns") if isinstance(given, Mapping) else None
+            urn = stand_ins.get(value.split(".")[1]) if isinstance(stand_ins, Mapping) else None
+            if isinstance(urn, str) and urn in self.identities:
+                return self.identities[urn]
+        name = _name_of(value)
+        if name is not None and (kind, name) in self.names:
+            return self.identities[self.names[(kind, name)]]
+        shown = show(value) if not isinstance(value, ProvenOutput) else value.source
+        key = (kind, str(shown))
+        if key not in self.external:
+            person = (
+                f"it is not a role of this stack ({shown}), so who assumes it cannot be seen"
+                if kind == "role"
+                else f"it is an IAM {kind}, which people sign in as"
+            )
+            self.external[key] = _Identity(None, kind, f"IAM {kind} {shown}", person)
+        return self.external[key]
+
+    def managed(self, value: Any) -> Any:
+        """The document of a managed policy ARN: an in-stack policy's, the reviewed AWS one, or
+        :class:`_Opaque`; None for an AWS managed policy that reads no data."""
+        if isinstance(value, ProvenOutput):
+            if value.source in self.policies and value.output in ("arn", "id"):
+                return self.policies[value.source]
+            return _Opaque(
+                f"policy ARN {value.source}#{value.output} names no policy of this stack"
+            )
+        if not isinstance(value, str) or not value:
+            return _Opaque(f"policy ARN {show(value)} is unknown at preview")
+        aws_managed = _AWS_MANAGED.match(value)
+        if aws_managed is not None:
+            return (
+                _Managed(aws_managed.group(1))
+                if aws_managed.group(1) in AWS_MANAGED_READERS
+                else None
+            )
+        customer = _CUSTOMER_POLICY.match(value)
+        if customer is not None and customer.group(1) in self.policy_names:
+            return self.policies[self.policy_names[customer.group(1)]]
+        return _Opaque(
+            f"policy {value!r} is not a policy of this stack, so what it allows is unseen"
+        )
+
+    def all(self) -> Iterator[_Identity]:
+        yield from self.identities.values()
+        yield from self.external.values()
+
+
+def _collect(index: _Index) -> None:
+    """Every permission the stack gives, on the identity that holds it."""
+    stack = index.stack
+    for resource in stack.resources:
+        props = stack.of(resource)
+        kind_entry = IDENTITIES.get(resource.resource_type)
+        if kind_entry is not None:
+            identity = index.identities[resource.urn]
+            inline = kind_entry[3]
+            if inline is not None:
+                for i, item in enumerate(props.get(inline[0]) or []):
+                    document = item.get(inline[1]) if isinstance(item, dict) else item
+                    identity.grants.append((f"{inline[0]}[{i}]", document))
+            for arn in props.get(MANAGED_POLICY_ARNS) or []:
+                identity.grants.append((f"{MANAGED_POLICY_ARNS} {show(arn)}", index.managed(arn)))
+        attachment = ATTACHMENTS.get(resource.resource_type)
+        if attachment is not None:
+            kind, key, document_key, arn_key = attachment
+            identity = index.identity(kind, props.get(key))
+            where = f"{resource.resource_type} {resource.name}"
+            if document_key is not None:
+                identity.grants.append((where, props.get(document_key)))
+            if arn_key is not None:
+                identity.grants.append((where, index.managed(props.get(arn_key))))
+        shared = SHARED_ATTACHMENTS.get(resource.resource_type)
+        if shared is not None:
+            document_key, members = shared
+            document = (
+                props.get(document_key)
+                if document_key is not None
+                else index.managed(props.get("policyArn"))
+            )
+            for kind, key in members.items():
+                for member in props.get(key) or []:
+                    identity = index.identity(kind, member)
+                    identity.grants.append((f"{resource.resource_type} {resource.name}", document))
+
+
+def _provider_region(resource: PolicyResource) -> Any:
+    provider = getattr(resource, "provider", None)
+    try:
+        props = plain(provider.props) if provider is not None else {}
+    except Exception:  # noqa: BLE001 - a provider without readable inputs has no region
+        return None
+    return props.get("region") if isinstance(props, dict) else None
+
+
+def _stack_regions(stack: _Stack) -> frozenset[str]:
+    """Regions the stack deploys AWS resources to: its providers' and resources' own."""
+    regions: set[str] = set()
+    for resource in stack.resources:
+        for region in (stack.of(resource).get("region"), _provider_region(resource)):
+            if isinstance(region, str) and _REGION.match(region):
+                regions.add(region)
+    return frozenset(regions)
+
+
+def _conditioned(
+    statement: Statement, regions: frozenset[str], stack_output: Callable[[str], bool]
+) -> list[str]:
+    """What the statement lacks of the gateway's conditions (empty when it has them)."""
+    missing: list[str] = []
+    endpoint = bounded_to(
+        statement, "aws:SourceVpce", lambda v: v.startswith("vpce-") or stack_output(v)
+    ) or bounded_to(statement, "aws:SourceVpc", lambda v: v.startswith("vpc-") or stack_output(v))
+    reads = [a for a in IDENTITY_READS if grants(statement, a)]
+    if not endpoint and all(a.startswith("kms:") for a in reads):
+        endpoint = bounded_to(
+            statement,
+            "kms:ViaService",
+            lambda v: (m := _VIA_SERVICE.match(v)) is not None and m.group(1) in regions,
+        )
+    if not endpoint:
+        missing.append("aws:SourceVpce (or aws:SourceVpc) of the site's network")
+    if not bounded_to(statement, "aws:RequestedRegion", lambda v: v in regions):
+        missing.append(
+            "aws:RequestedRegion naming only the stack's regions "
+            f"({', '.join(sorted(regions)) or 'none found'})"
+        )
+    return missing
+
+
+def _findings(
+    identity: _Identity, regions: frozenset[str], stack_output: Callable[[str], bool]
+) -> Iterator[str]:
+    for where, document in identity.grants:
+        if document is None:
+            continue
+        if isinstance(document, _Opaque):
+            yield f"{where}: {document.why} (fail closed)"
+            continue
+        if isinstance(document, _Managed):
+            yield (
+                f"{where}: AWS managed policy {document.name} allows data reads on every "
+                "resource without conditions"
+            )
+            continue
+        try:
+            statements = parse_document(document)
+        except DocumentError as err:
+            yield f"{where}: {err}; treated as allowing every read (fail closed)"
+            continue
+        for statement in statements:
+            if not statement.allow:
+                continue
+            reads = [a for a in IDENTITY_READS if grants(statement, a)]
+            if not reads:
+                continue
+            if identity.kind != "role":
+                yield (
+                    f"{where}: statement {statement.label} allows {', '.join(reads)} to an IAM "
+                    f"{identity.kind}; people reach data only by assuming a gateway role"
+                )
+                continue
+            if not identity.gateway:
+                yield (
+                    f"{where}: statement {statement.label} allows {', '.join(reads)}, but the "
+                    f'role is not a gateway role (tag {GATEWAY_TAG} = "true" or '
+                    "gatewayRoleArns)"
+                )
+                continue
+            missing = _conditioned(statement, regions, stack_output)
+            if missing:
+                yield (
+                    f"{where}: statement {statement.label} allows {', '.join(reads)} without "
+                    f"{' and '.join(missing)}"
+                )
+
+
+@fail_closed(RULE)
+def validate_gateway_roles(args: StackValidationArgs, report: ReportViolation) -> None:
+    config: Any = args.get_config()
+    stack = _Stack(list(args.resources), config if isinstance(config, Mapping) else {})
+    index = _Index(stack)
+    _collect(index)
+    regions = _stack_regions(stack)
+    evidence = _Args(stack.config)
+
+    def stack_output(value: str) -> bool:
+        return built_on_stack_output(evidence, value)
+
+    for identity in index.all():
+        if identity.person is None:
+            continue
+        findings = list(_findings(identity, regions, stack_output))
+        if not findings:
+            continue
+        report(
+            f"{RULE}: {identity.label} is a person's identity ({identity.person}) and reads "
+            f"data outside the gateway: {'; '.join(findings)}. Give people a gateway role "
+            f'(tag {GATEWAY_TAG} = "true") whose read statements carry aws:SourceVpce of the '
+            "site's endpoint and aws:RequestedRegion of the site's region; users and groups "
+            "hold no data access.",
+            identity.resource.urn if identity.resource is not None else None,
+        )
+
+
+POLICIES: Final = [
+    StackValidationPolicy(
+        name=RULE,
+        description=(
+            "Identities people use (IAM users and groups, roles whose trust admits AWS or "
+            "federated principals) read data (objects, items, secrets, messages, decryption) "
+            'only as gateway roles: roles tagged access-gateway = "true" or listed in '
+            "gatewayRoleArns whose read statements carry aws:SourceVpce (or kms:ViaService) and "
+            "aws:RequestedRegion of the stack's regions. Mandatory: access to European user data "
+            "goes through the security gateways."
+        ),
+        enforcement_level=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        remediation_steps=(
+            'Move people\'s data access to a role tagged access-gateway = "true" whose '
+            "statements allowing reads have StringEquals aws:SourceVpce (the site's S3 endpoint) "
+            "and aws:RequestedRegion (the site's region); remove data access from users, groups "
+            "and other roles people assume."
+        ),
+        config_schema=schema(
+            gatewayRoleArns={
+                **ARN_LIST_SCHEMA,
+                "description": 'Gateway roles besides those tagged access-gateway = "true".',
+            },
+            **{PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA},
+        ),
+        validate=validate_gateway_roles,
+    )
+]

@@ -1,0 +1,342 @@
+"""``aws-data-readers-are-gateway-roles`` over the analyzer protocol (``AnalyzeStack``): identities
+people use read data only as gateway roles whose read statements carry the endpoint and region
+conditions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import pytest
+
+from clover.analyzer import UNKNOWN, AnalyzedResource, PolicyPack
+
+from .conftest import eu_aws_provider, eu_resource
+
+RULE: Final = "aws-data-readers-are-gateway-roles"
+ROLE: Final = "aws:iam/role:Role"
+ROLE_POLICY: Final = "aws:iam/rolePolicy:RolePolicy"
+ATTACH: Final = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+DUBLIN: Final = eu_aws_provider("eu-west-1")
+OPERATORS: Final = "arn:aws:iam::123456789012:role/operators"
+ENDPOINT: Final = "vpce-0a1b2c3d4e5f60718"
+GATEWAY: Final = {"aws:SourceVpce": ENDPOINT, "aws:RequestedRegion": "eu-west-1"}
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action: Any, condition: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": action, "Resource": "*", **extra}
+    if condition:
+        statement["Condition"] = {"StringEquals": condition}
+    return statement
+
+
+def trust(principal: Any) -> str:
+    return document({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+
+
+def role(
+    name: str = "reader", principal: Any = None, gateway: bool = False, **props: Any
+) -> AnalyzedResource:
+    tags = {"access-gateway": "true"} if gateway else {}
+    return eu_resource(
+        ROLE,
+        name,
+        {
+            "name": name,
+            "assumeRolePolicy": trust(principal or {"AWS": OPERATORS}),
+            "tags": tags,
+            **props,
+        },
+        provider=DUBLIN,
+    )
+
+
+def role_policy(policy: Any, role_ref: Any = "reader", name: str = "reads") -> AnalyzedResource:
+    return eu_resource(ROLE_POLICY, name, {"role": role_ref, "policy": policy}, provider=DUBLIN)
+
+
+def attach(arn: Any, role_ref: Any = "reader", name: str = "attached") -> AnalyzedResource:
+    return eu_resource(ATTACH, name, {"role": role_ref, "policyArn": arn}, provider=DUBLIN)
+
+
+def blocked(pack: PolicyPack, *resources: AnalyzedResource) -> list[str]:
+    found = [d for d in pack.analyze_stack(list(resources)) if d.policy == RULE]
+    for d in found:
+        assert d.enforcement_level == "mandatory", d.message
+    return sorted(d.urn.rsplit("::", 1)[-1] for d in found)
+
+
+def message(pack: PolicyPack, *resources: AnalyzedResource) -> str:
+    return "\n".join(d.message for d in pack.analyze_stack(list(resources)) if d.policy == RULE)
+
+
+# -- who is a person -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": OPERATORS},
+        {"AWS": "123456789012"},
+        {"Federated": "arn:aws:iam::123456789012:saml-provider/corp"},
+        "*",
+    ],
+)
+def test_a_role_people_assume_may_not_read_data_unless_a_gateway(
+    eu_access: PolicyPack, principal: Any
+) -> None:
+    resources = (role(principal=principal), role_policy(document(allow("s3:GetObject"))))
+    assert blocked(eu_access, *resources) == ["reader"]
+    assert "not a gateway role" in message(eu_access, *resources)
+
+
+def test_a_role_only_services_assume_is_the_applications_own(eu_access: PolicyPack) -> None:
+    service = role(principal={"Service": "lambda.amazonaws.com"})
+    assert blocked(eu_access, service, role_policy(document(allow("s3:*")))) == []
+    assert blocked(eu_access, service, attach("arn:aws:iam::aws:policy/AdministratorAccess")) == []
+
+
+def test_unknown_trust_is_a_persons(eu_access: PolicyPack) -> None:
+    unknown = role(assumeRolePolicy=UNKNOWN)
+    assert blocked(eu_access, unknown, role_policy(document(allow("kms:Decrypt")))) == ["reader"]
+    assert "trust policy cannot be read" in message(
+        eu_access, unknown, role_policy(document(allow("kms:Decrypt")))
+    )
+
+
+def test_metadata_is_not_data(eu_access: PolicyPack) -> None:
+    listing = document(allow(["s3:ListBucket", "kms:DescribeKey", "dynamodb:DescribeTable"]))
+    assert blocked(eu_access, role(), role_policy(listing)) == []
+    denied = document({"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"})
+    assert blocked(eu_access, role(), role_policy(denied)) == []
+
+
+# -- the gateway's conditions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statement", "passes"),
+    [
+        (allow("s3:GetObject", GATEWAY), True),
+        (
+            allow("s3:Get*", {"aws:SourceVpc": "vpc-0a1b2c3d", "aws:RequestedRegion": "eu-west-1"}),
+            True,
+        ),
+        (allow("s3:GetObject", {"aws:SourceVpce": ENDPOINT}), False),
+        (allow("s3:GetObject", {"aws:RequestedRegion": "eu-west-1"}), False),
+        (allow("s3:GetObject", {**GATEWAY, "aws:RequestedRegion": "us-east-1"}), False),
+        (allow("s3:GetObject", {**GATEWAY, "aws:SourceVpce": "vpce-*"}), False),
+        (
+            allow(
+                "s3:GetObject",
+                {"aws:VpcSourceIp": "10.0.0.0/8", "aws:RequestedRegion": "eu-west-1"},
+            ),
+            False,
+        ),
+        (allow("*"), False),
+        (
+            allow(
+                ["kms:Decrypt"],
+                {
+                    "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+                    "aws:RequestedRegion": "eu-west-1",
+                },
+            ),
+            True,
+        ),
+        (
+            allow(
+                ["kms:Decrypt"],
+                {
+                    "kms:ViaService": "s3.us-east-1.amazonaws.com",
+                    "aws:RequestedRegion": "eu-west-1",
+                },
+            ),
+            False,
+        ),
+        # kms:ViaService bounds key use only: with an object read in the statement it is not enough.
+        (
+            allow(
+                ["kms:Decrypt", "s3:GetObject"],
+                {
+                    "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+                    "aws:RequestedRegion": "eu-west-1",
+                },
+            ),
+            False,
+        ),
+        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, False),
+    ],
+)
+def test_a_gateway_roles_reads_carry_endpoint_and_region(
+    eu_access: PolicyPack, statement: dict[str, Any], passes: bool
+) -> None:
+    resources = (role(gateway=True), role_policy(document(statement)))
+    assert blocked(eu_access, *resources) == ([] if passes else ["reader"])
+
+
+def test_the_message_names_what_is_missing(eu_access: PolicyPack) -> None:
+    resources = (role(gateway=True), role_policy(document(allow("s3:GetObject"))))
+    text = message(eu_access, *resources)
+    assert "aws:SourceVpce (or aws:SourceVpc) of the site's network" in text
+    assert "aws:RequestedRegion naming only the stack's regions (eu-west-1)" in text
+
+
+def test_a_listed_gateway_role(eu_access: PolicyPack) -> None:
+    resources = (role(), role_policy(document(allow("s3:GetObject", GATEWAY))))
+    assert blocked(eu_access, *resources) == ["reader"]
+    eu_access.configure({RULE: {"gatewayRoleArns": ["arn:aws:iam::123456789012:role/reader"]}})
+    assert blocked(eu_access, *resources) == []
+
+
+def test_an_endpoint_id_the_check_computed_from_the_stack_counts(eu_access: PolicyPack) -> None:
+    """The site's endpoint id is an output: the check computes the stand-in of the stack's own
+    endpoint (``id.<digest>.stand-in.invalid``), which names an in-stack resource."""
+    endpoint = eu_resource("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {}, provider=DUBLIN)
+    # The document holds the endpoint's id, an output: unknown at preview as a whole.
+    policy = role_policy(UNKNOWN)
+    gateway = role(gateway=True)
+    assert blocked(eu_access, gateway, endpoint, policy) == ["reader"]
+    computed = {
+        "inputs": {
+            policy.urn: {
+                "policy": document(
+                    allow(
+                        "s3:GetObject",
+                        {
+                            "aws:SourceVpce": "id.0123456789abcdef.stand-in.invalid",
+                            "aws:RequestedRegion": "eu-west-1",
+                        },
+                    )
+                )
+            }
+        },
+        "standIns": {"0123456789abcdef": endpoint.urn},
+    }
+    eu_access.configure({RULE: {"computedValues": computed}})
+    assert blocked(eu_access, gateway, endpoint, policy) == []
+
+
+# -- where permissions come from -------------------------------------------------------------------
+
+
+def test_users_and_groups_never_read_data(eu_access: PolicyPack) -> None:
+    user = eu_resource("aws:iam/user:User", "alice", {"name": "alice"}, provider=DUBLIN)
+    user_policy = eu_resource(
+        "aws:iam/userPolicy:UserPolicy",
+        "alice-reads",
+        {"user": "alice", "policy": document(allow("s3:GetObject", GATEWAY))},
+        provider=DUBLIN,
+    )
+    assert blocked(eu_access, user, user_policy) == ["alice"]
+    assert "to an IAM user" in message(eu_access, user, user_policy)
+    group = eu_resource("aws:iam/group:Group", "analysts", {"name": "analysts"}, provider=DUBLIN)
+    readers = eu_resource(
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        "analysts-s3",
+        {"group": "analysts", "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"},
+        provider=DUBLIN,
+    )
+    assert blocked(eu_access, group, readers) == ["analysts"]
+    harmless = eu_resource(
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        "analysts-ec2",
+        {"group": "analysts", "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"},
+        provider=DUBLIN,
+    )
+    assert blocked(eu_access, group, harmless) == []
+
+
+def test_aws_managed_policies_that_read_data(eu_access: PolicyPack) -> None:
+    admin = attach("arn:aws:iam::aws:policy/AdministratorAccess")
+    assert blocked(eu_access, role(gateway=True), admin) == ["reader"]
+    assert "AWS managed policy AdministratorAccess" in message(eu_access, role(gateway=True), admin)
+    scientist = attach("arn:aws:iam::aws:policy/job-function/DataScientist")
+    assert blocked(eu_access, role(), scientist) == ["reader"]
+
+
+def test_in_stack_managed_policies_are_read(eu_access: PolicyPack) -> None:
+    policy = eu_resource(
+        "aws:iam/policy:Policy",
+        "reads",
+        {"name": "reads", "policy": document(allow("secretsmanager:GetSecretValue"))},
+        provider=DUBLIN,
+    )
+    by_name = attach("arn:aws:iam::123456789012:policy/reads")
+    assert blocked(eu_access, role(), policy, by_name) == ["reader"]
+    proven = attach(UNKNOWN)
+    eu_access.configure({RULE: {"provenOutputs": {proven.urn: {"policyArn": f"{policy.urn}#arn"}}}})
+    assert blocked(eu_access, role(), policy, proven) == ["reader"]
+    harmless = eu_resource(
+        "aws:iam/policy:Policy",
+        "reads",
+        {"name": "reads", "policy": document(allow("s3:ListAllMyBuckets"))},
+        provider=DUBLIN,
+    )
+    assert blocked(eu_access, role(), harmless, proven) == []
+
+
+@pytest.mark.parametrize(
+    ("arn", "says"),
+    [
+        ("arn:aws:iam::210987654321:policy/elsewhere", "not a policy of this stack"),
+        (UNKNOWN, "unknown at preview"),
+    ],
+)
+def test_unseen_permissions_on_a_persons_role_fail_closed(
+    eu_access: PolicyPack, arn: Any, says: str
+) -> None:
+    assert blocked(eu_access, role(), attach(arn)) == ["reader"]
+    assert says in message(eu_access, role(), attach(arn))
+
+
+def test_inline_and_native_policies(eu_access: PolicyPack) -> None:
+    inline = role(inlinePolicies=[{"name": "r", "policy": document(allow("dynamodb:Query"))}])
+    assert blocked(eu_access, inline) == ["reader"]
+    native = eu_resource(
+        "aws-native:iam:Role",
+        "native",
+        {
+            "roleName": "native",
+            "assumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": OPERATORS}, "Action": "sts:AssumeRole"}
+                ],
+            },
+            "policies": [
+                {
+                    "policyName": "r",
+                    "policyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [allow("s3:GetObject")],
+                    },
+                }
+            ],
+        },
+        provider=DUBLIN,
+    )
+    assert blocked(eu_access, native) == ["native"]
+
+
+def test_a_policy_on_a_role_the_stack_does_not_define(eu_access: PolicyPack) -> None:
+    """Its trust cannot be seen: a read granted to it fails closed, nothing else is judged."""
+    outside = role_policy(document(allow("s3:GetObject")), role_ref="existing-role")
+    found = [d for d in eu_access.analyze_stack([outside]) if d.policy == RULE]
+    assert len(found) == 1
+    assert "not a role of this stack" in found[0].message
+    assert "'existing-role'" in found[0].message
+    listing = role_policy(document(allow("s3:ListBucket")), role_ref="existing-role")
+    assert blocked(eu_access, listing) == []
+
+
+def test_an_attachment_proven_to_name_a_service_role(eu_access: PolicyPack) -> None:
+    service = role(principal={"Service": "lambda.amazonaws.com"})
+    policy = role_policy(document(allow("s3:GetObject")), role_ref=UNKNOWN)
+    assert len([d for d in eu_access.analyze_stack([service, policy]) if d.policy == RULE]) == 1
+    eu_access.configure({RULE: {"provenOutputs": {policy.urn: {"role": f"{service.urn}#id"}}}})
+    assert blocked(eu_access, service, policy) == []
