@@ -15,6 +15,7 @@ from pulumi_policy import policy as sdk_policy
 if TYPE_CHECKING:
     from policy_packs.eu_access import exemptions
     from policy_packs.eu_access.access_logging import POLICIES as ACCESS_LOGGING_POLICIES
+    from policy_packs.eu_access.azure_network import POLICIES as AZURE_NETWORK_POLICIES
     from policy_packs.eu_access.azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from policy_packs.eu_access.endpoints import POLICIES as ENDPOINT_POLICIES
     from policy_packs.eu_access.gateway_roles import POLICIES as GATEWAY_ROLE_POLICIES
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 else:
     import exemptions
     from access_logging import POLICIES as ACCESS_LOGGING_POLICIES
+    from azure_network import POLICIES as AZURE_NETWORK_POLICIES
     from azure_roles import POLICIES as AZURE_ROLE_POLICIES
     from endpoints import POLICIES as ENDPOINT_POLICIES
     from gateway_roles import POLICIES as GATEWAY_ROLE_POLICIES
@@ -45,6 +47,7 @@ policies = exemptions.install(
         *GATEWAY_ROLE_POLICIES,
         *KMS_KEY_POLICIES,
         *AZURE_ROLE_POLICIES,
+        *AZURE_NETWORK_POLICIES,
         *ENDPOINT_POLICIES,
         *ACCESS_LOGGING_POLICIES,
     ],
