@@ -146,6 +146,13 @@ _AZURE_TYPE_ALIASES: Final = {"sites": "webapp"}
 # Azure's public service domains (https://learn.microsoft.com/azure/security/fundamentals/
 # azure-domains).
 _AZURE_SERVICE_DOMAINS: Final = (".azure.com", ".azure.net", ".windows.net")
+# Azure Maps' geographic endpoints keep requests and data in the geography's regions
+# (https://learn.microsoft.com/azure/azure-maps/geographic-scope); the global
+# ``atlas.microsoft.com`` routes to the nearest geography, so it stays unproven.
+_AZURE_MAPS_GEOGRAPHIES: Final = {
+    "eu.atlas.microsoft.com": ("northeurope", "westeurope"),
+    "us.atlas.microsoft.com": ("eastus", "westus2"),
+}
 _AZURE_REGIONAL_DOMAINS: Final = (
     ".azurecontainerapps.io",
     ".cloudapp.azure.com",
@@ -985,6 +992,11 @@ class Resolver:
                         Place("azure", region, "the endpoint's region"),
                     ]
                 return self.azure_named(kind, name, value)
+        geography = _AZURE_MAPS_GEOGRAPHIES.get(lowered)
+        if geography is not None:
+            return [
+                Place("azure", region, "the Azure Maps geography's region") for region in geography
+            ]
         regional = _azure_regional_host(lowered)
         if regional is not None:
             return Place("azure", regional, "the endpoint's region")

@@ -2155,3 +2155,29 @@ def test_custom_resources_of_cloud_operators_name_places_in_their_cloud_s_words(
     custom = eu_resource(resource_type, "archive", {"metadata": {"name": "archive"}, "spec": spec})
     found = blocking(eu_residency, [custom])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("url", "blocked"),
+    [
+        # Azure Maps' Europe geography keeps requests in its European regions.
+        ("https://eu.atlas.microsoft.com/search/address/json?api-version=1.0", False),
+        ("https://us.atlas.microsoft.com/search/address/json?api-version=1.0", True),
+        # The global endpoint routes to the nearest geography: unproven.
+        ("https://atlas.microsoft.com/search/address/json?api-version=1.0", True),
+    ],
+)
+def test_azure_maps_geographic_endpoints(
+    eu_residency: PolicyPack, url: str, blocked: bool
+) -> None:
+    app = azure(
+        "azure-native:web:WebApp",
+        "geo",
+        {
+            "location": "westeurope",
+            "resourceGroupName": "rg",
+            "siteConfig": {"appSettings": [{"name": "MAPS_ENDPOINT", "value": url}]},
+        },
+    )
+    found = blocking(eu_residency, [app])
+    assert bool(found) is blocked, found
