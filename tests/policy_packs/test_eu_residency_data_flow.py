@@ -2167,9 +2167,7 @@ def test_custom_resources_of_cloud_operators_name_places_in_their_cloud_s_words(
         ("https://atlas.microsoft.com/search/address/json?api-version=1.0", True),
     ],
 )
-def test_azure_maps_geographic_endpoints(
-    eu_residency: PolicyPack, url: str, blocked: bool
-) -> None:
+def test_azure_maps_geographic_endpoints(eu_residency: PolicyPack, url: str, blocked: bool) -> None:
     app = azure(
         "azure-native:web:WebApp",
         "geo",
