@@ -1744,6 +1744,65 @@ class ResolvedFlow:
         return self.place.via if self.place.via.startswith("urn:") else None
 
 
+_CONTAINER_LISTS: Final = ("containers", "initContainers", "ephemeralContainers")
+_VARIABLE_REFERENCE: Final = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+
+
+def _expand(text: str, variables: Mapping[str, str]) -> str:
+    """Kubernetes' dependent variable expansion: ``$(NAME)`` becomes the value of a variable
+    defined before it, ``$$`` a literal ``$``, an undefined reference stays as written.
+    https://kubernetes.io/docs/tasks/inject-data-application/define-interdependent-environment-variables/
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        return variables.get(match.group(1), match.group(0))
+
+    return _VARIABLE_REFERENCE.sub(replace, text)
+
+
+def _expand_container(container: dict[str, Any]) -> dict[str, Any]:
+    variables: dict[str, str] = {}
+    expanded = dict(container)
+    env = container.get("env")
+    if isinstance(env, list):
+        entries: list[Any] = []
+        for entry in env:
+            if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+                value = _expand(entry["value"], variables)
+                entry = {**entry, "value": value}  # noqa: PLW2901 - the expanded copy
+                if isinstance(entry.get("name"), str):
+                    variables[entry["name"]] = value
+            entries.append(entry)
+        expanded["env"] = entries
+    for key in ("command", "args"):
+        items = container.get(key)
+        if isinstance(items, list):
+            expanded[key] = [_expand(i, variables) if isinstance(i, str) else i for i in items]
+    return expanded
+
+
+def expand_container_variables(value: Any) -> Any:
+    """A Kubernetes object's inputs with each container's ``$(VAR)`` references in ``env``,
+    ``command`` and ``args`` expanded as the kubelet expands them, so a URL assembled from
+    variables is judged whole (``https://sqs.$(REGION).amazonaws.com/...``)."""
+    if isinstance(value, list):
+        return [expand_container_variables(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in _CONTAINER_LISTS and isinstance(item, list):
+            out[key] = [
+                _expand_container(expand_container_variables(c)) if isinstance(c, dict) else c
+                for c in item
+            ]
+        else:
+            out[key] = expand_container_variables(item)
+    return out
+
+
 def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> list[ResolvedFlow]:
     """Every outbound reference of every resource, resolved, allowed or not."""
     index = StackIndex(stack)
@@ -1769,6 +1828,8 @@ def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> 
         if (resource.type.startswith("pulumi:") and not provider) or resource.type in skipped:
             continue
         props, replaced = computed.props(resource.urn, resource.props)
+        if resource.type.startswith("kubernetes:"):
+            props = expand_container_variables(props)
         if provider:
             props = {k: v for k, v in props.items() if k not in _PROVIDER_CREDENTIALS}
         for leaf in walk(resource.type, props):

@@ -2179,3 +2179,35 @@ def test_azure_maps_geographic_endpoints(eu_residency: PolicyPack, url: str, blo
     )
     found = blocking(eu_residency, [app])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "blocked"),
+    [
+        # Dependent variables are expanded as the kubelet expands them before the URL is judged.
+        ([("GEO", "eu-west"), ("SINK", "https://sqs.$(GEO)-1.amazonaws.com/1/q")], [], False),
+        ([("GEO", "us-east"), ("SINK", "https://sqs.$(GEO)-1.amazonaws.com/1/q")], [], True),
+        ([("GEO", "us-east")], ["--sink=https://sqs.$(GEO)-1.amazonaws.com/1/q"], True),
+        ([("GEO", "eu-north")], ["--sink=https://sqs.$(GEO)-1.amazonaws.com/1/q"], False),
+        # A reference to nothing defined before it stays as written: unproven.
+        ([("SINK", "https://sqs.$(GEO)-1.amazonaws.com/1/q"), ("GEO", "eu-west")], [], True),
+        # `$$` escapes: the literal text is not a region.
+        ([("GEO", "eu-west"), ("SINK", "https://sqs.$$(GEO)-1.amazonaws.com/1/q")], [], True),
+    ],
+)
+def test_kubernetes_container_variables_are_expanded(
+    eu_residency: PolicyPack, env: list[tuple[str, str]], args: list[str], blocked: bool
+) -> None:
+    container = {
+        "name": "forwarder",
+        "image": "ghcr.io/acme/forwarder:1.0",
+        "env": [{"name": n, "value": v} for n, v in env],
+        "args": args,
+    }
+    deployment = eu_resource(
+        "kubernetes:apps/v1:Deployment",
+        "forwarder",
+        {"spec": {"template": {"spec": {"containers": [container]}}}},
+    )
+    found = blocking(eu_residency, [deployment])
+    assert bool(found) is blocked, found
