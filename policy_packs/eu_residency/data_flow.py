@@ -1803,6 +1803,66 @@ def expand_container_variables(value: Any) -> Any:
     return out
 
 
+_ARM_DEPLOYMENT: Final = "azure-native:resources:Deployment"
+_ARM_REFERENCE: Final = re.compile(r"""\b(parameters|variables)\(\s*'([^']*)'\s*\)""", re.I)
+
+
+def _arm_constants(template: Mapping[str, Any], given: Any) -> dict[tuple[str, str], str]:
+    """The template's parameters and variables whose value is a plain string: a parameter's
+    value given to the deployment (``properties.parameters.<name>.value``), else its
+    ``defaultValue``; a variable's value. Expressions are left out (they stay unproven)."""
+    found: dict[tuple[str, str], str] = {}
+    declared = template.get("parameters")
+    for name, spec in (declared if isinstance(declared, dict) else {}).items():
+        supplied = given.get(name) if isinstance(given, dict) else None
+        value = supplied.get("value") if isinstance(supplied, dict) else None
+        if value is None and isinstance(spec, dict):
+            value = spec.get("defaultValue")
+        if isinstance(value, str) and not value.startswith("["):
+            found[("parameters", name.lower())] = value
+    variables = template.get("variables")
+    for name, value in (variables if isinstance(variables, dict) else {}).items():
+        if isinstance(value, str) and not value.startswith("["):
+            found[("variables", name.lower())] = value
+    return found
+
+
+def _substitute(value: Any, constants: Mapping[tuple[str, str], str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _substitute(v, constants) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, constants) for v in value]
+    if not isinstance(value, str) or not _ARM_EXPRESSION.match(value):
+        return value
+
+    def literal(match: re.Match[str]) -> str:
+        known = constants.get((match.group(1).lower(), match.group(2).lower()))
+        return match.group(0) if known is None else "'" + known.replace("'", "''") + "'"
+
+    return _ARM_REFERENCE.sub(literal, value)
+
+
+def substitute_arm_parameters(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An ARM deployment's inputs with ``parameters('x')`` and ``variables('x')`` in its
+    template's expressions replaced by their plain string values (the value the deployment
+    passes, else the template's default), so ``"[parameters('location')]"`` is judged as the
+    location it deploys to. https://learn.microsoft.com/azure/azure-resource-manager/templates/
+    template-functions-deployment#parameters"""
+    properties = props.get("properties")
+    if not isinstance(properties, dict):
+        return props
+    template = properties.get("template")
+    if not isinstance(template, dict):
+        return props
+    constants = _arm_constants(template, properties.get("parameters"))
+    if not constants:
+        return props
+    resolved = {**template, "resources": _substitute(template.get("resources"), constants)}
+    if "outputs" in template:
+        resolved["outputs"] = _substitute(template["outputs"], constants)
+    return {**props, "properties": {**properties, "template": resolved}}
+
+
 def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> list[ResolvedFlow]:
     """Every outbound reference of every resource, resolved, allowed or not."""
     index = StackIndex(stack)
@@ -1830,6 +1890,8 @@ def resolve_flows(stack: Sequence[StackResource], config: Mapping[str, Any]) -> 
         props, replaced = computed.props(resource.urn, resource.props)
         if resource.type.startswith("kubernetes:"):
             props = expand_container_variables(props)
+        if resource.type.startswith(_ARM_DEPLOYMENT):
+            props = substitute_arm_parameters(props)
         if provider:
             props = {k: v for k, v in props.items() if k not in _PROVIDER_CREDENTIALS}
         for leaf in walk(resource.type, props):

@@ -2211,3 +2211,44 @@ def test_kubernetes_container_variables_are_expanded(
     )
     found = blocking(eu_residency, [deployment])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("default", "given", "location", "blocked"),
+    [
+        ("northeurope", None, "[parameters('archiveLocation')]", False),
+        ("eastus", None, "[parameters('archiveLocation')]", True),
+        # The value the deployment passes wins over the template's default.
+        ("northeurope", "eastus", "[parameters('archiveLocation')]", True),
+        ("westeurope", "northeurope", "[parameters('ARCHIVELOCATION')]", False),
+        ("northeurope", None, "[variables('where')]", False),
+        # A default that is itself an expression stays unproven.
+        ("[resourceGroup().location]", None, "[parameters('archiveLocation')]", True),
+        ("northeurope", None, "[parameters('undeclared')]", True),
+    ],
+)
+def test_arm_template_parameters_are_substituted(
+    eu_residency: PolicyPack, default: str, given: str | None, location: str, blocked: bool
+) -> None:
+    template = {
+        "parameters": {"archiveLocation": {"type": "string", "defaultValue": default}},
+        "variables": {"where": default},
+        "resources": [
+            {
+                "type": "Microsoft.Storage/storageAccounts",
+                "name": "acmearchive",
+                "location": location,
+                "kind": "StorageV2",
+            }
+        ],
+    }
+    properties: dict[str, Any] = {"mode": "Incremental", "template": template}
+    if given is not None:
+        properties["parameters"] = {"archiveLocation": {"value": given}}
+    deployment = azure(
+        "azure-native:resources:Deployment",
+        "archive",
+        {"resourceGroupName": "rg", "properties": properties},
+    )
+    found = blocking(eu_residency, [deployment])
+    assert bool(found) is blocked, found
