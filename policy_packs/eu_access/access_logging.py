@@ -413,6 +413,16 @@ class _Recorder:
                 return _Coverage(frozenset(), f"its logging is {show(logging)}")
             everywhere = props.get("isMultiRegionTrail") is True
         else:
+            # pulumi-aws suspends ingestion with suspend = "true"; aws-native stops it with
+            # ingestionEnabled = false. Either way nothing new is recorded.
+            suspended = props.get("suspend")
+            ingesting = props.get("ingestionEnabled", True)
+            if suspended not in (None, "false", False) or ingesting is not True:
+                return _Coverage(
+                    frozenset(),
+                    f"its ingestion is off (suspend {show(suspended)}, ingestionEnabled "
+                    f"{show(ingesting)})",
+                )
             everywhere = props.get("multiRegionEnabled", True) is True
         region = _region(self.resource, props)
         if not everywhere and (not isinstance(bucket_region, str) or region != bucket_region):

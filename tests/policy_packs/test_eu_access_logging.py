@@ -210,6 +210,21 @@ def test_an_event_data_store_and_an_aws_native_trail_count(eu_access: PolicyPack
         provider=STOCKHOLM,
     )
     assert blocked(eu_access, bucket(), single) == ["data"]
+    for stopped_store in ({"suspend": "true"}, {"suspend": UNKNOWN}, {"ingestionEnabled": False}):
+        paused = eu_resource(
+            "aws:cloudtrail/eventDataStore:EventDataStore",
+            "lake",
+            {"advancedEventSelectors": [data_selector()], **stopped_store},
+            provider=STOCKHOLM,
+        )
+        assert blocked(eu_access, bucket(), paused) == ["data"], stopped_store
+    active = eu_resource(
+        "aws:cloudtrail/eventDataStore:EventDataStore",
+        "lake",
+        {"advancedEventSelectors": [data_selector()], "suspend": "false"},
+        provider=STOCKHOLM,
+    )
+    assert blocked(eu_access, bucket(), active) == []
     native_provider = eu_aws_provider("eu-west-1", name="native")
     native = eu_resource(
         "aws-native:cloudtrail:Trail",
