@@ -161,6 +161,28 @@ def test_the_update_run_gives_every_computed_string_output_a_stand_in_naming_its
     assert preview.outputs.get("url") in (None, UNKNOWN)  # at preview it stays unknown
 
 
+def test_the_update_run_gives_vpcs_and_endpoints_ids_of_aws_form() -> None:
+    """Policies name them in conditions (``aws:SourceVpc``, ``aws:SourceVpce``): an id of AWS's
+    form reads as one, as it will after the deploy."""
+    import re
+
+    import pulumi_aws_native as aws_native
+
+    def program() -> None:
+        vpc = aws.ec2.Vpc("net", cidr_block="10.0.0.0/16")
+        endpoint = aws.ec2.VpcEndpoint("s3", vpc_id=vpc.id, service_name="com.amazonaws.x.s3")
+        native = aws_native.ec2.VpcEndpoint("kms", vpc_id=vpc.id, service_name="k")
+        pulumi.export("ids", [vpc.id, endpoint.id, native.id])
+
+    vpc_id, endpoint_id, native_id = run_program(
+        program, project="p", stack="s", config={}, preview=False
+    ).outputs["ids"]
+    assert re.fullmatch(r"vpc-[0-9a-f]{17}", vpc_id), vpc_id
+    assert re.fullmatch(r"vpce-[0-9a-f]{17}", endpoint_id), endpoint_id
+    assert re.fullmatch(r"vpce-[0-9a-f]{17}", native_id), native_id
+    assert endpoint_id != native_id
+
+
 def test_gcp_project_region_and_zone_come_from_the_provider_as_the_plan_shows_them() -> None:
     import pulumi_gcp as gcp
 

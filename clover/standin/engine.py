@@ -412,10 +412,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
             # engine's read step is keyed by it), its state unknown offline.
             return (args.resource_id or None, state)
         resource_id = f"{args.name}-id"
-        if args.typ == _VPC_ENDPOINT:
-            # An id of AWS's form (``vpce-`` and 17 hex digits), so a policy condition built from
-            # it (``aws:SourceVpce``) reads as an endpoint's, as it will after the deploy.
-            resource_id = f"vpce-{stand_in_digest(args.typ, args.name)}0"
+        prefix = _AWS_ID_PREFIXES.get(args.typ)
+        if prefix is not None:
+            # An id of AWS's form (``vpce-``/``vpc-`` and 17 hex digits), so a policy condition
+            # built from it (``aws:SourceVpce``, ``aws:SourceVpc``) reads as an endpoint's or a
+            # VPC's, as it will after the deploy.
+            resource_id = f"{prefix}-{stand_in_digest(args.typ, args.name)}0"
         if args.typ in _S3_BUCKETS:
             resource_id = self._bucket_name(args)
             state.setdefault("bucket", resource_id)
@@ -553,6 +555,13 @@ _RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 _CLASSIC_RESOURCE_GROUP = "azure:core/resourceGroup:ResourceGroup"
 _S3_BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 _VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+# AWS's id prefixes of the resources whose ids policies name in conditions.
+_AWS_ID_PREFIXES = {
+    _VPC_ENDPOINT: "vpce",
+    "aws-native:ec2:VpcEndpoint": "vpce",
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws-native:ec2:Vpc": "vpc",
+}
 
 # Types whose own name is not the ``<type>Name`` input (from the azure-native v3 SDK signatures).
 _AZURE_NAME_KEYS = {

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         read_stack_resource,
         schema,
         show,
+        urn_type,
     )
     from policy_packs.eu_access.resource_policies import DATA_READ_ACTIONS
 else:
@@ -82,6 +83,7 @@ else:
         read_stack_resource,
         schema,
         show,
+        urn_type,
     )
     from resource_policies import DATA_READ_ACTIONS
 
@@ -407,14 +409,46 @@ def _stack_regions(stack: _Stack) -> frozenset[str]:
     return frozenset(regions)
 
 
+_PROVEN: Final = "proven-output:"
+ENDPOINTS: Final = frozenset({"aws:ec2/vpcEndpoint:VpcEndpoint", "aws-native:ec2:VpcEndpoint"})
+VPCS: Final = frozenset({"aws:ec2/vpc:Vpc", "aws-native:ec2:Vpc"})
+
+
+def _marked(value: Any) -> Any:
+    """A document with each proven output written as ``proven-output:<urn>#<output>``, so that
+    conditions holding an in-stack endpoint's or VPC's id can be told from other values."""
+    if isinstance(value, ProvenOutput):
+        return f"{_PROVEN}{value.source}#{value.output}"
+    if isinstance(value, dict):
+        return {k: _marked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked(v) for v in value]
+    return value
+
+
+def _proven_id(value: str, types: frozenset[str]) -> bool:
+    """Whether ``value`` is the proven id of an in-stack resource of one of ``types``."""
+    if not value.startswith(_PROVEN):
+        return False
+    source, _, output = value[len(_PROVEN) :].rpartition("#")
+    return output == "id" and urn_type(source) in types
+
+
 def _conditioned(
     statement: Statement, regions: frozenset[str], stack_output: Callable[[str], bool]
 ) -> list[str]:
-    """What the statement lacks of the gateway's conditions (empty when it has them)."""
+    """What the statement lacks of the gateway's conditions (empty when it has them): the id of
+    an endpoint or VPC (AWS's form, or an output of the stack's own, computed or proven)."""
     missing: list[str] = []
     endpoint = bounded_to(
-        statement, "aws:SourceVpce", lambda v: v.startswith("vpce-") or stack_output(v)
-    ) or bounded_to(statement, "aws:SourceVpc", lambda v: v.startswith("vpc-") or stack_output(v))
+        statement,
+        "aws:SourceVpce",
+        lambda v: v.startswith("vpce-") or stack_output(v) or _proven_id(v, ENDPOINTS),
+    ) or bounded_to(
+        statement,
+        "aws:SourceVpc",
+        lambda v: v.startswith("vpc-") or stack_output(v) or _proven_id(v, VPCS),
+    )
     reads = [a for a in IDENTITY_READS if grants(statement, a)]
     if not endpoint and all(a.startswith("kms:") for a in reads):
         endpoint = bounded_to(
@@ -448,7 +482,7 @@ def _findings(
             )
             continue
         try:
-            statements = parse_document(document)
+            statements = parse_document(_marked(document))
         except DocumentError as err:
             yield f"{where}: {err}; treated as allowing every read (fail closed)"
             continue

@@ -100,7 +100,13 @@ HARMLESS: Final = "harmless"
 """A reference that moves no data (an IAM role, a subnet): only a literal foreign region blocks."""
 KINDS: Final = frozenset({FLOW, BUCKET, REGION, HARMLESS})
 
-_BUCKET_TYPES: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+# S3 buckets and the input that names them (pulumi-aws v7, aws-native).
+_BUCKET_NAME_KEYS: Final = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws-native:s3:Bucket": "bucketName",
+}
+_BUCKET_TYPES: Final = frozenset(_BUCKET_NAME_KEYS)
 _DIRECTORY_BUCKET: Final = re.compile(r"--(?P<zone>[a-z0-9]+-az[0-9]+)--x-s3$")
 _GCP_BUCKET: Final = "gcp:storage/bucket:Bucket"
 # In-stack GCP resources a Google API reference can name, by the collection of the resource name
@@ -432,7 +438,7 @@ class StackIndex:
         }
         for resource in stack:
             if resource.type in _BUCKET_TYPES:
-                name = resource.props.get("bucket")
+                name = resource.props.get(_BUCKET_NAME_KEYS[resource.type])
                 if isinstance(name, str) and not is_unknown(name):
                     self.buckets[name] = resource
             elif resource.type.startswith("azure-native:"):

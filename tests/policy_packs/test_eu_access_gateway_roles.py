@@ -340,3 +340,19 @@ def test_an_attachment_proven_to_name_a_service_role(eu_access: PolicyPack) -> N
     assert len([d for d in eu_access.analyze_stack([service, policy]) if d.policy == RULE]) == 1
     eu_access.configure({RULE: {"provenOutputs": {policy.urn: {"role": f"{service.urn}#id"}}}})
     assert blocked(eu_access, service, policy) == []
+
+
+def test_a_condition_proven_to_hold_the_stacks_own_endpoint_id(eu_access: PolicyPack) -> None:
+    """A document given as an object keeps each output where it is: the check proves the
+    condition value is exactly the id of the stack's endpoint (or VPC), not of anything else."""
+    endpoint = eu_resource("aws-native:ec2:VpcEndpoint", "secrets", {}, provider=DUBLIN)
+    bucket = eu_resource("aws:s3/bucket:Bucket", "b", {}, provider=DUBLIN)
+    statement = allow("secretsmanager:GetSecretValue", {**GATEWAY, "aws:SourceVpce": UNKNOWN})
+    policy = role_policy({"Version": "2012-10-17", "Statement": [statement]})
+    path = "policy.Statement[0].Condition.StringEquals.aws:SourceVpce"
+    resources = (role(gateway=True), endpoint, bucket, policy)
+    assert blocked(eu_access, *resources) == ["reader"]
+    eu_access.configure({RULE: {"provenOutputs": {policy.urn: {path: f"{endpoint.urn}#id"}}}})
+    assert blocked(eu_access, *resources) == []
+    eu_access.configure({RULE: {"provenOutputs": {policy.urn: {path: f"{bucket.urn}#id"}}}})
+    assert blocked(eu_access, *resources) == ["reader"]

@@ -2252,3 +2252,19 @@ def test_arm_template_parameters_are_substituted(
     )
     found = blocking(eu_residency, [deployment])
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(("region", "blocked"), [("eu-west-1", False), ("us-east-1", True)])
+def test_an_aws_native_bucket_is_a_bucket_of_the_stack(
+    eu_residency: PolicyPack, region: str, blocked: bool
+) -> None:
+    """aws-native names a bucket by ``bucketName``; a trail delivering to it is placed there."""
+    native = eu_resource(
+        "aws-native:s3:Bucket",
+        "logs",
+        {"bucketName": "acme-trail-logs"},
+        provider=eu_aws_provider(region, name="native"),
+    )
+    trail = aws("aws:cloudtrail/trail:Trail", "audit", {"s3BucketName": "acme-trail-logs"})
+    found = [m for m in blocking(eu_residency, [native, trail]) if trail.urn in m]
+    assert bool(found) is blocked, found
