@@ -140,9 +140,12 @@ class _Stack:
 
     resources: list[PolicyResource]
     config: Mapping[str, Any]
+    types: frozenset[str]
+    """Only resources of these types are read (a stack may hold thousands of others)."""
     props: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.resources = [r for r in self.resources if r.resource_type in self.types]
         for resource in self.resources:
             try:
                 self.props[resource.urn] = read_stack_resource(resource, self.config)
@@ -458,7 +461,7 @@ def _describe(names: set[str], urn: str) -> str:
 @fail_closed(AWS_RULE)
 def validate_aws_access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
-    stack = _Stack(list(args.resources), config if isinstance(config, Mapping) else {})
+    stack = _Stack(list(args.resources), config if isinstance(config, Mapping) else {}, _AWS_TYPES)
     buckets = _buckets(stack)
     sinks = _log_sinks(stack, buckets)
     recorders = [
@@ -627,7 +630,9 @@ def _settings(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str
 @fail_closed(AZURE_RULE)
 def validate_azure_access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
-    stack = _Stack(list(args.resources), config if isinstance(config, Mapping) else {})
+    stack = _Stack(
+        list(args.resources), config if isinstance(config, Mapping) else {}, _AZURE_TYPES
+    )
     stores = _azure_stores(stack)
     settings = _settings(stack, stores)
     logged, notes, unresolved = settings.logged, settings.notes, settings.unresolved
@@ -661,6 +666,9 @@ def validate_azure_access_logged(args: StackValidationArgs, report: ReportViolat
             urn,
         )
 
+
+_AWS_TYPES: Final = frozenset({*BUCKETS, *TRAILS, *EVENT_DATA_STORES, *ACCESS_LOG_TARGETS})
+_AZURE_TYPES: Final = frozenset({*_ARM_KINDS, *DIAGNOSTIC_SETTINGS})
 
 _EXEMPT_SCHEMA: Final[dict[str, Any]] = {
     "type": "array",

@@ -68,6 +68,7 @@ KEY_CONSUMERS: Final = frozenset(
         "azure-native:dbformysql:Server",
     }
 )
+_READ: Final = frozenset({*KEY_CONSUMERS, VAULT, KEY})
 _VAULT_HOST: Final = re.compile(r"https://([a-z0-9-]+)\.vault\.azure\.net", re.IGNORECASE)
 _VAULT_ID: Final = re.compile(r"/providers/microsoft\.keyvault/vaults/([^/]+)", re.IGNORECASE)
 
@@ -126,7 +127,7 @@ def _vault_name(resource: PolicyResource, props: Mapping[str, Any]) -> str:
 def validate_vault_bypass(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
     config = config if isinstance(config, Mapping) else {}
-    resources = list(args.resources)
+    resources = [r for r in args.resources if r.resource_type in _READ]
     props = {r.urn: read_stack_resource(r, config) for r in resources}
     # A key of the stack stands for its vault (its vaultName, a name or the vault's output).
     keys: dict[str, Any] = {

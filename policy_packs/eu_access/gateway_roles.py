@@ -57,7 +57,6 @@ if TYPE_CHECKING:
         fail_closed,
         grants,
         parse_document,
-        plain,
         read_stack_resource,
         schema,
         show,
@@ -79,7 +78,6 @@ else:
         fail_closed,
         grants,
         parse_document,
-        plain,
         read_stack_resource,
         schema,
         show,
@@ -210,12 +208,17 @@ class _Args:
         return self.config
 
 
+_READ: Final = frozenset({*IDENTITIES, *ATTACHMENTS, *SHARED_ATTACHMENTS, *MANAGED_POLICIES})
+
+
 class _Stack:
     def __init__(self, resources: list[PolicyResource], config: Mapping[str, Any]) -> None:
-        self.resources = resources
+        self.all = resources
+        # Only identities and what grants them permissions are read in full.
+        self.resources = [r for r in resources if r.resource_type in _READ]
         self.config = config
         self.props = {}
-        for resource in resources:
+        for resource in self.resources:
             try:
                 self.props[resource.urn] = read_stack_resource(resource, config)
             except Exception:  # noqa: BLE001 - unreadable inputs grant nothing readable
@@ -390,22 +393,24 @@ def _collect(index: _Index) -> None:
                     identity.grants.append((f"{resource.resource_type} {resource.name}", document))
 
 
-def _provider_region(resource: PolicyResource) -> Any:
-    provider = getattr(resource, "provider", None)
+def _region_of(props: Any) -> Any:
     try:
-        props = plain(provider.props) if provider is not None else {}
-    except Exception:  # noqa: BLE001 - a provider without readable inputs has no region
+        return props.get("region") if props is not None else None
+    except Exception:  # noqa: BLE001 - a region unknown at preview names no region
         return None
-    return props.get("region") if isinstance(props, dict) else None
 
 
 def _stack_regions(stack: _Stack) -> frozenset[str]:
     """Regions the stack deploys AWS resources to: its providers' and resources' own."""
     regions: set[str] = set()
-    for resource in stack.resources:
-        for region in (stack.of(resource).get("region"), _provider_region(resource)):
-            if isinstance(region, str) and _REGION.match(region):
-                regions.add(region)
+    providers: set[str] = set()
+    for resource in stack.all:
+        candidates = [_region_of(resource.props)]
+        provider = getattr(resource, "provider", None)
+        if provider is not None and provider.urn not in providers:
+            providers.add(provider.urn)
+            candidates.append(_region_of(provider.props))
+        regions.update(r for r in candidates if isinstance(r, str) and _REGION.match(r))
     return frozenset(regions)
 
 
