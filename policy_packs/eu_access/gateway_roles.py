@@ -139,6 +139,30 @@ SHARED_ATTACHMENTS: Final = {
     ),
 }
 MANAGED_POLICIES: Final = {"aws:iam/policy:Policy": "policy"}
+# Data stores' resource policies: type -> the input holding the document.
+RESOURCE_POLICIES: Final = {
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:s3/bucket:Bucket": "policy",
+    "aws:kms/key:Key": "policy",
+    "aws:kms/keyPolicy:KeyPolicy": "policy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+    "aws:secretsmanager/secret:Secret": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sqs/queue:Queue": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:dynamodb/resourcePolicy:ResourcePolicy": "policy",
+    "aws-native:s3:BucketPolicy": "policyDocument",
+    "aws-native:kms:Key": "keyPolicy",
+    "aws-native:sqs:QueueInlinePolicy": "policyDocument",
+    "aws-native:sns:TopicInlinePolicy": "policyDocument",
+    "aws-native:secretsmanager:ResourcePolicy": "resourcePolicy",
+}
+"""A resource policy that names a role or user as its principal grants it access on its own, in
+the same account, whatever the identity's policies say: a read granted there is judged as one
+in the identity's policies. (Grants to ``*`` and to whole accounts are
+aws-s3-bucket-policy-no-foreign-principals's.)"""
+_ASSUMED_ROLE: Final = re.compile(r"^arn:aws[a-z-]*:sts::\d{12}:assumed-role/([^/]+)/")
 
 AWS_MANAGED_READERS: Final = frozenset(
     {
@@ -192,6 +216,13 @@ class _Opaque:
 
 
 @dataclass(frozen=True)
+class _Parsed:
+    """Statements already read (a resource policy's grant to the identity)."""
+
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
 class _Managed:
     """An AWS managed policy from the reviewed table."""
 
@@ -208,7 +239,9 @@ class _Args:
         return self.config
 
 
-_READ: Final = frozenset({*IDENTITIES, *ATTACHMENTS, *SHARED_ATTACHMENTS, *MANAGED_POLICIES})
+_READ: Final = frozenset(
+    {*IDENTITIES, *ATTACHMENTS, *SHARED_ATTACHMENTS, *MANAGED_POLICIES, *RESOURCE_POLICIES}
+)
 
 
 class _Stack:
@@ -298,8 +331,10 @@ class _Index:
                 person,
                 gateway=kind == "role" and (tagged or listed),
             )
-            if isinstance(name, str) and name:
-                self.names[(kind, name)] = resource.urn
+            # An unnamed identity is autonamed from its logical name (the engine's autonaming;
+            # the offline run names it exactly so).
+            known = name if isinstance(name, str) and name else resource.name
+            self.names.setdefault((kind, known), resource.urn)
 
     def identity(self, kind: str, value: Any) -> _Identity:
         """The identity an attachment names; one outside the stack is judged as a person's."""
@@ -324,6 +359,22 @@ class _Index:
             )
             self.external[key] = _Identity(None, kind, f"IAM {kind} {shown}", person)
         return self.external[key]
+
+    def principal(self, value: str) -> _Identity | None:
+        """The role or user a resource policy's principal names; None for anything else (an
+        account, everyone, a service), which other rules judge."""
+        if value.startswith(_PROVEN):
+            source = value[len(_PROVEN) :].rpartition("#")[0]
+            return self.identities.get(source)
+        if built_on_stack_output(_Args(self.stack.config), value):
+            return self.identity("role", value)
+        assumed = _ASSUMED_ROLE.match(value)
+        if assumed is not None:
+            return self.identity("role", assumed.group(1))
+        match = _IDENTITY_ARN.match(value)
+        if match is None or match.group(1) == "group":
+            return None
+        return self.identity(match.group(1), value)
 
     def managed(self, value: Any) -> Any:
         """The document of a managed policy ARN: an in-stack policy's, the reviewed AWS one, or
@@ -379,6 +430,9 @@ def _collect(index: _Index) -> None:
                 identity.grants.append((where, props.get(document_key)))
             if arn_key is not None:
                 identity.grants.append((where, index.managed(props.get(arn_key))))
+        document_key = RESOURCE_POLICIES.get(resource.resource_type)
+        if document_key is not None:
+            _collect_resource_policy(index, resource, props.get(document_key))
         shared = SHARED_ATTACHMENTS.get(resource.resource_type)
         if shared is not None:
             document_key, members = shared
@@ -391,6 +445,26 @@ def _collect(index: _Index) -> None:
                 for member in props.get(key) or []:
                     identity = index.identity(kind, member)
                     identity.grants.append((f"{resource.resource_type} {resource.name}", document))
+
+
+def _collect_resource_policy(index: _Index, resource: PolicyResource, document: Any) -> None:
+    """Each Allow of a data read to a named role or user, on that identity."""
+    if document is None:
+        return
+    try:
+        statements = parse_document(_marked(document))
+    except DocumentError:
+        return  # unreadable documents are aws-s3-bucket-policy-no-foreign-principals's
+    where = f"{resource.resource_type} {resource.name} (resource policy)"
+    for statement in statements:
+        if not statement.allow or not any(grants(statement, a) for a in IDENTITY_READS):
+            continue
+        for principal in statement.principals:
+            if principal.kind != "AWS":
+                continue
+            identity = index.principal(principal.value)
+            if identity is not None:
+                identity.grants.append((where, _Parsed((statement,))))
 
 
 def _region_of(props: Any) -> Any:
@@ -471,30 +545,35 @@ def _conditioned(
     return missing
 
 
+def _statements(document: Any) -> list[Statement] | str:
+    """The statements a grant holds, or why they cannot be seen (fail closed)."""
+    if isinstance(document, _Opaque):
+        return f"{document.why} (fail closed)"
+    if isinstance(document, _Managed):
+        return (
+            f"AWS managed policy {document.name} allows data reads on every resource without "
+            "conditions"
+        )
+    if isinstance(document, _Parsed):
+        return list(document.statements)
+    try:
+        return parse_document(_marked(document))
+    except DocumentError as err:
+        return f"{err}; treated as allowing every read (fail closed)"
+
+
 def _findings(
     identity: _Identity, regions: frozenset[str], stack_output: Callable[[str], bool]
 ) -> Iterator[str]:
     for where, document in identity.grants:
         if document is None:
             continue
-        if isinstance(document, _Opaque):
-            yield f"{where}: {document.why} (fail closed)"
-            continue
-        if isinstance(document, _Managed):
-            yield (
-                f"{where}: AWS managed policy {document.name} allows data reads on every "
-                "resource without conditions"
-            )
-            continue
-        try:
-            statements = parse_document(_marked(document))
-        except DocumentError as err:
-            yield f"{where}: {err}; treated as allowing every read (fail closed)"
+        statements = _statements(document)
+        if isinstance(statements, str):
+            yield f"{where}: {statements}"
             continue
         for statement in statements:
-            if not statement.allow:
-                continue
-            reads = [a for a in IDENTITY_READS if grants(statement, a)]
+            reads = [a for a in IDENTITY_READS if grants(statement, a)] if statement.allow else []
             if not reads:
                 continue
             if identity.kind != "role":
@@ -502,16 +581,13 @@ def _findings(
                     f"{where}: statement {statement.label} allows {', '.join(reads)} to an IAM "
                     f"{identity.kind}; people reach data only by assuming a gateway role"
                 )
-                continue
-            if not identity.gateway:
+            elif not identity.gateway:
                 yield (
                     f"{where}: statement {statement.label} allows {', '.join(reads)}, but the "
                     f'role is not a gateway role (tag {GATEWAY_TAG} = "true" or '
                     "gatewayRoleArns)"
                 )
-                continue
-            missing = _conditioned(statement, regions, stack_output)
-            if missing:
+            elif missing := _conditioned(statement, regions, stack_output):
                 yield (
                     f"{where}: statement {statement.label} allows {', '.join(reads)} without "
                     f"{' and '.join(missing)}"

@@ -228,7 +228,7 @@ def test_no_rule_anywhere_opens_to_the_internet(recording: Recording) -> None:
 def test_flow_logs_capture_all_traffic_into_the_log_bucket(recording: Recording) -> None:
     flow_log = only(recording, "aws:ec2/flowLog:FlowLog")
     vpc = only(recording, "aws:ec2/vpc:Vpc")
-    assert vpc.id.startswith("vpc-"), vpc.id  # the stand-in gives VPCs ids of AWS's form
+    assert str(vpc.id).startswith("vpc-"), vpc.id  # the stand-in gives VPCs ids of AWS's form
     assert flow_log.inputs["vpcId"] == vpc.id, flow_log.urn
     assert flow_log.inputs["trafficType"] == "ALL", flow_log.urn
     assert flow_log.inputs["logDestinationType"] == "s3", flow_log.urn

@@ -356,3 +356,66 @@ def test_a_condition_proven_to_hold_the_stacks_own_endpoint_id(eu_access: Policy
     assert blocked(eu_access, *resources) == []
     eu_access.configure({RULE: {"provenOutputs": {policy.urn: {path: f"{bucket.urn}#id"}}}})
     assert blocked(eu_access, *resources) == ["reader"]
+
+
+# -- grants in the data stores' resource policies --------------------------------------------------
+
+
+def bucket_policy(*statements: dict[str, Any]) -> AnalyzedResource:
+    return eu_resource(
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "data",
+        {"bucket": "acme-data", "policy": document(*statements)},
+        provider=DUBLIN,
+    )
+
+
+def grant(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    return allow("s3:GetObject", condition, Principal={"AWS": principal})
+
+
+READER_ARN: Final = "arn:aws:iam::123456789012:role/reader"
+
+
+@pytest.mark.parametrize(
+    ("principal", "says"),
+    [
+        (READER_ARN, "not a gateway role"),
+        ("arn:aws:sts::123456789012:assumed-role/reader/alice", "not a gateway role"),
+        ("arn:aws:iam::123456789012:user/alice", "to an IAM user"),
+        ("arn:aws:iam::123456789012:role/existing", "not a role of this stack"),
+    ],
+)
+def test_a_resource_policy_grant_to_a_person_is_judged_as_their_own(
+    eu_access: PolicyPack, principal: str, says: str
+) -> None:
+    """Within one account a resource policy alone lets its principal read: a grant there to a
+    person's role, or to a user, needs the gateway as much as one in their own policies."""
+    resources = (role(), bucket_policy(grant(principal)))
+    found = [d for d in eu_access.analyze_stack(list(resources)) if d.policy == RULE]
+    assert len(found) == 1, [d.message for d in found]
+    assert says in found[0].message
+    assert "aws:s3/bucketPolicy:BucketPolicy data (resource policy)" in found[0].message
+
+
+def test_a_resource_policy_grant_to_a_service_role_or_a_gateway(eu_access: PolicyPack) -> None:
+    service = role(principal={"Service": "lambda.amazonaws.com"})
+    assert blocked(eu_access, service, bucket_policy(grant(READER_ARN))) == []
+    gateway = role(gateway=True)
+    assert blocked(eu_access, gateway, bucket_policy(grant(READER_ARN, GATEWAY))) == []
+    assert blocked(eu_access, gateway, bucket_policy(grant(READER_ARN))) == ["reader"]
+    # Accounts and everyone are the resource-policy rule's to judge, not this one's.
+    root = "arn:aws:iam::123456789012:root"
+    assert blocked(eu_access, bucket_policy(grant(root), grant("*"))) == []
+
+
+def test_a_resource_policy_grant_to_an_autonamed_role_of_the_stack(eu_access: PolicyPack) -> None:
+    """The stand-in names an autonamed role by its logical name, as its ARN then reads."""
+    person = eu_resource(
+        ROLE,
+        "support",
+        {"assumeRolePolicy": trust({"AWS": OPERATORS})},
+        provider=DUBLIN,
+    )
+    policy = bucket_policy(grant("arn:aws:iam::123456789012:role/support"))
+    assert blocked(eu_access, person, policy) == ["support"]
