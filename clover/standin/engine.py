@@ -535,7 +535,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return f"arn:aws:s3:::{args.inputs.get('bucket') or args.name}"
         account = self._aws_account(args.provider)
         if service == "iam":
-            return f"arn:aws:iam::{account}:role/{args.inputs.get('name') or args.name}"
+            # IAM ARNs name the kind of identity and carry no region
+            # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns);
+            # an OIDC provider is named by its URL's host.
+            if kind == "openIdConnectProvider":
+                url = str(args.inputs.get("url") or args.name)
+                return f"arn:aws:iam::{account}:oidc-provider/{url.split('://', 1)[-1]}"
+            segment = _IAM_ARN_KINDS.get(kind, "role")
+            return f"arn:aws:iam::{account}:{segment}/{args.inputs.get('name') or args.name}"
         # The region the provider's Check filled in (the stack's aws:region for the default
         # provider), else the resource's or its provider's own.
         region = filled or self._aws_region(args.provider, args.inputs)
@@ -555,6 +562,16 @@ _RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 _CLASSIC_RESOURCE_GROUP = "azure:core/resourceGroup:ResourceGroup"
 _S3_BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 _VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+# The resource-type segment of IAM ARNs, by pulumi-aws resource kind.
+_IAM_ARN_KINDS = {
+    "role": "role",
+    "user": "user",
+    "group": "group",
+    "policy": "policy",
+    "instanceProfile": "instance-profile",
+    "samlProvider": "saml-provider",
+    "serverCertificate": "server-certificate",
+}
 # AWS's id prefixes of the resources whose ids policies name in conditions.
 _AWS_ID_PREFIXES = {
     _VPC_ENDPOINT: "vpce",

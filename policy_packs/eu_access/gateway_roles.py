@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         PROVEN_OUTPUTS,
         PROVEN_OUTPUTS_SCHEMA,
         DocumentError,
+        Principal,
         ProvenOutput,
         Statement,
         bounded_to,
@@ -70,6 +71,7 @@ else:
         PROVEN_OUTPUTS,
         PROVEN_OUTPUTS_SCHEMA,
         DocumentError,
+        Principal,
         ProvenOutput,
         Statement,
         bounded_to,
@@ -261,11 +263,33 @@ class _Stack:
         return self.props.get(resource.urn, {})
 
 
-def _person(trust: Any) -> str | None:
-    """Why a role is a person's (its trust admits non-service principals); None if services
-    alone assume it. Unknown or unreadable trust is a person's (fail closed)."""
+# Web identity providers through which an application's own users or workloads, not the
+# organisation's people, assume roles: Cognito identity pools, public web identity providers.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html
+WEB_IDENTITY_PROVIDERS: Final = frozenset(
+    {
+        "cognito-identity.amazonaws.com",
+        "accounts.google.com",
+        "graph.facebook.com",
+        "www.amazon.com",
+    }
+)
+_OIDC_PROVIDER: Final = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/")
+PROVIDER_TYPES: Final = {
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": False,
+    "aws:iam/samlProvider:SamlProvider": True,
+    "aws-native:iam:OidcProvider": False,
+    "aws-native:iam:SamlProvider": True,
+}
+"""In-stack identity providers, and whether people sign in through them (SAML: the workforce's
+single sign-on) or workloads do (OIDC: Kubernetes service accounts, CI jobs)."""
+
+
+def _person(trust: Any, principal_is_person: Callable[[Principal], bool]) -> str | None:
+    """Why a role is a person's; None if only services or workloads assume it. Unknown or
+    unreadable trust is a person's (fail closed)."""
     try:
-        statements = parse_document(trust)
+        statements = parse_document(_marked(trust))
     except DocumentError as err:
         return f"its trust policy cannot be read ({err})"
     for statement in statements:
@@ -274,7 +298,9 @@ def _person(trust: Any) -> str | None:
         if statement.broad:
             return "its trust policy admits every AWS principal"
         for principal in statement.principals:
-            if principal.kind in ("AWS", "Federated", "*", "CanonicalUser"):
+            if principal.kind in ("*", "CanonicalUser") or (
+                principal.kind in ("AWS", "Federated") and principal_is_person(principal)
+            ):
                 return f"its trust policy admits {principal.kind} principal {principal.value!r}"
     return None
 
@@ -318,9 +344,7 @@ class _Index:
             kind, name_key, trust_key, _ = entry
             name = props.get(name_key)
             person = (
-                _person(props.get(trust_key))
-                if trust_key is not None
-                else f"it is an IAM {kind}, which people sign in as"
+                None if trust_key is not None else f"it is an IAM {kind}, which people sign in as"
             )
             tagged = str(_tags(props).get(GATEWAY_TAG, "")).lower() == "true"
             listed = isinstance(name, str) and name in gateway_names
@@ -335,6 +359,44 @@ class _Index:
             # the offline run names it exactly so).
             known = name if isinstance(name, str) and name else resource.name
             self.names.setdefault((kind, known), resource.urn)
+
+    def judge_trusts(self) -> None:
+        """Whose roles are people's: trust admitting accounts, people's roles or users, or a
+        SAML provider. A role only services or workloads (OIDC providers, a service role of the
+        stack) assume is not."""
+        trusts: dict[str, Any] = {}
+        for urn, identity in self.identities.items():
+            entry = IDENTITIES.get(identity.resource.resource_type) if identity.resource else None
+            if entry is not None and entry[2] is not None and identity.resource is not None:
+                trusts[urn] = self.stack.of(identity.resource).get(entry[2])
+        service_roles = {
+            urn for urn, trust in trusts.items() if _person(trust, lambda _: True) is None
+        }
+        for urn, trust in trusts.items():
+            self.identities[urn].person = _person(
+                trust, lambda p: self._is_person(p, service_roles)
+            )
+
+    def _is_person(self, principal: Principal, service_roles: set[str]) -> bool:
+        value = principal.value
+        if principal.kind == "Federated":
+            source = self._source(value)
+            if source is not None:
+                return PROVIDER_TYPES.get(urn_type(source), True)
+            return not (_OIDC_PROVIDER.match(value) or value in WEB_IDENTITY_PROVIDERS)
+        found = self.principal(value)
+        return found is None or found.resource is None or found.resource.urn not in service_roles
+
+    def _source(self, value: str) -> str | None:
+        """The URN of the in-stack resource a computed or proven value is the output of."""
+        if value.startswith(_PROVEN):
+            return value[len(_PROVEN) :].rpartition("#")[0]
+        if built_on_stack_output(_Args(self.stack.config), value):
+            given = self.stack.config.get(COMPUTED_VALUES)
+            stand_ins = given.get("standIns") if isinstance(given, Mapping) else None
+            urn = stand_ins.get(value.split(".")[1]) if isinstance(stand_ins, Mapping) else None
+            return urn if isinstance(urn, str) else None
+        return None
 
     def identity(self, kind: str, value: Any) -> _Identity:
         """The identity an attachment names; one outside the stack is judged as a person's."""
@@ -599,6 +661,7 @@ def validate_gateway_roles(args: StackValidationArgs, report: ReportViolation) -
     config: Any = args.get_config()
     stack = _Stack(list(args.resources), config if isinstance(config, Mapping) else {})
     index = _Index(stack)
+    index.judge_trusts()
     _collect(index)
     regions = _stack_regions(stack)
     evidence = _Args(stack.config)

@@ -419,3 +419,64 @@ def test_a_resource_policy_grant_to_an_autonamed_role_of_the_stack(eu_access: Po
     )
     policy = bucket_policy(grant("arn:aws:iam::123456789012:role/support"))
     assert blocked(eu_access, person, policy) == ["support"]
+
+
+# -- workloads are not people ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("principal", "person"),
+    [
+        # Kubernetes service accounts (IRSA), CI jobs: OIDC providers are workloads' doors.
+        (
+            {
+                "Federated": (
+                    "arn:aws:iam::123456789012:oidc-provider/"
+                    "oidc.eks.eu-west-1.amazonaws.com/id/AB12"
+                )
+            },
+            False,
+        ),
+        ({"Federated": "cognito-identity.amazonaws.com"}, False),
+        # The workforce's single sign-on.
+        ({"Federated": "arn:aws:iam::123456789012:saml-provider/corp"}, True),
+        ({"Federated": "login.example.com"}, True),  # unknown: fail closed
+    ],
+)
+def test_who_signs_in_through_a_federated_principal(
+    eu_access: PolicyPack, principal: Any, person: bool
+) -> None:
+    resources = (role(principal=principal), role_policy(document(allow("s3:GetObject"))))
+    assert blocked(eu_access, *resources) == (["reader"] if person else [])
+
+
+def test_an_in_stack_identity_provider_says_who_signs_in(eu_access: PolicyPack) -> None:
+    oidc = eu_resource(
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "eks", {}, provider=DUBLIN
+    )
+    saml = eu_resource("aws:iam/samlProvider:SamlProvider", "corp", {}, provider=DUBLIN)
+    reads = role_policy(document(allow("s3:GetObject")))
+    for provider, person in ((oidc, False), (saml, True)):
+        federated = role(assumeRolePolicy=UNKNOWN)
+        computed = {
+            "inputs": {
+                federated.urn: {
+                    "assumeRolePolicy": trust(
+                        {"Federated": "arn.00112233445566ff.stand-in.invalid"}
+                    )
+                }
+            },
+            "standIns": {"00112233445566ff": provider.urn},
+        }
+        eu_access.configure({RULE: {"computedValues": computed}})
+        assert blocked(eu_access, provider, federated, reads) == (["reader"] if person else [])
+
+
+def test_a_role_only_a_service_role_of_the_stack_assumes(eu_access: PolicyPack) -> None:
+    """Role chaining by the application (a function's role assuming a data role) is no person."""
+    service = role("handler", principal={"Service": "lambda.amazonaws.com"})
+    chained = role(principal={"AWS": "arn:aws:iam::123456789012:role/handler"})
+    reads = role_policy(document(allow("s3:GetObject")))
+    assert blocked(eu_access, service, chained, reads) == []
+    person = role("handler", principal={"AWS": OPERATORS})
+    assert blocked(eu_access, person, chained, reads) == ["reader"]
