@@ -331,6 +331,8 @@ class _Index:
         self.policy_names: dict[str, str] = {}
         gateways = frozenset(config_strings(stack.config, "gatewayRoleArns"))
         gateway_names = {_name_of(arn) for arn in gateways}
+        self.external_gateways = gateway_names
+        self.workloads = {_name_of(a) for a in config_strings(stack.config, "workloadRoleArns")}
         for resource in stack.resources:
             props = stack.of(resource)
             if resource.resource_type in MANAGED_POLICIES:
@@ -414,12 +416,21 @@ class _Index:
         shown = show(value) if not isinstance(value, ProvenOutput) else value.source
         key = (kind, str(shown))
         if key not in self.external:
-            person = (
-                f"it is not a role of this stack ({shown}), so who assumes it cannot be seen"
+            person: str | None = (
+                f"it is not a role of this stack ({shown}), so who assumes it cannot be seen "
+                "(list it in workloadRoleArns if only services or workloads assume it)"
                 if kind == "role"
                 else f"it is an IAM {kind}, which people sign in as"
             )
-            self.external[key] = _Identity(None, kind, f"IAM {kind} {shown}", person)
+            if kind == "role" and name in self.workloads:
+                person = None
+            self.external[key] = _Identity(
+                None,
+                kind,
+                f"IAM {kind} {shown}",
+                person,
+                gateway=kind == "role" and name in self.external_gateways,
+            )
         return self.external[key]
 
     def principal(self, value: str) -> _Identity | None:
@@ -708,6 +719,13 @@ POLICIES: Final = [
             gatewayRoleArns={
                 **ARN_LIST_SCHEMA,
                 "description": 'Gateway roles besides those tagged access-gateway = "true".',
+            },
+            workloadRoleArns={
+                **ARN_LIST_SCHEMA,
+                "description": (
+                    "Roles outside the stack that only services or workloads assume (reviewed): "
+                    "their data reads are not people's."
+                ),
             },
             **{PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA},
         ),

@@ -480,3 +480,15 @@ def test_a_role_only_a_service_role_of_the_stack_assumes(eu_access: PolicyPack) 
     assert blocked(eu_access, service, chained, reads) == []
     person = role("handler", principal={"AWS": OPERATORS})
     assert blocked(eu_access, person, chained, reads) == ["reader"]
+
+
+def test_roles_outside_the_stack_declared_as_workloads_or_gateways(eu_access: PolicyPack) -> None:
+    reporting = "arn:aws:iam::123456789012:role/reporting"
+    policy = bucket_policy(grant(reporting))
+    assert len([d for d in eu_access.analyze_stack([policy]) if d.policy == RULE]) == 1
+    eu_access.configure({RULE: {"workloadRoleArns": [reporting]}})
+    assert [d for d in eu_access.analyze_stack([policy]) if d.policy == RULE] == []
+    eu_access.configure({RULE: {"gatewayRoleArns": [reporting]}})
+    assert len([d for d in eu_access.analyze_stack([policy]) if d.policy == RULE]) == 1
+    conditioned = bucket_policy(grant(reporting, GATEWAY))
+    assert [d for d in eu_access.analyze_stack([conditioned]) if d.policy == RULE] == []
