@@ -285,6 +285,20 @@ PROVIDER_TYPES: Final = {
 single sign-on) or workloads do (OIDC: Kubernetes service accounts, CI jobs)."""
 
 
+_WEB_IDENTITY_ACTIONS: Final = frozenset({"sts:assumerolewithwebidentity", "sts:tagsession"})
+
+
+def _web_identity_only(statement: Statement) -> bool:
+    """Whether the statement lets its principals assume the role only with a web identity
+    token (OIDC: Kubernetes service accounts, CI jobs, an app's users), never with SAML."""
+    actions = {a.lower() for a in statement.actions}
+    return (
+        not statement.not_action
+        and "sts:assumerolewithwebidentity" in actions
+        and actions <= _WEB_IDENTITY_ACTIONS
+    )
+
+
 def _person(trust: Any, principal_is_person: Callable[[Principal], bool]) -> str | None:
     """Why a role is a person's; None if only services or workloads assume it. Unknown or
     unreadable trust is a person's (fail closed)."""
@@ -298,6 +312,8 @@ def _person(trust: Any, principal_is_person: Callable[[Principal], bool]) -> str
         if statement.broad:
             return "its trust policy admits every AWS principal"
         for principal in statement.principals:
+            if principal.kind == "Federated" and _web_identity_only(statement):
+                continue
             if principal.kind in ("*", "CanonicalUser") or (
                 principal.kind in ("AWS", "Federated") and principal_is_person(principal)
             ):
@@ -436,11 +452,11 @@ class _Index:
     def principal(self, value: str) -> _Identity | None:
         """The role or user a resource policy's principal names; None for anything else (an
         account, everyone, a service), which other rules judge."""
-        if value.startswith(_PROVEN):
-            source = value[len(_PROVEN) :].rpartition("#")[0]
-            return self.identities.get(source)
-        if built_on_stack_output(_Args(self.stack.config), value):
-            return self.identity("role", value)
+        if value.startswith(_PROVEN) or built_on_stack_output(_Args(self.stack.config), value):
+            # An output of the stack names one of its identities, or something other rules
+            # judge (an origin access identity's IAM ARN, a service-linked principal).
+            source = self._source(value)
+            return self.identities.get(source) if source is not None else None
         assumed = _ASSUMED_ROLE.match(value)
         if assumed is not None:
             return self.identity("role", assumed.group(1))

@@ -492,3 +492,40 @@ def test_roles_outside_the_stack_declared_as_workloads_or_gateways(eu_access: Po
     assert len([d for d in eu_access.analyze_stack([policy]) if d.policy == RULE]) == 1
     conditioned = bucket_policy(grant(reporting, GATEWAY))
     assert [d for d in eu_access.analyze_stack([conditioned]) if d.policy == RULE] == []
+
+
+def test_a_web_identity_trust_is_a_workloads_whoever_the_provider(eu_access: PolicyPack) -> None:
+    """``sts:AssumeRoleWithWebIdentity`` takes an OIDC token (a Kubernetes service account, a CI
+    job, an app's user), never a SAML assertion: the provider may be another stack's output."""
+    irsa = role(
+        assumeRolePolicy=document(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "stackref-oidc.0123456789abcdef.stand-in.invalid"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+            }
+        )
+    )
+    reads = role_policy(document(allow("sqs:ReceiveMessage")))
+    assert blocked(eu_access, irsa, reads) == []
+    saml = role(
+        assumeRolePolicy=document(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "stackref-idp.0123456789abcdef.stand-in.invalid"},
+                "Action": ["sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"],
+            }
+        )
+    )
+    assert blocked(eu_access, saml, reads) == ["reader"]
+
+
+def test_a_grant_to_another_kind_of_stack_output_is_not_judged_here(eu_access: PolicyPack) -> None:
+    """An origin access identity's IAM ARN (an output of the stack that names no identity of
+    it) is the resource-policy rule's to judge."""
+    oai = eu_resource(
+        "aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "oai", {}, provider=DUBLIN
+    )
+    policy = bucket_policy(grant("iamarn.0123456789abcdef.stand-in.invalid"))
+    eu_access.configure({RULE: {"computedValues": {"standIns": {"0123456789abcdef": oai.urn}}}})
+    assert [d for d in eu_access.analyze_stack([oai, policy]) if d.policy == RULE] == []
