@@ -308,6 +308,17 @@ _ZONE_WORDS: Final = frozenset({"zone", "zones", "az", "azs"})
 _TEXT_SEPARATOR: Final = re.compile(r"[\s,;:/()<>=\"'@_]")
 _TEXT_TOKEN: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
+# SQL statements that write a query's result to storage, and the storage URL they name:
+# BigQuery ``EXPORT DATA OPTIONS (uri = 'gs://...')``, Redshift and Athena ``UNLOAD (...) TO
+# 's3://...'``, Snowflake ``COPY INTO 's3://...'``, Athena and Trino ``external_location =
+# 's3://...'``, Aurora MySQL ``SELECT ... INTO OUTFILE S3 's3://...'``.
+# https://cloud.google.com/bigquery/docs/reference/standard-sql/export-statements
+# https://docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD.html
+_EXPORT_TARGET: Final = re.compile(
+    r"""(?:\bEXPORT\s+DATA\b[^;]*?\buri\s*=\s*|\bUNLOAD\b[^;]*?\bTO\s+|\bCOPY\s+INTO\s+"""
+    r"""|\bexternal_location\s*=\s*|\bINTO\s+OUTFILE\s+S3\s+)['"](?P<url>[a-z0-9]+://[^'"\s]+)['"]""",
+    re.IGNORECASE,
+)
 _BASE64: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _MIN_BASE64: Final = 16
 # An S3 bucket name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
@@ -357,6 +368,10 @@ _PROVIDER_CREDENTIALS: Final = frozenset(
 _MAX_HOPS: Final = 8
 
 
+# Azure resource provider types as Event Grid, Resource Graph and policies write them: dotted,
+# but no DNS name (https://learn.microsoft.com/azure/azure-resource-manager/management/
+# resource-providers-and-types).
+_AZURE_TYPE_NAME: Final = re.compile(r"^Microsoft\.[A-Z][A-Za-z]*(?:\.[A-Z][A-Za-z]*)+$")
 _HOST_KEY: Final = re.compile(r"(?:host|hostname|endpoint|url|uri|server|address)s?$")
 # Names that only resolve inside a network (RFC 6762 .local, RFC 8375 home.arpa, the common
 # private zones): no public DNS name to send data to.
@@ -1451,6 +1466,8 @@ def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
     if google is not None:
         return google
     has_scheme = _URL.match(value) is not None
+    if not has_scheme and _AZURE_TYPE_NAME.match(value):
+        return None  # an Azure resource type (``Microsoft.Storage.StorageAccounts``), no host
     if (has_scheme or _HOST.match(value)) and not _names_an_identifier(leaf.key):
         endpoint = resolver.url(value, scheme=has_scheme)
         if endpoint is not None:
@@ -1529,6 +1546,10 @@ def _places_in_text(leaf: Leaf, value: str, resolver: Resolver) -> list[Place] |
         return None
     value = _PUBLIC_IMAGES.sub(" ", fold_literals(value))
     places: list[Place] = []
+    for match in _EXPORT_TARGET.finditer(value):
+        # A query that writes its result to storage names that storage as its destination.
+        target = resolver.url(match.group("url"), scheme=True)
+        places.extend(target if isinstance(target, list) else [] if target is None else [target])
     for account in _storage_accounts_named(value):
         places.append(resolver.azure_named("storageaccount", account, f"AccountName={account}"))
     for token in dict.fromkeys(_TEXT_TOKEN.findall(value)):

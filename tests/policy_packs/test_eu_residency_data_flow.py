@@ -2268,3 +2268,54 @@ def test_an_aws_native_bucket_is_a_bucket_of_the_stack(
     trail = aws("aws:cloudtrail/trail:Trail", "audit", {"s3BucketName": "acme-trail-logs"})
     found = [m for m in blocking(eu_residency, [native, trail]) if trail.urn in m]
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("query", "blocked"),
+    [
+        (
+            "EXPORT DATA OPTIONS (uri = 'gs://partner-exports/crm/*.parquet', format = 'PARQUET') "
+            "AS SELECT email FROM crm.customers",
+            True,
+        ),
+        ("UNLOAD ('select * from customers') TO 's3://partner-dump/customers_' IAM_ROLE 'x'", True),
+        ("CREATE TABLE t WITH (external_location = 's3://acme-eu-exports/t/') AS SELECT 1", False),
+        # Reading from storage is not a destination.
+        ("SELECT * FROM EXTERNAL_QUERY('gs://partner-exports/x')", False),
+    ],
+)
+def test_a_query_that_exports_to_storage_names_its_destination(
+    eu_residency: PolicyPack, query: str, blocked: bool
+) -> None:
+    exports = bucket("acme-eu-exports")
+    athena = aws("aws:athena/namedQuery:NamedQuery", "export", {"database": "crm", "query": query})
+    found = [m for m in blocking(eu_residency, [exports, athena]) if athena.urn in m]
+    assert bool(found) is blocked, found
+
+
+def test_an_azure_resource_type_is_no_host(eu_residency: PolicyPack) -> None:
+    topic = azure(
+        "azure-native:eventgrid:SystemTopic",
+        "uploads",
+        {
+            "location": "northeurope",
+            "resourceGroupName": "rg",
+            "source": arm("Storage", "storageAccounts", "uploads"),
+            "topicType": "Microsoft.Storage.StorageAccounts",
+        },
+    )
+    account = azure(
+        "azure-native:storage:StorageAccount",
+        "uploads",
+        {"accountName": "uploads", "location": "northeurope", "resourceGroupName": "rg"},
+    )
+    assert blocking(eu_residency, [account, topic]) == []
+
+
+def test_a_log_delivery_source_is_where_logs_come_from(eu_residency: PolicyPack) -> None:
+    source = aws(
+        "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+        "sso",
+        {"logType": "ERROR_LOGS", "resourceArn": "arn:aws:sso:::instance/ssoins-6987a1b2c3d4e5f6"},
+    )
+    assert blocking(eu_residency, [source]) == []
