@@ -39,6 +39,11 @@ LOG_ROUTING: Final = (
     "destination, which the data-flow rule judges (a bucket, dataset or topic of the stack in an "
     "allowed location, or a declared one)"
 )
+TRANSFER: Final = (
+    "a Storage Transfer Service job: it keeps no object itself and copies from its source to its "
+    "sink, which the data-flow rule judges (buckets of the stack in an allowed location, or "
+    "declared ones)"
+)
 ACCESS: Final = (
     "Access Context Manager: organisation-level access policies, access levels (conditions on "
     "the origin of a request) and VPC Service Controls perimeters; rules about who may reach data, "
@@ -126,6 +131,7 @@ PLACEMENT_NEUTRAL_GCP: Final[Mapping[str, str]] = MappingProxyType(
         "gcp:tags/tagValue:TagValue": TAGS,
         "gcp:essentialcontacts/contact:Contact": CONTACTS,
         # Log routing (the destinations are judged by data-flow-destination-allowed)
+        "gcp:storage/transferJob:TransferJob": TRANSFER,
         "gcp:logging/projectSink:ProjectSink": LOG_ROUTING,
         "gcp:logging/folderSink:FolderSink": LOG_ROUTING,
         "gcp:logging/organizationSink:OrganizationSink": LOG_ROUTING,

@@ -2319,3 +2319,32 @@ def test_a_log_delivery_source_is_where_logs_come_from(eu_residency: PolicyPack)
         {"logType": "ERROR_LOGS", "resourceArn": "arn:aws:sso:::instance/ssoins-6987a1b2c3d4e5f6"},
     )
     assert blocking(eu_residency, [source]) == []
+
+
+@pytest.mark.parametrize(
+    ("sink", "blocked"), [("acme-eu-archive", False), ("acme-group-archive", True)]
+)
+def test_a_storage_transfer_job_is_placed_by_its_source_and_sink(
+    eu_residency: PolicyPack, sink: str, blocked: bool
+) -> None:
+    source, archive = (
+        gcs_bucket("acme-uploads", "EUROPE-WEST1"),
+        gcs_bucket("acme-eu-archive", "EU"),
+    )
+    job = gcp(
+        "gcp:storage/transferJob:TransferJob",
+        "nightly",
+        {
+            "description": "nightly archive",
+            "transferSpec": {
+                "gcsDataSource": {"bucketName": "acme-uploads"},
+                "gcsDataSink": {"bucketName": sink},
+            },
+        },
+    )
+    found = [
+        d
+        for d in eu_residency.preview([source, archive, job])
+        if d.enforcement_level == "mandatory" and d.urn == job.urn
+    ]
+    assert bool(found) is blocked, [d.message for d in found]
