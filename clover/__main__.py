@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from clover import __version__
 from clover.errors import DEFAULT_PACKS, DEFAULT_TIMEOUT, FORMATS, CheckError
 from clover.packs import packs_dir
-from clover.project import ProjectError, load_project, stack_name
+from clover.project import ProjectError, load_project, stack_name, stack_organization
 from clover.runner import ProgramHost, RunnerError
 
 # The rest (the checker, the packs' client, the output formats, the report) is imported when a
@@ -266,6 +266,22 @@ def _stack_names(args: argparse.Namespace) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _organizations(args: argparse.Namespace) -> dict[str, str]:
+    """The organization each stack reference names (``org/stack``, ``org/project/stack``), by
+    stack name: the program sees it as ``pulumi.get_organization()``, as under the CLI."""
+    refs = list(args.stacks) or (
+        [os.environ[STACK_ENV]]
+        if os.environ.get(STACK_ENV) and not getattr(args, "all_stacks", False)
+        else []
+    )
+    found: dict[str, str] = {}
+    for ref in refs:
+        organization = stack_organization(ref)
+        if organization is not None:
+            found.setdefault(ref.split("/")[-1], organization)
+    return found
+
+
 def _umask() -> int:
     # Linux reports the umask without changing it; elsewhere set and restore it (nothing else in
     # this process creates files meanwhile).
@@ -464,6 +480,7 @@ def run_check(args: argparse.Namespace) -> int:
                     progress=progress,
                     timeout=timeout,
                     host=host,
+                    organizations=_organizations(args),
                 )
             else:
                 results = [
@@ -475,6 +492,7 @@ def run_check(args: argparse.Namespace) -> int:
                         progress=progress,
                         timeout=timeout,
                         host=host,
+                        organization=_organizations(args).get(names[0]) if names else None,
                     )
                 ]
     from clover.report import build, render_json, to_html  # noqa: PLC0415 - when needed

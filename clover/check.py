@@ -516,6 +516,7 @@ def check(
     progress: Callable[[str, int, int], None] | None = None,
     timeout: float | None = None,
     host: ProgramHost | None = None,
+    organization: str | None = None,
 ) -> CheckResult:
     """Run the whole check; raise :class:`CheckError` for anything that prevents a verdict.
 
@@ -537,6 +538,7 @@ def check(
         progress=progress,
         timeout=timeout,
         host=host,
+        organizations={stack_name: organization} if organization else None,
     )[0]
 
 
@@ -567,6 +569,7 @@ class _StackPlan:
     config: Mapping[str, str]
     packs: Sequence[PackRun]
     pack_settings: Sequence[Any]
+    organization: str | None = None
 
 
 def check_stacks(
@@ -578,6 +581,7 @@ def check_stacks(
     progress: Callable[[str, int, int], None] | None = None,
     timeout: float | None = None,
     host: ProgramHost | None = None,
+    organizations: Mapping[str, str] | None = None,
 ) -> list[CheckResult]:
     """Check several stacks of one project in one invocation, in the order given.
 
@@ -599,7 +603,15 @@ def check_stacks(
     for stack, config in zip(stacks, configs, strict=True):
         runs = resolve_packs(project, stack, packs, pack_configs)
         settings = [_pack_config(run) for run in runs]
-        plans.append(_StackPlan(stack=stack, config=config, packs=runs, pack_settings=settings))
+        plans.append(
+            _StackPlan(
+                stack=stack,
+                config=config,
+                packs=runs,
+                pack_settings=settings,
+                organization=(organizations or {}).get(stack),
+            )
+        )
     for run in plans[0].packs:
         if not run.directory.is_dir():
             raise CheckError(f"--policy-pack {run.directory}: no such directory")
@@ -660,7 +672,11 @@ class _StackRun:
         try:
             self._start_evidence()
             self.preview_job = host.submit(
-                plan.stack, plan.config, on_register=self._on_register, timeout=deadline
+                plan.stack,
+                plan.config,
+                on_register=self._on_register,
+                timeout=deadline,
+                organization=plan.organization,
             )
         except RunnerError as err:
             raise CheckError(str(err)) from None
@@ -674,6 +690,7 @@ class _StackRun:
             on_register=lambda r: second.__setitem__(r.urn, r),
             timeout=self.deadline,
             evidence=True,
+            organization=self.plan.organization,
         )
 
     def _stop_evidence(self) -> None:

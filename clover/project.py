@@ -276,6 +276,12 @@ def _refuse_environments(path: Path, stack: str, environment: Any) -> None:
     )
 
 
+def stack_organization(reference: str) -> str | None:
+    """The organization segment of ``org/stack`` or ``org/project/stack``; None for ``stack``."""
+    parts = reference.split("/")
+    return parts[0] if len(parts) > 1 and parts[0] else None
+
+
 def stack_name(project: Project, reference: str, source: str = "--stack") -> str:
     """The stack name in a stack reference as the CLI accepts it: ``stack``, ``org/stack`` or
     ``org/project/stack`` (https://www.pulumi.com/docs/iac/concepts/stacks/#stacks).

@@ -456,6 +456,7 @@ class ProgramHost:
         timeout: float,
         secret_keys: list[str] | None = None,
         evidence: bool = False,
+        organization: str | None = None,
     ) -> ProgramJob:
         """Start a run without waiting for it; :meth:`wait` collects it. Several runs may be
         under way at once (a stack's preview and its evidence run): each event names its job,
@@ -475,6 +476,7 @@ class ProgramHost:
             "secret_keys": secret_keys or [],
             "check_pid": os.getpid(),
             "evidence": evidence,
+            "organization": organization,
         }
         try:
             self._control.write((json.dumps(request) + "\n").encode("utf-8"))

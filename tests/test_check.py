@@ -615,3 +615,24 @@ def test_text_names_the_site_from_provider_default_tags(
     )
     assert "dublin" in row
     assert "eu-west-1" in row
+
+
+@pytest.mark.parametrize(("stack", "organization"), [("dev", "organization"), ("acme/dev", "acme")])
+def test_the_program_sees_the_stacks_organization(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str, organization: str
+) -> None:
+    """``pulumi.get_organization()`` names the organization of ``-s org/stack``, else the one
+    a DIY backend gives every stack."""
+    (tmp_path / "Pulumi.yaml").write_text("name: orgs\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\n"
+        "import pulumi_aws as aws\n"
+        "aws.sns.Topic(f'alerts-{pulumi.get_organization()}')\n",
+        encoding="utf-8",
+    )
+    code = main(["check", "-C", str(tmp_path), "-s", stack, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    names = [r["urn"].rsplit("::", 1)[-1] for r in json.loads(out)["resources"]]
+    assert f"alerts-{organization}" in names, names

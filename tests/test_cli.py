@@ -511,6 +511,7 @@ def test_short_flags_and_a_fully_qualified_stack(
     code, _, err = _run(capsys, checks.directory, "-s", f"acme/{PROJECT_NAME}/prod")
     assert code == 0, err
     assert checks.calls[0]["stack"] == "prod"
+    assert checks.calls[0]["organization"] == "acme"  # what the program's get_organization says
     assert checks.calls[0]["cwd"] == checks.directory
 
 
@@ -531,6 +532,7 @@ def test_pulumi_stack_may_be_qualified_too(
     code, _, _ = _run(capsys, checks.directory)
     assert code == 0
     assert checks.calls[0]["stack"] == "prod"
+    assert checks.calls[0]["organization"] == "acme"
 
 
 def test_the_flag_wins_over_pulumi_stack(

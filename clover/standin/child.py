@@ -208,6 +208,7 @@ def _run_program(job: dict[str, Any], events: _Events) -> int:
             autonames=bool(job.get("evidence")),
             into=recording,
             on_register=on_register,
+            organization=job.get("organization") or engine.DIY_ORGANIZATION,
         )
     except BaseException as err:  # noqa: BLE001 - every way of stopping is reported
         events.send({"t": "ended", "why": _how_it_ended(err), "detail": traceback.format_exc()})

@@ -558,6 +558,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return (invokes.answer(args.token, args.args, provider, record), [])
 
 
+DIY_ORGANIZATION = "organization"
+"""The organization the DIY backends give every stack (pulumi/pkg/backend/diy)."""
 _RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 _CLASSIC_RESOURCE_GROUP = "azure:core/resourceGroup:ResourceGroup"
 _S3_BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
@@ -837,6 +839,7 @@ def run_program(
     autonames: bool = False,
     into: Recording | None = None,
     on_register: Callable[[RecordedResource], None] | None = None,
+    organization: str = DIY_ORGANIZATION,
 ) -> Recording:
     """Run ``program`` as ``pulumi preview`` (or ``up``) would, against the recording stand-in.
 
@@ -851,15 +854,15 @@ def run_program(
     with _fresh_runtime(config or {}, secret_keys or []):
         monitor = RecordingMonitor(mocks, recording, on_register)
         mocks.monitor = monitor
-        # The engine names an organization for every stack: the DIY backends' is
-        # "organization" (pulumi/pkg/backend/diy), as the SDK's own default settings say.
+        # The engine names an organization for every stack: the one of `-s org/stack`, else
+        # the DIY backends' "organization" (pulumi/pkg/backend/diy), as the SDK's defaults say.
         pulumi.runtime.set_mocks(
             mocks,
             project=project,
             stack=stack,
             preview=preview,
             monitor=monitor,
-            organization="organization",
+            organization=organization,
         )
         settings.SETTINGS.engine = _QuietEngine()
         stand_ins = contextlib.nullcontext() if preview else _stack_reference_stand_ins()
