@@ -206,3 +206,39 @@ def test_gcp_project_region_and_zone_come_from_the_provider_as_the_plan_shows_th
     assert recording.outputs["own"] == "europe-north1"
     assert recording.outputs["bucket_region"] == "EU"
     assert _run(program).outputs.get("region") in (None, UNKNOWN)
+
+
+def test_the_update_run_answers_a_cloud_lookup_with_stand_ins_naming_no_resource() -> None:
+    """At preview a lookup's placement fields are unknown; in the evidence run (an update) the
+    SDK would make them None, and a program passing one to a required input would stop: a
+    stand-in keeps it running, and names no resource of the stack, so it proves nothing."""
+    from clover.standin.provider_defaults import STAND_IN_SUFFIX
+
+    def program() -> None:
+        zone = aws.route53.get_zone(name="example.com")
+        aws.route53.Record("www", zone_id=zone.id, name="www", type="A", records=["192.0.2.1"])
+        pulumi.export("zone", zone.id)
+
+    preview = run_program(program, project="p", stack="s", config={"aws:region": "eu-west-1"})
+    assert preview.outputs["zone"] == UNKNOWN
+    update = run_program(
+        program, project="p", stack="s", config={"aws:region": "eu-west-1"}, preview=False
+    )
+    assert update.outputs["zone"].startswith("id."), update.outputs
+    assert update.outputs["zone"].endswith(STAND_IN_SUFFIX)
+
+
+def test_the_update_run_gives_a_load_balancer_service_its_address() -> None:
+    import pulumi_kubernetes as k8s
+
+    def program() -> None:
+        web = k8s.core.v1.Service(
+            "web", spec={"type": "LoadBalancer", "ports": [{"port": 80}], "selector": {"a": "b"}}
+        )
+        inner = k8s.core.v1.Service("inner", spec={"ports": [{"port": 80}]})
+        pulumi.export("ip", web.status.apply(lambda s: s.load_balancer.ingress[0].ip))
+        pulumi.export("inner", inner.status)
+
+    update = run_program(program, project="p", stack="s", config={}, preview=False)
+    assert update.outputs["ip"] == "192.0.2.1"  # RFC 5737 documentation address
+    assert update.outputs["inner"] in (None, {})  # a ClusterIP Service gets no external address

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import pulumi
 import pulumi.runtime
@@ -430,6 +430,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state.setdefault("name", inputs.get(_azure_name_key(args.typ)) or args.name)
             resource_id = _fake_arm_id(args.typ, str(state["name"]), inputs)
             _fake_azure_outputs(args.typ, args.name, state)
+        elif package == "kubernetes":
+            _fake_kubernetes_status(args.typ, args.name, inputs, state)
         elif package == "gcp":
             # A Google resource's id is its resource name (``projects/p/locations/l/...``), which
             # programs build API URLs from (``/v1/{workflow.id}/executions``): a stand-in naming
@@ -555,7 +557,25 @@ class RecordingMocks(pulumi.runtime.Mocks):
         known = self.monitor.provider_inputs if self.monitor is not None else {}
         provider = invokes.Provider.from_ref(args.provider, known)
         record = self.monitor.recording.invokes if self.monitor is not None else None
-        return (invokes.answer(args.token, args.args, provider, record), [])
+        result = invokes.answer(args.token, args.args, provider, record)
+        if not self.preview:
+            # The evidence run is an update: the lookup answered, with a value where preview
+            # had none. A stand-in that names no resource of the stack, so a destination built
+            # from it stays unproven; the SDK would turn the unknown into None, and a program
+            # passing it to a required input would stop before its computed values are seen.
+            result = _invoke_stand_ins(args.token, result)
+        return (result, [])
+
+
+def _invoke_stand_ins(token: str, value: Any, key: str = "output") -> Any:
+    """``value`` with each unknown string replaced by a stand-in named by its field."""
+    if value == UNKNOWN:
+        return stand_in_value(token, "invoke", key)
+    if isinstance(value, dict):
+        return {k: _invoke_stand_ins(token, v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_invoke_stand_ins(token, v, key) for v in value]
+    return value
 
 
 DIY_ORGANIZATION = "organization"
@@ -679,6 +699,28 @@ def _fake_azure_outputs(type_: str, name: str, state: dict[str, Any]) -> None:
             for i, rule in enumerate(state.get("rules") or [])
             if isinstance(rule, dict)
         ]
+
+
+_LOAD_BALANCED: Final = frozenset(
+    {"kubernetes:core/v1:Service", "kubernetes:networking.k8s.io/v1:Ingress"}
+)
+
+
+def _fake_kubernetes_status(
+    type_: str, name: str, inputs: Mapping[str, Any], state: dict[str, Any]
+) -> None:
+    """The address a cluster gives a LoadBalancer Service or an Ingress once it is up
+    (``status.loadBalancer.ingress``), which programs read to export or wire an endpoint: a
+    documentation address (RFC 5737) and a stand-in host naming the resource."""
+    spec = inputs.get("spec")
+    if type_ not in _LOAD_BALANCED or isinstance(state.get("status"), dict):
+        return
+    if type_ == "kubernetes:core/v1:Service" and not (
+        isinstance(spec, dict) and spec.get("type") == "LoadBalancer"
+    ):
+        return
+    entry = {"ip": "192.0.2.1", "hostname": stand_in_value(type_, name, "hostname")}
+    state["status"] = {"loadBalancer": {"ingress": [entry]}}
 
 
 def _fake_arm_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
