@@ -1102,7 +1102,13 @@ class Resolver:
                 )
             )
         if urn is None or urn not in self.index.by_urn:
-            return Place(unproven=f"{host!r} is a stand-in output of no resource of this stack")
+            return Place(
+                unproven=(
+                    f"{host!r} stands for a value the offline check cannot know (a data "
+                    "source's lookup in the cloud, or an output of no resource of this stack), "
+                    "so where it points is not proven"
+                )
+            )
         places = self._places_through([urn], seen=set())
         # As for an exact output (unknown()): a random string or key places nothing.
         if not any(p.reviewed or not p.neutral for p in places):
