@@ -236,7 +236,8 @@ def test_the_update_run_gives_a_load_balancer_service_its_address() -> None:
             "web", spec={"type": "LoadBalancer", "ports": [{"port": 80}], "selector": {"a": "b"}}
         )
         inner = k8s.core.v1.Service("inner", spec={"ports": [{"port": 80}]})
-        pulumi.export("ip", web.status.apply(lambda s: s.load_balancer.ingress[0].ip))
+        # As programs read it (the guestbook example): the first ingress entry's address.
+        pulumi.export("ip", web.status.apply(lambda s: s.load_balancer.ingress[0].ip))  # type: ignore[union-attr,index]
         pulumi.export("inner", inner.status)
 
     update = run_program(program, project="p", stack="s", config={}, preview=False)

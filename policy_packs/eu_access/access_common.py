@@ -630,6 +630,15 @@ def stack_principals(args: Any, statements: Sequence[Statement]) -> frozenset[st
     )
 
 
+def tag_map(props: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's tags as a dict with lower-cased keys (aws-native sends a list of
+    ``{key, value}``; Azure and IAM tag names compare case-insensitively)."""
+    tags = props.get("tags")
+    if isinstance(tags, list):
+        tags = {t.get("key"): t.get("value") for t in tags if isinstance(t, dict)}
+    return {str(k).lower(): v for k, v in tags.items()} if isinstance(tags, dict) else {}
+
+
 @dataclass(frozen=True)
 class ProvenOutput:
     """An input unknown at preview that the offline check proved to be exactly ``output`` of the

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         read_stack_resource,
         schema,
         show,
+        tag_map,
     )
 else:
     from access_common import (
@@ -64,6 +65,7 @@ else:
         read_stack_resource,
         schema,
         show,
+        tag_map,
     )
 
 AWS_RULE: Final = "aws-data-bucket-access-logged"
@@ -161,18 +163,8 @@ class _Stack:
         return value if isinstance(value, Mapping) else {}
 
 
-def _tags(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Tags as a dict (aws-native sends a list of ``{key, value}``); keys lower-cased."""
-    tags = props.get("tags")
-    if isinstance(tags, list):
-        tags = {t.get("key"): t.get("value") for t in tags if isinstance(t, dict)}
-    if not isinstance(tags, dict):
-        return {}
-    return {str(k).lower(): v for k, v in tags.items()}
-
-
 def _exempt_classification(props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
-    value = _tags(props).get(CLASSIFICATION_TAG)
+    value = tag_map(props).get(CLASSIFICATION_TAG)
     exempt = config.get("exemptClassifications", list(EXEMPT_CLASSIFICATIONS_DEFAULT))
     if isinstance(value, str) and isinstance(exempt, list) and value in exempt:
         return value

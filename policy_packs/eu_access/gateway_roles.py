@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         read_stack_resource,
         schema,
         show,
+        tag_map,
         urn_type,
     )
     from policy_packs.eu_access.resource_policies import DATA_READ_ACTIONS
@@ -83,6 +84,7 @@ else:
         read_stack_resource,
         schema,
         show,
+        tag_map,
         urn_type,
     )
     from resource_policies import DATA_READ_ACTIONS
@@ -321,13 +323,6 @@ def _person(trust: Any, principal_is_person: Callable[[Principal], bool]) -> str
     return None
 
 
-def _tags(props: Mapping[str, Any]) -> dict[str, Any]:
-    tags = props.get("tags")
-    if isinstance(tags, list):
-        tags = {t.get("key"): t.get("value") for t in tags if isinstance(t, dict)}
-    return {str(k).lower(): v for k, v in tags.items()} if isinstance(tags, dict) else {}
-
-
 def _name_of(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
@@ -364,7 +359,7 @@ class _Index:
             person = (
                 None if trust_key is not None else f"it is an IAM {kind}, which people sign in as"
             )
-            tagged = str(_tags(props).get(GATEWAY_TAG, "")).lower() == "true"
+            tagged = str(tag_map(props).get(GATEWAY_TAG, "")).lower() == "true"
             listed = isinstance(name, str) and name in gateway_names
             self.identities[resource.urn] = _Identity(
                 resource,
