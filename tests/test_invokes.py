@@ -428,3 +428,55 @@ def test_a_registry_login_token_decodes_as_user_and_password() -> None:
     assert recording.outputs["user"] == "offline"
     # Where the registry is stays unproven.
     assert recording.outputs["endpoint"] == UNKNOWN
+
+
+def test_aws_native_provider_functions_answer_from_the_provider() -> None:
+    """pulumi-aws-native's getAccountId/getRegion/getPartition/getUrlSuffix read the provider's
+    own configuration, as pulumi-aws's do: computed offline, the account from allowedAccountIds."""
+    import pulumi_aws_native as aws_native
+
+    def program() -> None:
+        pulumi.export("account", aws_native.get_account_id().account_id)
+        pulumi.export("region", aws_native.get_region_output().region)
+        pulumi.export("partition", aws_native.get_partition().partition)
+        pulumi.export("suffix", aws_native.get_url_suffix().url_suffix)
+
+    config = {"aws-native:region": "eu-north-1", "aws-native:allowedAccountIds": '["210987654321"]'}
+    outputs = _run(program, config).outputs
+    assert outputs == {
+        "account": "210987654321",
+        "region": "eu-north-1",
+        "partition": "aws",
+        "suffix": "amazonaws.com",
+    }
+
+
+def test_classic_azure_client_config_is_the_providers_own() -> None:
+    import pulumi_azure as azure
+
+    def program() -> None:
+        client = azure.core.get_client_config()
+        pulumi.export("tenant", client.tenant_id)
+        pulumi.export("subscription", client.subscription_id)
+
+    outputs = _run(program, {"azure:location": "northeurope"}).outputs
+    assert rpc.UNKNOWN not in outputs.values(), outputs
+    assert outputs["tenant"] == azure_native_tenant()
+
+
+def azure_native_tenant() -> str:
+    def program() -> None:
+        pulumi.export("tenant", azure_native.authorization.get_client_config().tenant_id)
+
+    return str(_run(program).outputs["tenant"])
+
+
+def test_the_update_run_answers_the_output_form_with_stand_ins_too() -> None:
+    def program() -> None:
+        ami = aws.ec2.get_ami_output(owners=["amazon"], most_recent=True)
+        pulumi.export("id", ami.id)
+
+    config = {"aws:region": "eu-west-1"}
+    assert _run(program, config).outputs["id"] == UNKNOWN
+    update = run_program(program, project="p", stack="s", config=config, preview=False)
+    assert str(update.outputs["id"]).endswith(".stand-in.invalid"), update.outputs

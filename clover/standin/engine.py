@@ -569,7 +569,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 def _invoke_stand_ins(token: str, value: Any, key: str = "output") -> Any:
     """``value`` with each unknown string replaced by a stand-in named by its field."""
-    if value == UNKNOWN:
+    if isinstance(value, str) and value in invokes.UNKNOWN_FORMS:
         return stand_in_value(token, "invoke", key)
     if isinstance(value, dict):
         return {k: _invoke_stand_ins(token, v, str(k)) for k, v in value.items()}

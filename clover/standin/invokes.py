@@ -84,6 +84,8 @@ whole invoke Output unknown when its result contains one (``_OutputData.__post_i
 _PLAIN_UNKNOWN = "clover-standin-plain-unknown-04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """What a plain lookup is sent in place of an unproven value that an earlier offline answer gave
 the program; the answer treats it as the engine's unknown again."""
+UNKNOWN_FORMS = frozenset({UNKNOWN, _OUTPUT_UNKNOWN, _PLAIN_UNKNOWN})
+"""Every form an unknown field of an answer takes (the engine's, and the two markers)."""
 
 
 _CURRENT: contextvars.ContextVar[_Call | None] = contextvars.ContextVar(
@@ -413,7 +415,7 @@ class Provider:
         parts = ref.split("::")
         return cls({}, default=len(parts) > 3 and parts[3].startswith("default"))
 
-    def aws_account(self) -> str:
+    def aws_account(self, namespace: str = "aws") -> str:
         """The account the provider works in, as far as offline can know: the first of its
         ``allowedAccountIds`` (the provider refuses credentials of any other account,
         https://www.pulumi.com/registry/packages/aws/api-docs/provider/#allowed_account_ids; for
@@ -421,7 +423,7 @@ class Provider:
         account 123456789012."""
         given: Any = self.inputs.get("allowedAccountIds")
         if given is None and self.default:
-            given = pulumi.runtime.get_config("aws:allowedAccountIds")
+            given = pulumi.runtime.get_config(f"{namespace}:allowedAccountIds")
         if isinstance(given, str):
             try:
                 given = json.loads(given)
@@ -431,13 +433,13 @@ class Provider:
             return given[0]
         return FAKE_AWS_ACCOUNT_ID
 
-    def aws_region(self, args: Mapping[str, Any]) -> str:
+    def aws_region(self, args: Mapping[str, Any], namespace: str = "aws") -> str:
         # pulumi-aws v7: a data source's own `region` argument wins over the provider's region;
         # the default provider's region is the stack config `aws:region`. A region only in
         # AWS_REGION is not visible offline: unknown.
         region = args.get("region") or self.inputs.get("region")
         if not region and self.default:
-            region = pulumi.runtime.get_config("aws:region")
+            region = pulumi.runtime.get_config(f"{namespace}:region")
         return region if isinstance(region, str) and region and region != UNKNOWN else UNKNOWN
 
 
@@ -450,6 +452,41 @@ def _partition_of(region: str) -> tuple[str, str]:
     if region.startswith("eusc-"):
         return ("aws-eusc", "amazonaws.eu")
     return ("aws", "amazonaws.com")
+
+
+# pulumi-aws-native's provider functions answer from its own configuration and credentials, as
+# pulumi-aws's do (provider/pkg/provider/provider.go: getAccountId calls STS, the others read the
+# provider's region).
+def _aws_native_get_account_id(
+    args: Mapping[str, Any], provider: Provider
+) -> dict[str, Any] | None:
+    del args
+    return {"accountId": provider.aws_account("aws-native")}
+
+
+def _aws_native_region(provider: Provider) -> str | None:
+    region = provider.aws_region({}, "aws-native")
+    return None if region == UNKNOWN else region
+
+
+def _aws_native_get_region(args: Mapping[str, Any], provider: Provider) -> dict[str, Any] | None:
+    del args
+    region = _aws_native_region(provider)
+    return None if region is None else {"region": region}
+
+
+def _aws_native_get_partition(args: Mapping[str, Any], provider: Provider) -> dict[str, Any] | None:
+    del args
+    region = _aws_native_region(provider)
+    return None if region is None else {"partition": _partition_of(region)[0]}
+
+
+def _aws_native_get_url_suffix(
+    args: Mapping[str, Any], provider: Provider
+) -> dict[str, Any] | None:
+    del args
+    region = _aws_native_region(provider)
+    return None if region is None else {"urlSuffix": _partition_of(region)[1]}
 
 
 def _aws_get_region(args: Mapping[str, Any], provider: Provider) -> dict[str, Any] | None:
@@ -568,6 +605,15 @@ def _azure_get_client_config(args: Mapping[str, Any], provider: Provider) -> dic
         "subscriptionId": FAKE_AZURE_SUBSCRIPTION_ID,
         "tenantId": FAKE_AZURE_TENANT_ID,
     }
+
+
+def _azure_classic_get_client_config(
+    args: Mapping[str, Any], provider: Provider
+) -> dict[str, Any] | None:
+    """pulumi-azure's and pulumi-azuread's client config: read from the provider's own
+    credentials, no API call (azurerm ``client_config_data_source.go``, whose ``id`` is the
+    time of the read)."""
+    return {**(_azure_get_client_config(args, provider) or {}), "id": "clientConfigs/offline"}
 
 
 # --- aws.iam.get_policy_document ----------------------------------------------------------------
@@ -829,6 +875,10 @@ _LOCAL: dict[str, Callable[[Mapping[str, Any], Provider], dict[str, Any] | None]
     "kubernetes:yaml:decode": _kubernetes_yaml_decode,
     "aws:iam/getPolicyDocument:getPolicyDocument": _aws_get_policy_document,
     "aws:index/getRegion:getRegion": _aws_get_region,
+    "aws-native:index:getAccountId": _aws_native_get_account_id,
+    "aws-native:index:getRegion": _aws_native_get_region,
+    "aws-native:index:getPartition": _aws_native_get_partition,
+    "aws-native:index:getUrlSuffix": _aws_native_get_url_suffix,
     "aws:index/getPartition:getPartition": _aws_get_partition,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _aws_get_availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": _aws_get_caller_identity,
@@ -836,6 +886,8 @@ _LOCAL: dict[str, Callable[[Mapping[str, Any], Provider], dict[str, Any] | None]
     "aws:index/getArn:getArn": _aws_get_arn,
     "aws:index/getBillingServiceAccount:getBillingServiceAccount": _aws_get_billing_service_account,
     "azure-native:authorization:getClientConfig": _azure_get_client_config,
+    "azure:core/getClientConfig:getClientConfig": _azure_classic_get_client_config,
+    "azuread:index/getClientConfig:getClientConfig": _azure_classic_get_client_config,
 }
 """Data sources answered by computing them; a handler returns None when its inputs (the region)
 are unknown, and the lookup is then shaped with unknowns."""

@@ -578,6 +578,10 @@ def _parse_json(text: str) -> Any:
         return None
 
 
+_PAIR_KEYS: Final = 3
+"""At most ``name``, ``value`` and one more field (a ``slotSetting``, a ``type``): a pair."""
+
+
 def walk(resource_type: str, props: Mapping[str, Any]) -> Iterator[Leaf]:
     """Every scalar below ``props`` with its path; list items keep their field's name."""
     stack: list[tuple[Any, list[str], str, str, int]] = [
@@ -597,8 +601,17 @@ def walk(resource_type: str, props: Mapping[str, Any]) -> Iterator[Leaf]:
         elif isinstance(value, dict):  # plain() copies every object into a dict
             if _policy_document(value):
                 continue
+            # A name/value pair (a container's env entry, an app setting) names its value: the
+            # value is read under the pair's name (``ANALYTICS_TOPIC``), as a map entry would be.
+            named = value.get("name") if "value" in value and len(value) <= _PAIR_KEYS else None
             stack.extend(
-                (v, [*path, str(k)], str(k), top, depth + 1)
+                (
+                    v,
+                    [*path, str(k)],
+                    named if k == "value" and isinstance(named, str) and named else str(k),
+                    top,
+                    depth + 1,
+                )
                 for k, v in reversed(list(value.items()))
             )
         elif isinstance(value, list):
@@ -1430,6 +1443,36 @@ def _holds_a_destination(resource_type: str, leaf: Leaf) -> bool:
     )
 
 
+# A BigQuery table as Google's APIs take it: ``[project.|project:]dataset.table``
+# (https://cloud.google.com/bigquery/docs/tables#table_naming).
+_BIGQUERY_TABLE: Final = re.compile(
+    r"^(?:(?P<project>[a-z](?:[a-z0-9-]*[a-z0-9])?)[.:])?(?P<dataset>[A-Za-z0-9_]+)\."
+    r"(?P<table>[A-Za-z0-9_$-]+)$"
+)
+
+
+def _bigquery_table(resource: StackResource, leaf: Leaf, resolver: Resolver) -> Place | None:
+    """The place of a BigQuery table a GCP field named ``...table`` holds: its dataset of this
+    stack (in this stack's project), else unproven; None for anything else."""
+    if not resource.type.startswith("gcp:") or not isinstance(leaf.value, str):
+        return None
+    if not _camel_words(leaf.key).endswith("table"):
+        return None
+    match = _BIGQUERY_TABLE.match(leaf.value)
+    if match is None:
+        return None
+    project = match.group("project")
+    own = resource.props.get("project") or resource.provider_props.get("project")
+    if project is not None and isinstance(own, str) and not is_unknown(own) and project != own:
+        return Place(
+            unproven=(
+                f"table {leaf.value!r} is in project {project!r}, not in this stack's "
+                f"project {own!r}, so where its dataset keeps data cannot be proven"
+            )
+        )
+    return resolver.gcp_named("datasets", match.group("dataset"))
+
+
 def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
     resource: StackResource, leaf: Leaf, resolver: Resolver
 ) -> Place | list[Place] | None:
@@ -1471,6 +1514,9 @@ def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
     google = _google_reference(value, kind, resolver)
     if google is not None:
         return google
+    table = _bigquery_table(resource, leaf, resolver)
+    if table is not None:
+        return table
     has_scheme = _URL.match(value) is not None
     if not has_scheme and _AZURE_TYPE_NAME.match(value):
         return None  # an Azure resource type (``Microsoft.Storage.StorageAccounts``), no host

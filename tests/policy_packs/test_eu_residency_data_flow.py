@@ -2348,3 +2348,55 @@ def test_a_storage_transfer_job_is_placed_by_its_source_and_sink(
         if d.enforcement_level == "mandatory" and d.urn == job.urn
     ]
     assert bool(found) is blocked, [d.message for d in found]
+
+
+@pytest.mark.parametrize(
+    ("name", "blocked"),
+    [
+        # A name/value pair is read under its name: a topic from another stack is unproven.
+        ("ANALYTICS_TOPIC", True),
+        # A value under a name that says nothing of a destination is not judged as one.
+        ("LOG_LEVEL", False),
+    ],
+)
+def test_a_name_value_pair_is_read_under_its_name(
+    eu_residency: PolicyPack, name: str, blocked: bool
+) -> None:
+    value = "stackref-topicid.0123456789abcdef.stand-in.invalid"
+    container = {
+        "name": "api",
+        "image": "ghcr.io/acme/api:1",
+        "env": [{"name": name, "value": value}],
+    }
+    deployment = eu_resource(
+        "kubernetes:apps/v1:Deployment",
+        "api",
+        {"spec": {"template": {"spec": {"containers": [container]}}}},
+    )
+    found = blocking(eu_residency, [deployment])
+    assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("table", "blocked"),
+    [
+        ("p.crm.events", False),  # this stack's project and dataset
+        ("p:crm.events", False),
+        ("crm.events", False),
+        ("acme-analytics-global.crm.events", True),  # another project
+        ("p.elsewhere.events", True),  # a dataset the stack does not hold
+    ],
+)
+def test_a_bigquery_table_is_placed_by_its_dataset(
+    eu_residency: PolicyPack, table: str, blocked: bool
+) -> None:
+    dataset = gcp(
+        "gcp:bigquery/dataset:Dataset", "crm", {"datasetId": "crm", "location": "europe-west1"}
+    )
+    subscription = gcp(
+        "gcp:pubsub/subscription:Subscription",
+        "to-bq",
+        {"name": "to-bq", "topic": "clicks", "bigqueryConfig": {"table": table}},
+    )
+    found = [m for m in blocking(eu_residency, [dataset, subscription]) if "bigqueryConfig" in m]
+    assert bool(found) is blocked, found
