@@ -193,6 +193,8 @@ PLACEMENT_NEUTRAL_GCP: Final[Mapping[str, str]] = MappingProxyType(
         "gcp:spanner/database:Database": IN_SPANNER_INSTANCE,
         "gcp:bigtable/table:Table": IN_BIGTABLE_INSTANCE,
         "gcp:bigtable/gCPolicy:GCPolicy": IN_BIGTABLE_INSTANCE,
+        "gcp:bigtable/appProfile:AppProfile": IN_BIGTABLE_INSTANCE,
+        "gcp:bigtable/authorizedView:AuthorizedView": IN_BIGTABLE_INSTANCE,
         "gcp:kms/cryptoKey:CryptoKey": IN_KEY_RING,
         "gcp:kms/cryptoKeyVersion:CryptoKeyVersion": IN_KEY_RING,
         "gcp:secretmanager/secretVersion:SecretVersion": IN_SECRET,

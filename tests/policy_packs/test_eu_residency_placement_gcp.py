@@ -435,3 +435,15 @@ def test_types_placed_by_their_storage_or_data_locations(
     else:
         assert len(found) == 1, found
         assert fragment in found[0]
+
+
+@pytest.mark.parametrize(
+    "resource_type",
+    ["gcp:bigtable/appProfile:AppProfile", "gcp:bigtable/authorizedView:AuthorizedView"],
+)
+def test_a_bigtable_instances_routing_and_views_live_in_it(
+    eu_residency: PolicyPack, resource_type: str
+) -> None:
+    """An app profile (request routing) and an authorized view hold no data of their own: they
+    live in their instance, whose clusters' zones are checked where it is declared."""
+    assert check(eu_residency, {"instance": "sessions"}, resource_type=resource_type) == []
