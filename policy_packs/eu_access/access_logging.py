@@ -9,7 +9,8 @@ is. Two stack rules:
   bucket's region, and a single-region trail sees only its own region's events.
   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
   Where the trail delivers is judged by ``eu-residency`` (its ``s3BucketName`` is a data flow).
-- ``azure-native-data-store-access-logged``: every storage account's blob service sends its read,
+- ``azure-native-data-store-access-logged``: every storage account's blob service (and its file,
+  queue or table service when the stack keeps a share, queue or table there) sends its read,
   write and delete logs, and every key vault and managed HSM its audit events, to a sink through a
   diagnostic setting (where the sink is is judged by ``eu-residency``). Blob logs belong to the
   blob service (``<account id>/blobServices/default``), not to the account.
@@ -98,6 +99,13 @@ VAULTS: Final = {
 DIAGNOSTIC_SETTINGS: Final = frozenset(
     {"azure-native:monitor:DiagnosticSetting", "azure-native:insights:DiagnosticSetting"}
 )
+# Storage services beyond blobs: a resource of these types holds data in the account's service,
+# whose logs belong to that service (``<account id>/fileServices/default`` and so on).
+STORAGE_SERVICES: Final = {
+    "azure-native:storage:FileShare": "fileservices",
+    "azure-native:storage:Queue": "queueservices",
+    "azure-native:storage:Table": "tableservices",
+}
 DIAGNOSTIC_SINKS: Final = (
     "workspaceId",
     "storageAccountId",
@@ -576,10 +584,10 @@ def _azure_stores(stack: _Stack) -> dict[str, tuple[PolicyResource, str, str]]:
 
 @dataclass
 class _Settings:
-    """What the stack's diagnostic settings log, per data store URN."""
+    """What the stack's diagnostic settings log, per (data store URN, sub-resource path)."""
 
-    logged: dict[str, set[str]] = field(default_factory=dict)
-    notes: dict[str, list[str]] = field(default_factory=dict)
+    logged: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     unresolved: list[str] = field(default_factory=list)
 
 
@@ -609,14 +617,54 @@ def _settings(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str
             continue
         if target is None:
             continue
-        urn, sub = target
-        if sub != _needed(stores[urn][0].resource_type)[2]:
-            continue
         if not _has_sink(props):
-            found.notes.setdefault(urn, []).append(f"setting {resource.name!r} has no destination")
+            found.notes.setdefault(target, []).append(
+                f"setting {resource.name!r} has no destination"
+            )
             continue
-        found.logged.setdefault(urn, set()).update(_enabled_categories(props.get("logs")))
+        found.logged.setdefault(target, set()).update(_enabled_categories(props.get("logs")))
     return found
+
+
+def _services_used(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str]]) -> Any:
+    """The storage services beyond blobs each account of the stack holds data in: a file share,
+    queue or table of the stack naming the account (by name, or as its proven output)."""
+    accounts = {
+        name: urn for urn, (r, _, name) in stores.items() if r.resource_type == STORAGE_ACCOUNT
+    }
+    used: dict[str, set[str]] = {}
+    for resource in stack.resources:
+        service = STORAGE_SERVICES.get(resource.resource_type)
+        if service is None:
+            continue
+        named = stack.of(resource).get("accountName")
+        if isinstance(named, ProvenOutput) and named.source in stores:
+            urn: str | None = named.source
+        else:
+            urn = accounts.get(named.lower()) if isinstance(named, str) else None
+        if urn is not None:
+            used.setdefault(urn, set()).add(service)
+    return used
+
+
+def _required(
+    resource: PolicyResource, services: set[str]
+) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(sub-resource path, categories, groups that hold them all) a store must log."""
+    if resource.resource_type != STORAGE_ACCOUNT:
+        return [("", VAULT_CATEGORIES, ("audit", "allLogs"))]
+    return [
+        (f"{service}/default", BLOB_CATEGORIES, ("allLogs",))
+        for service in ("blobservices", *sorted(services))
+    ]
+
+
+_SERVICE_NAMES: Final = {
+    "blobservices": "blobServices",
+    "fileservices": "fileServices",
+    "queueservices": "queueServices",
+    "tableservices": "tableServices",
+}
 
 
 @fail_closed(AZURE_RULE)
@@ -627,40 +675,66 @@ def validate_azure_access_logged(args: StackValidationArgs, report: ReportViolat
     )
     stores = _azure_stores(stack)
     settings = _settings(stack, stores)
-    logged, notes, unresolved = settings.logged, settings.notes, settings.unresolved
+    used = _services_used(stack, stores)
     for urn, (resource, _, name) in stores.items():
-        props = stack.of(resource)
-        if _exempt_classification(props, stack.config) is not None:
+        if _exempt_classification(stack.of(resource), stack.config) is not None:
             continue
-        categories, groups, sub = _needed(resource.resource_type)
-        enabled = logged.get(urn, set())
-        if any(g.lower() in enabled for g in groups):
-            continue
-        missing = [c for c in categories if c.lower() not in enabled]
-        if not missing:
-            continue
-        where = f"its id + '/{'blobServices/default'}'" if sub else "its id"
-        why = notes.get(urn, [])
-        if unresolved:
-            why.append(
-                "diagnostic settings whose resourceUri is unknown at preview and unresolved: "
-                + ", ".join(sorted(unresolved))
-            )
-        report(
-            f"{AZURE_RULE}: {resource.resource_type} {resource.name} ({name}): its access is not "
-            f"logged: no diagnostic setting of this stack on {where} enables "
-            f"{', '.join(missing)}" + (f" ({'; '.join(why)})" if why else "") + ". Add a "
-            f"DiagnosticSetting with resourceUri = {where}, logs {', '.join(categories)} (or the "
-            f"category group {' or '.join(groups)}) enabled, sent to a Log Analytics workspace or "
-            "storage account in an allowed location; or tag it "
-            f"{CLASSIFICATION_TAG} with one of {_exempt_list(stack.config)} if it holds no user "
-            "data.",
-            urn,
-        )
+        for sub, categories, groups in _required(resource, used.get(urn, set())):
+            enabled = settings.logged.get((urn, sub), set())
+            if any(g.lower() in enabled for g in groups):
+                continue
+            missing = [c for c in categories if c.lower() not in enabled]
+            if missing:
+                _report_unlogged(
+                    report,
+                    resource,
+                    name=name,
+                    sub=sub,
+                    missing=missing,
+                    categories=categories,
+                    groups=groups,
+                    why=[*settings.notes.get((urn, sub), []), *_unresolved(settings)],
+                    config=stack.config,
+                )
+
+
+def _unresolved(settings: _Settings) -> list[str]:
+    if not settings.unresolved:
+        return []
+    return [
+        "diagnostic settings whose resourceUri is unknown at preview and unresolved: "
+        + ", ".join(sorted(settings.unresolved))
+    ]
+
+
+def _report_unlogged(
+    report: ReportViolation,
+    resource: PolicyResource,
+    *,
+    name: str,
+    sub: str,
+    missing: list[str],
+    categories: tuple[str, ...],
+    groups: tuple[str, ...],
+    why: list[str],
+    config: Mapping[str, Any],
+) -> None:
+    service = sub.split("/", 1)[0]
+    where = f"its id + '/{_SERVICE_NAMES.get(service, service)}/default'" if sub else "its id"
+    report(
+        f"{AZURE_RULE}: {resource.resource_type} {resource.name} ({name}): its access is not "
+        f"logged: no diagnostic setting of this stack on {where} enables "
+        f"{', '.join(missing)}" + (f" ({'; '.join(why)})" if why else "") + ". Add a "
+        f"DiagnosticSetting with resourceUri = {where}, logs {', '.join(categories)} (or the "
+        f"category group {' or '.join(groups)}) enabled, sent to a Log Analytics workspace or "
+        "storage account in an allowed location; or tag it "
+        f"{CLASSIFICATION_TAG} with one of {_exempt_list(config)} if it holds no user data.",
+        resource.urn,
+    )
 
 
 _AWS_TYPES: Final = frozenset({*BUCKETS, *TRAILS, *EVENT_DATA_STORES, *ACCESS_LOG_TARGETS})
-_AZURE_TYPES: Final = frozenset({*_ARM_KINDS, *DIAGNOSTIC_SETTINGS})
+_AZURE_TYPES: Final = frozenset({*_ARM_KINDS, *DIAGNOSTIC_SETTINGS, *STORAGE_SERVICES})
 
 _EXEMPT_SCHEMA: Final[dict[str, Any]] = {
     "type": "array",

@@ -391,3 +391,42 @@ def test_an_unknown_resource_uri_is_resolved_by_the_checks_evidence(eu_access: P
 
 def test_an_azure_store_classified_without_user_data_is_exempt(eu_access: PolicyPack) -> None:
     assert azure_blocked(eu_access, account(tags={"Data-Classification": "public"})) == []
+
+
+@pytest.mark.parametrize(
+    ("holder", "service"),
+    [
+        ("azure-native:storage:FileShare", "fileServices"),
+        ("azure-native:storage:Queue", "queueServices"),
+        ("azure-native:storage:Table", "tableServices"),
+    ],
+)
+def test_the_services_an_account_holds_data_in_log_too(
+    eu_access: PolicyPack, holder: str, service: str
+) -> None:
+    """Each storage service logs for itself: an account with a file share, queue or table of the
+    stack logs that service's reads, writes and deletes as well as its blobs'."""
+    data = eu_resource(holder, "data", {"accountName": "acct", "resourceGroupName": "rg"})
+    blob = setting("blob", BLOB, *BLOB_LOGS)
+    assert azure_blocked(eu_access, account(), data, blob) == ["acct"]
+    assert f"'/{service}/default'" in messages(eu_access, account(), data, blob, rule=AZURE_RULE)
+    other = setting("svc", BLOB.replace("blobServices", service), *BLOB_LOGS)
+    assert azure_blocked(eu_access, account(), data, blob, other) == []
+    # A share of another account asks nothing of this one.
+    elsewhere = eu_resource(holder, "data", {"accountName": "other", "resourceGroupName": "rg"})
+    assert azure_blocked(eu_access, account(), elsewhere, blob) == []
+
+
+def test_a_share_proven_to_be_in_the_account(eu_access: PolicyPack) -> None:
+    acct = account()
+    share = eu_resource(
+        "azure-native:storage:FileShare",
+        "data",
+        {"accountName": UNKNOWN, "resourceGroupName": "rg"},
+    )
+    blob = setting("blob", BLOB, *BLOB_LOGS)
+    assert azure_blocked(eu_access, acct, share, blob) == []  # not known to be this account's
+    eu_access.configure(
+        {AZURE_RULE: {"provenOutputs": {share.urn: {"accountName": f"{acct.urn}#name"}}}}
+    )
+    assert azure_blocked(eu_access, acct, share, blob) == ["acct"]
