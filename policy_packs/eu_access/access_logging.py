@@ -627,12 +627,14 @@ def _settings(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str
 
 
 def _services_used(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str]]) -> Any:
-    """The storage services beyond blobs each account of the stack holds data in: a file share,
-    queue or table of the stack naming the account (by name, or as its proven output)."""
+    """The storage services beyond blobs each account of the stack holds data in (a file share,
+    queue or table of the stack naming the account by name or as its proven output), and the
+    shares, queues and tables whose account cannot be told (fail closed)."""
     accounts = {
         name: urn for urn, (r, _, name) in stores.items() if r.resource_type == STORAGE_ACCOUNT
     }
     used: dict[str, set[str]] = {}
+    unknown: list[PolicyResource] = []
     for resource in stack.resources:
         service = STORAGE_SERVICES.get(resource.resource_type)
         if service is None:
@@ -644,7 +646,9 @@ def _services_used(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str
             urn = accounts.get(named.lower()) if isinstance(named, str) else None
         if urn is not None:
             used.setdefault(urn, set()).add(service)
-    return used
+        elif named is UNKNOWN or isinstance(named, ProvenOutput):
+            unknown.append(resource)
+    return used, unknown
 
 
 def _required(
@@ -675,7 +679,15 @@ def validate_azure_access_logged(args: StackValidationArgs, report: ReportViolat
     )
     stores = _azure_stores(stack)
     settings = _settings(stack, stores)
-    used = _services_used(stack, stores)
+    used, unplaced = _services_used(stack, stores)
+    for resource in unplaced:
+        report(
+            f"{AZURE_RULE}: {resource.resource_type} {resource.name}: its accountName is unknown "
+            "at preview and not proven to be an account of this stack, so whether that account "
+            "logs the service's reads, writes and deletes cannot be verified. Pass the account's "
+            "name output itself (the offline check proves it) or a literal name.",
+            resource.urn,
+        )
     for urn, (resource, _, name) in stores.items():
         if _exempt_classification(stack.of(resource), stack.config) is not None:
             continue

@@ -425,7 +425,9 @@ def test_a_share_proven_to_be_in_the_account(eu_access: PolicyPack) -> None:
         {"accountName": UNKNOWN, "resourceGroupName": "rg"},
     )
     blob = setting("blob", BLOB, *BLOB_LOGS)
-    assert azure_blocked(eu_access, acct, share, blob) == []  # not known to be this account's
+    # Whose share it is cannot be told: the share itself is reported (fail closed).
+    assert azure_blocked(eu_access, acct, share, blob) == ["data"]
+    assert "accountName is unknown" in messages(eu_access, acct, share, blob, rule=AZURE_RULE)
     eu_access.configure(
         {AZURE_RULE: {"provenOutputs": {share.urn: {"accountName": f"{acct.urn}#name"}}}}
     )
