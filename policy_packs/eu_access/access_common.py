@@ -16,7 +16,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -598,24 +598,32 @@ def proven_output(args: Any, path: str) -> tuple[str, str] | None:
     return source, output
 
 
-def built_on_stack_output(args: Any, value: Any) -> bool:
-    """Whether a value the check computed starts with the stand-in of an output of a resource of
-    this stack (``<output>.<digest>.stand-in.invalid``, the digest naming the resource in
-    ``computedValues.standIns``): an ARN of the stack's own resource, perhaps with a suffix."""
+def stack_output_source(args: Any, value: Any) -> str | None:
+    """The URN of the resource of this stack whose output's stand-in a value the check computed
+    starts with (``<output>.<digest>.stand-in.invalid``, the digest naming the resource in
+    ``computedValues.standIns``); None otherwise. A StackReference's outputs belong to another
+    stack, whatever account that is in, so they name none."""
     if not isinstance(value, str):
-        return False
+        return None
     match = _STAND_IN.match(value)
     if match is None:
-        return False
+        return None
     try:
         config = args.get_config()
         given = config.get(COMPUTED_VALUES) if isinstance(config, Mapping) else None
         stand_ins = given.get("standIns") if isinstance(given, Mapping) else None
     except Exception:  # noqa: BLE001 - no evidence is no evidence
-        return False
+        return None
     urn = stand_ins.get(match.group(1)) if isinstance(stand_ins, Mapping) else None
-    # A StackReference's outputs belong to another stack, whatever account that is in.
-    return isinstance(urn, str) and urn_type(urn) != "pulumi:pulumi:StackReference"
+    if not isinstance(urn, str) or urn_type(urn) == "pulumi:pulumi:StackReference":
+        return None
+    return urn
+
+
+def built_on_stack_output(args: Any, value: Any) -> bool:
+    """Whether a value the check computed is built on an output of a resource of this stack (an
+    ARN of the stack's own resource, perhaps with a suffix): see :func:`stack_output_source`."""
+    return stack_output_source(args, value) is not None
 
 
 def stack_principals(args: Any, statements: Sequence[Statement]) -> frozenset[str]:
@@ -658,6 +666,37 @@ class _StackArgs:
 
     def get_config(self) -> Mapping[str, Any]:
         return self.config
+
+
+class StackInputs:
+    """A stack policy's resources of the types a rule judges, each read once with the check's
+    evidence (:func:`read_stack_resource`); a stack may hold thousands of others. ``all`` keeps
+    every resource. It also serves as the arguments :func:`stack_output_source` reads."""
+
+    def __init__(
+        self, resources: Iterable[Any], config: Mapping[str, Any], types: Collection[str]
+    ) -> None:
+        self.all = list(resources)
+        self.config = config
+        self.resources = [r for r in self.all if r.resource_type in types]
+        self.props: dict[str, dict[str, Any]] = {}
+        for resource in self.resources:
+            try:
+                self.props[resource.urn] = read_stack_resource(resource, config)
+            except Exception:  # noqa: BLE001 - unreadable inputs hold nothing readable
+                self.props[resource.urn] = {}
+
+    def of(self, resource: Any) -> dict[str, Any]:
+        return self.props.get(resource.urn, {})
+
+    def get_config(self) -> Mapping[str, Any]:
+        return self.config
+
+    def computed(self, key: str) -> Mapping[str, Any]:
+        """An entry of the check's ``computedValues`` (``bucketNames``, ``standIns``)."""
+        given = self.config.get(COMPUTED_VALUES)
+        value = given.get(key) if isinstance(given, Mapping) else None
+        return value if isinstance(value, Mapping) else {}
 
 
 def read_stack_resource(resource: Any, config: Mapping[str, Any]) -> dict[str, Any]:

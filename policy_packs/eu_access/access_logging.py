@@ -42,28 +42,26 @@ from pulumi_policy import (
 
 if TYPE_CHECKING:
     from policy_packs.eu_access.access_common import (
-        COMPUTED_VALUES,
         PROVEN_OUTPUTS,
         PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         ProvenOutput,
+        StackInputs,
         fail_closed,
         plain,
-        read_stack_resource,
         schema,
         show,
         tag_map,
     )
 else:
     from access_common import (
-        COMPUTED_VALUES,
         PROVEN_OUTPUTS,
         PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         ProvenOutput,
+        StackInputs,
         fail_closed,
         plain,
-        read_stack_resource,
         schema,
         show,
         tag_map,
@@ -144,33 +142,6 @@ _OPERATORS: Final = {
 # -- reading the stack -----------------------------------------------------------------------------
 
 
-@dataclass
-class _Stack:
-    """The stack's resources read once, with the check's evidence applied."""
-
-    resources: list[PolicyResource]
-    config: Mapping[str, Any]
-    types: frozenset[str]
-    """Only resources of these types are read (a stack may hold thousands of others)."""
-    props: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.resources = [r for r in self.resources if r.resource_type in self.types]
-        for resource in self.resources:
-            try:
-                self.props[resource.urn] = read_stack_resource(resource, self.config)
-            except Exception:  # noqa: BLE001 - unreadable inputs configure nothing
-                self.props[resource.urn] = {}
-
-    def of(self, resource: PolicyResource) -> dict[str, Any]:
-        return self.props.get(resource.urn, {})
-
-    def computed(self, key: str) -> Mapping[str, Any]:
-        given = self.config.get(COMPUTED_VALUES)
-        value = given.get(key) if isinstance(given, Mapping) else None
-        return value if isinstance(value, Mapping) else {}
-
-
 def _exempt_classification(props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
     value = tag_map(props).get(CLASSIFICATION_TAG)
     exempt = config.get("exemptClassifications", list(EXEMPT_CLASSIFICATIONS_DEFAULT))
@@ -232,7 +203,7 @@ class _Buckets:
         return self.by_name.get(match.group(1) if match else value)
 
 
-def _buckets(stack: _Stack) -> _Buckets:
+def _buckets(stack: StackInputs) -> _Buckets:
     found = _Buckets()
     for resource in stack.resources:
         key = BUCKETS.get(resource.resource_type)
@@ -244,7 +215,7 @@ def _buckets(stack: _Stack) -> _Buckets:
     return found
 
 
-def _log_sinks(stack: _Stack, buckets: _Buckets) -> set[str]:
+def _log_sinks(stack: StackInputs, buckets: _Buckets) -> set[str]:
     """Buckets that receive a trail's files or server access logs."""
     sinks: set[str] = set()
     for resource in stack.resources:
@@ -461,7 +432,9 @@ def _describe(names: set[str], urn: str) -> str:
 @fail_closed(AWS_RULE)
 def validate_aws_access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
-    stack = _Stack(list(args.resources), config if isinstance(config, Mapping) else {}, _AWS_TYPES)
+    stack = StackInputs(
+        list(args.resources), config if isinstance(config, Mapping) else {}, _AWS_TYPES
+    )
     buckets = _buckets(stack)
     sinks = _log_sinks(stack, buckets)
     recorders = [
@@ -564,7 +537,7 @@ def _needed(resource_type: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     return VAULT_CATEGORIES, ("audit", "allLogs"), ""
 
 
-def _azure_stores(stack: _Stack) -> dict[str, tuple[PolicyResource, str, str]]:
+def _azure_stores(stack: StackInputs) -> dict[str, tuple[PolicyResource, str, str]]:
     """Data stores by URN: (resource, ARM kind, lower-cased name). A name not given is the one
     the engine autonames from the resource's name (offline: the logical name)."""
     stores: dict[str, tuple[PolicyResource, str, str]] = {}
@@ -604,7 +577,9 @@ def _target(props: Mapping[str, Any], stores: Mapping[str, Any], by_name: Any) -
     return (urn, target[2]) if urn is not None else None
 
 
-def _settings(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str]]) -> _Settings:
+def _settings(
+    stack: StackInputs, stores: Mapping[str, tuple[PolicyResource, str, str]]
+) -> _Settings:
     by_name = {(kind, name): urn for urn, (_, kind, name) in stores.items()}
     found = _Settings()
     for resource in stack.resources:
@@ -626,7 +601,9 @@ def _settings(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str
     return found
 
 
-def _services_used(stack: _Stack, stores: Mapping[str, tuple[PolicyResource, str, str]]) -> Any:
+def _services_used(
+    stack: StackInputs, stores: Mapping[str, tuple[PolicyResource, str, str]]
+) -> Any:
     """The storage services beyond blobs each account of the stack holds data in (a file share,
     queue or table of the stack naming the account by name or as its proven output), and the
     shares, queues and tables whose account cannot be told (fail closed)."""
@@ -674,7 +651,7 @@ _SERVICE_NAMES: Final = {
 @fail_closed(AZURE_RULE)
 def validate_azure_access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
-    stack = _Stack(
+    stack = StackInputs(
         list(args.resources), config if isinstance(config, Mapping) else {}, _AZURE_TYPES
     )
     stores = _azure_stores(stack)

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
         PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         ProvenOutput,
+        StackInputs,
         fail_closed,
-        read_stack_resource,
         schema,
         show,
     )
@@ -46,8 +46,8 @@ else:
         PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         ProvenOutput,
+        StackInputs,
         fail_closed,
-        read_stack_resource,
         schema,
         show,
     )
@@ -127,8 +127,8 @@ def _vault_name(resource: PolicyResource, props: Mapping[str, Any]) -> str:
 def validate_vault_bypass(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
     config = config if isinstance(config, Mapping) else {}
-    resources = [r for r in args.resources if r.resource_type in _READ]
-    props = {r.urn: read_stack_resource(r, config) for r in resources}
+    stack = StackInputs(args.resources, config, _READ)
+    resources, props = stack.resources, stack.props
     # A key of the stack stands for its vault (its vaultName, a name or the vault's output).
     keys: dict[str, Any] = {
         r.urn: props[r.urn].get("vaultName") for r in resources if r.resource_type == KEY

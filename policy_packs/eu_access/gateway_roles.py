@@ -45,12 +45,12 @@ from pulumi_policy import (
 if TYPE_CHECKING:
     from policy_packs.eu_access.access_common import (
         ARN_LIST_SCHEMA,
-        COMPUTED_VALUES,
         PROVEN_OUTPUTS,
         PROVEN_OUTPUTS_SCHEMA,
         DocumentError,
         Principal,
         ProvenOutput,
+        StackInputs,
         Statement,
         bounded_to,
         built_on_stack_output,
@@ -58,9 +58,9 @@ if TYPE_CHECKING:
         fail_closed,
         grants,
         parse_document,
-        read_stack_resource,
         schema,
         show,
+        stack_output_source,
         tag_map,
         urn_type,
     )
@@ -68,12 +68,12 @@ if TYPE_CHECKING:
 else:
     from access_common import (
         ARN_LIST_SCHEMA,
-        COMPUTED_VALUES,
         PROVEN_OUTPUTS,
         PROVEN_OUTPUTS_SCHEMA,
         DocumentError,
         Principal,
         ProvenOutput,
+        StackInputs,
         Statement,
         bounded_to,
         built_on_stack_output,
@@ -81,9 +81,9 @@ else:
         fail_closed,
         grants,
         parse_document,
-        read_stack_resource,
         schema,
         show,
+        stack_output_source,
         tag_map,
         urn_type,
     )
@@ -233,36 +233,9 @@ class _Managed:
     name: str
 
 
-@dataclass(frozen=True)
-class _Args:
-    """What :func:`built_on_stack_output` reads: the config with the check's evidence."""
-
-    config: Mapping[str, Any]
-
-    def get_config(self) -> Mapping[str, Any]:
-        return self.config
-
-
 _READ: Final = frozenset(
     {*IDENTITIES, *ATTACHMENTS, *SHARED_ATTACHMENTS, *MANAGED_POLICIES, *RESOURCE_POLICIES}
 )
-
-
-class _Stack:
-    def __init__(self, resources: list[PolicyResource], config: Mapping[str, Any]) -> None:
-        self.all = resources
-        # Only identities and what grants them permissions are read in full.
-        self.resources = [r for r in resources if r.resource_type in _READ]
-        self.config = config
-        self.props = {}
-        for resource in self.resources:
-            try:
-                self.props[resource.urn] = read_stack_resource(resource, config)
-            except Exception:  # noqa: BLE001 - unreadable inputs grant nothing readable
-                self.props[resource.urn] = {}
-
-    def of(self, resource: PolicyResource) -> dict[str, Any]:
-        return self.props.get(resource.urn, {})
 
 
 # Web identity providers through which an application's own users or workloads, not the
@@ -333,7 +306,7 @@ def _name_of(value: Any) -> str | None:
 class _Index:
     """The stack's identities and managed policies, found by what references them."""
 
-    def __init__(self, stack: _Stack) -> None:
+    def __init__(self, stack: StackInputs) -> None:
         self.stack = stack
         self.identities: dict[str, _Identity] = {}
         self.names: dict[tuple[str, str], str] = {}
@@ -404,23 +377,15 @@ class _Index:
         """The URN of the in-stack resource a computed or proven value is the output of."""
         if value.startswith(_PROVEN):
             return value[len(_PROVEN) :].rpartition("#")[0]
-        if built_on_stack_output(_Args(self.stack.config), value):
-            given = self.stack.config.get(COMPUTED_VALUES)
-            stand_ins = given.get("standIns") if isinstance(given, Mapping) else None
-            urn = stand_ins.get(value.split(".")[1]) if isinstance(stand_ins, Mapping) else None
-            return urn if isinstance(urn, str) else None
-        return None
+        return stack_output_source(self.stack, value)
 
     def identity(self, kind: str, value: Any) -> _Identity:
         """The identity an attachment names; one outside the stack is judged as a person's."""
         if isinstance(value, ProvenOutput) and value.source in self.identities:
             return self.identities[value.source]
-        if isinstance(value, str) and built_on_stack_output(_Args(self.stack.config), value):
-            given = self.stack.config.get(COMPUTED_VALUES)
-            stand_ins = given.get("standIns") if isinstance(given, Mapping) else None
-            urn = stand_ins.get(value.split(".")[1]) if isinstance(stand_ins, Mapping) else None
-            if isinstance(urn, str) and urn in self.identities:
-                return self.identities[urn]
+        source = stack_output_source(self.stack, value)
+        if source is not None and source in self.identities:
+            return self.identities[source]
         name = _name_of(value)
         if name is not None and (kind, name) in self.names:
             return self.identities[self.names[(kind, name)]]
@@ -447,7 +412,7 @@ class _Index:
     def principal(self, value: str) -> _Identity | None:
         """The role or user a resource policy's principal names; None for anything else (an
         account, everyone, a service), which other rules judge."""
-        if value.startswith(_PROVEN) or built_on_stack_output(_Args(self.stack.config), value):
+        if value.startswith(_PROVEN) or built_on_stack_output(self.stack, value):
             # An output of the stack names one of its identities, or something other rules
             # judge (an origin access identity's IAM ARN, a service-linked principal).
             source = self._source(value)
@@ -558,7 +523,7 @@ def _region_of(props: Any) -> Any:
         return None
 
 
-def _stack_regions(stack: _Stack) -> frozenset[str]:
+def _stack_regions(stack: StackInputs) -> frozenset[str]:
     """Regions the stack deploys AWS resources to: its providers' and resources' own."""
     regions: set[str] = set()
     providers: set[str] = set()
@@ -681,12 +646,12 @@ def _findings(
 @fail_closed(RULE)
 def validate_gateway_roles(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
-    stack = _Stack(list(args.resources), config if isinstance(config, Mapping) else {})
+    stack = StackInputs(args.resources, config if isinstance(config, Mapping) else {}, _READ)
     index = _Index(stack)
     index.judge_trusts()
     _collect(index)
     regions = _stack_regions(stack)
-    evidence = _Args(stack.config)
+    evidence = stack
 
     def stack_output(value: str) -> bool:
         return built_on_stack_output(evidence, value)
