@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 
-.PHONY: setup plan test format-check lint typecheck pytest format clean
+.PHONY: setup plan test format-check lint typecheck pytest format facts clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,7 @@ format-check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,6 +37,10 @@ pytest: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Copy clover/facts.py into the packs (tests/test_facts.py fails while a copy is stale).
+facts: $(STAMP)
+	$(BIN)/python tools/sync_facts.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

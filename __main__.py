@@ -10,16 +10,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
 
-from clover import config as stack_config
-from clover.catalog import Cloud
-from clover.exports import (
-    PLACEMENTS_EXPORT,
-    aws_site_export,
-    azure_site_export,
-    placement_export,
-    site_export_name,
-)
-from clover.naming import azure_account_name, azure_vault_name
 from components.backup.aws import (
     AwsCrossSiteBackup,
     AwsCrossSiteBackupArgs,
@@ -28,6 +18,16 @@ from components.backup.aws import (
 from components.backup.azure import AzureObjectReplication, AzureObjectReplicationArgs
 from components.site.aws import AwsSite, AwsSiteArgs
 from components.site.azure import AzureSite, AzureSiteArgs
+from sites import config as stack_config
+from sites.catalog import Cloud
+from sites.exports import (
+    PLACEMENTS_EXPORT,
+    aws_site_export,
+    azure_site_export,
+    placement_export,
+    site_export_name,
+)
+from sites.naming import azure_account_name, azure_vault_name
 
 config = stack_config.load()
 stack = pulumi.get_stack()

@@ -17,8 +17,9 @@ import sysconfig
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from pulumi.runtime.proto import analyzer_pb2
@@ -91,6 +92,8 @@ class CheckResult:
     judge values unknown at preview as the check did (``--write-pack-configs``)."""
     pack_names: Sequence[str] = ()
     """The names the packs announced (``GetAnalyzerInfo``), in the order they ran."""
+    outputs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """The stack's exports as the preview knows them (``UNKNOWN`` where it does not)."""
 
     @property
     def mandatory(self) -> list[Diagnostic]:
@@ -762,6 +765,7 @@ class _StackRun:
             data_sources=tuple(i for i in preview.invokes if isinstance(i, Mapping)),
             pack_configs=tuple(streamer.pack_configs),
             pack_names=tuple(pack.name for pack in streamer.packs),
+            outputs=MappingProxyType(dict(preview.outputs)),
         )
 
 

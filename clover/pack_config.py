@@ -1,7 +1,7 @@
 """Layered policy pack configs: a strict base per pack, per-stack overlays that loosen it visibly.
 
 Sources live in ``policy_packs/config/layers/``: ``<pack>.base.json`` runs every rule of the pack
-at its strictest (``"all": "mandatory"``, allow-lists as the catalog's sites) and is what a stack
+at its strictest (``"all": "mandatory"``, allow-lists as in its layer) and is what a stack
 without an overlay gets; ``<pack>.<stack>.json`` is an overlay in the same
 ``--policy-pack-config`` format, merged over the base per rule and per setting. The effective
 document is written to ``policy_packs/config/<pack>.<stack>.json`` for every stack of the project
@@ -9,8 +9,8 @@ and every overlay, because ``pulumi preview --policy-pack-config`` takes exactly
 ``python -m clover.pack_config`` regenerates them and a test keeps them in step with the sources.
 
 Every way the effective config is looser than the base is a :class:`Loosening`, which the check
-prints and every output carries. An overlay that adds a region or location outside the catalog's
-approved (EEA) set is refused outright: no stack may approve storing data there.
+prints and every output carries. An overlay that adds a region or location outside the
+EEA (clover/facts.py) is refused outright: no stack may approve storing data there.
 
 Reviewed exemptions live in ``policy_packs/config/exemptions.yaml`` (see :func:`load_exemptions`);
 the entries for a stack are compiled into the effective document under each exempted rule's
@@ -35,8 +35,8 @@ from typing import Any, Final
 import jsonschema
 import yaml
 
-from clover import catalog
 from clover import external_resources as external
+from clover import facts
 from clover.packs import packs_dir
 
 PACKS_DIR: Final = packs_dir()
@@ -73,7 +73,11 @@ _ALLOW_LISTS_NOT_NAMED_ALLOW: Final = frozenset(
 # The residency pack intersects these lists across all of its rules (see
 # policy_packs/eu_residency/residency_common.py pack_allow_lists), so a rule the base leaves
 # without one is held to the base's pack-wide list.
-_PACK_WIDE: Final = {"allowedRegions": catalog.Cloud.AWS, "allowedLocations": catalog.Cloud.AZURE}
+_PACK_WIDE: Final = {"allowedRegions": "aws", "allowedLocations": "azure"}
+_EEA: Final = {
+    "aws": frozenset(facts.EEA_AWS_REGIONS),
+    "azure": frozenset(facts.EEA_AZURE_LOCATIONS),
+}
 
 
 class PackConfigError(ValueError):
@@ -216,7 +220,7 @@ def _level(doc: Mapping[str, Any], policy: str) -> str | None:
 
 def _normalised(setting: str, values: Iterable[Any]) -> set[str]:
     if setting == "allowedLocations":
-        return {catalog.normalise_azure_location(str(v)) for v in values}
+        return {facts.normalise_azure_location(str(v)) or str(v) for v in values}
     return {str(v) for v in values}
 
 
@@ -329,8 +333,8 @@ def loosenings(pack: str, base: Mapping[str, Any], effective: Mapping[str, Any])
     return found
 
 
-def _refuse_outside_catalog(path: Path, overlay: Mapping[str, Any]) -> None:
-    """No overlay may allow a region the catalog does not approve (outside the EEA)."""
+def _refuse_outside_the_eea(path: Path, overlay: Mapping[str, Any]) -> None:
+    """No overlay may allow a region outside the EEA (clover/facts.py)."""
     for policy, value in overlay.items():
         if not isinstance(value, Mapping):
             continue
@@ -338,12 +342,12 @@ def _refuse_outside_catalog(path: Path, overlay: Mapping[str, Any]) -> None:
             entries = value.get(setting)
             if not isinstance(entries, list):
                 continue
-            outside = sorted(_normalised(setting, entries) - catalog.APPROVED[cloud])
+            outside = sorted(_normalised(setting, entries) - _EEA[cloud])
             if outside:
                 raise PackConfigError(
                     f"{path}: {policy}: {setting} adds {', '.join(outside)}, outside the "
-                    f"catalog's approved {cloud.value} regions "
-                    f"({', '.join(sorted(catalog.APPROVED[cloud]))}); no stack may allow them"
+                    f"EEA's {cloud} regions ({', '.join(sorted(_EEA[cloud]))}); "
+                    "no stack may allow them"
                 )
 
 
@@ -620,7 +624,7 @@ def layer(
         overlay = _read(overlay_file)
         for policy, value in overlay.items():
             _entry(overlay_file, policy, value)
-        _refuse_outside_catalog(overlay_file, overlay)
+        _refuse_outside_the_eea(overlay_file, overlay)
     effective = merge(base, overlay)
     if exemptions is None:
         exemptions = load_exemptions(exemptions_path(config_dir))

@@ -37,13 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
-from clover.catalog import (
-    AWS_REGIONS,
-    AZURE_REGIONS,
-    gcp_country,
-    normalise_azure_location,
-    normalise_gcp_location,
-)
+from clover import facts
 from clover.packs import packs_dir
 from clover.standin.engine import UNKNOWN, Recording
 from clover.standin.provider_defaults import takes_argument
@@ -142,13 +136,67 @@ class Placed:
 
     @property
     def country(self) -> str | None:
-        if self.region and self.region in AWS_REGIONS:
-            return AWS_REGIONS[self.region].country
-        if self.location and self.location in AZURE_REGIONS:
-            return AZURE_REGIONS[self.location].country
+        if self.region and self.region in facts.AWS_EUROPE_REGIONS:
+            return facts.AWS_EUROPE_REGIONS[self.region][1]
+        if self.location and self.location in facts.AZURE_EUROPE_LOCATIONS:
+            return facts.AZURE_EUROPE_LOCATIONS[self.location][1]
         if self.gcp_location and self.gcp_location != UNKNOWN:
             return gcp_country(self.gcp_location)
         return None
+
+
+def normalise_azure_location(value: str) -> str:
+    """Azure's programmatic form of a location (``"North Europe"`` is ``northeurope``); a value
+    that is no location name (a look-alike character, a path) unchanged, so in no list."""
+    return facts.normalise_azure_location(value) or value
+
+
+def normalise_gcp_location(value: str) -> str:
+    """A GCP location as Google writes it: regions and zones lower case (``EUROPE-WEST1`` is
+    ``europe-west1``), multi- and dual-regions upper case (``eu`` is ``EU``); a value that is no
+    location name unchanged, so in no list."""
+    name = facts.normalise_gcp_location(value)
+    if name is None:
+        return value
+    if name in facts.GCP_MULTI_LOCATIONS or name in facts.GCP_DUAL_REGIONS:
+        return name.upper()
+    return name
+
+
+def gcp_regions_of(location: str) -> tuple[str, ...]:
+    """The regions a (normalised) GCP location keeps data in: itself, a zone's region, a dual- or
+    multi-region configuration's regions; empty for an area multi-region or an unknown name."""
+    name = facts.normalise_gcp_location(location)
+    if name is None:
+        return ()
+    spans = facts.gcp_location_regions(name)
+    if spans is not None:
+        return spans
+    return () if name in facts.GCP_MULTI_LOCATIONS else (facts.gcp_zone_region(name) or name,)
+
+
+def gcp_multi_region_label(name: str) -> str:
+    """What the country column says of a multi-region: ``EU multi-region``, ``Europe
+    multi-region``."""
+    return f"{name.upper() if len(name) == 2 else name.capitalize()} multi-region"
+
+
+def gcp_country(location: str) -> str | None:
+    """What the country column says of a (normalised) GCP location: the ISO code of a region's
+    (or a zone's region's) country, the area of a multi-region (``EU multi-region``), the
+    countries of a dual-region (``FI, NL``); None where the facts do not know it."""
+    name = facts.normalise_gcp_location(location)
+    if name is None or name != location.lower():
+        return None
+    if name in facts.GCP_MULTI_LOCATIONS:
+        return gcp_multi_region_label(name)
+    spans = gcp_regions_of(name)
+    countries = [
+        facts.GCP_EUROPE_REGIONS[code] for code in spans if code in facts.GCP_EUROPE_REGIONS
+    ]
+    if not spans or len(countries) != len(spans):
+        return None
+    return ", ".join(dict.fromkeys(countries))
 
 
 def package_of(type_: str) -> str:

@@ -35,28 +35,20 @@ from typing import Any, Final
 import jinja2
 import markupsafe
 
-from clover import __version__
-from clover.catalog import (
-    APPROVED_AWS_REGIONS,
-    APPROVED_AZURE_LOCATIONS,
-    APPROVED_GCP_LOCATIONS,
-    AWS_REGIONS,
-    AZURE_REGIONS,
-    AZURE_STORAGE_SKUS,
-    GCP,
-    GCP_MULTI_REGIONS,
-    GCP_REGIONS,
-    SITES,
-    gcp_country,
-    gcp_zone_region,
-    geo_redundant_storage_sku,
-    normalise_azure_location,
-    normalise_gcp_location,
-)
+from clover import __version__, facts
 from clover.check import CheckResult
 from clover.formats import NEUTRAL, PLACED, Assessor, cloud_of, site_of, sites_by_provider
 from clover.pack_flows import PackFlow, pack_flows
-from clover.placement import AWS_PACKAGE, AZURE_PACKAGE, Placed, package_of
+from clover.placement import (
+    AWS_PACKAGE,
+    AZURE_PACKAGE,
+    Placed,
+    gcp_country,
+    gcp_multi_region_label,
+    normalise_azure_location,
+    normalise_gcp_location,
+    package_of,
+)
 from clover.standin.engine import UNKNOWN
 
 UNKNOWN_AT_PREVIEW: Final = "unknown at preview"
@@ -70,6 +62,7 @@ BACKUP_COPY: Final = "backup copy"
 LOG_DELIVERY: Final = "log delivery"
 
 RESIDENCY_PACK: Final = "eu_residency"
+GCP: Final = "gcp"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +233,53 @@ class SiteSummary:
 
 NO_SITE: Final = "(no site tag)"
 
+SITES_EXPORT: Final = "placements"
+"""The export in which a project describes its sites to the report (see :func:`declared_sites`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclaredSite:
+    """A site as the checked project describes it: the report knows no site of its own."""
+
+    name: str
+    country: str | None
+    """ISO 3166-1 alpha-2 code of the site's country."""
+    position: tuple[float, float] | None
+    """(latitude, longitude) where the map draws the site's ring; None draws no ring."""
+
+
+def declared_sites(outputs: Mapping[str, Any]) -> tuple[DeclaredSite, ...]:
+    """The sites the program describes in its ``placements`` export, in its order: a list of
+    entries naming a ``site`` with its ``site_country`` and, optionally, ``site_position``
+    (``[latitude, longitude]``); Clover's program exports one entry per (site, cloud). A project
+    without it still gets its sites from the ``residency-site`` tags, without country or ring;
+    a malformed entry describes nothing."""
+    entries = outputs.get(SITES_EXPORT)
+    found: dict[str, DeclaredSite] = {}
+    for entry in entries if isinstance(entries, list) else ():
+        name = entry.get("site") if isinstance(entry, Mapping) else None
+        if not isinstance(name, str) or not name or name in found:
+            continue
+        country = entry.get("site_country")
+        position = entry.get("site_position")
+        found[name] = DeclaredSite(
+            name=name,
+            country=country if isinstance(country, str) and len(country) == 2 else None,
+            position=(
+                (float(position[0]), float(position[1]))
+                if isinstance(position, list | tuple)
+                and len(position) == 2
+                and all(
+                    isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                    for v in position
+                )
+                and -90 <= position[0] <= 90
+                and -180 <= position[1] <= 180
+                else None
+            ),
+        )
+    return tuple(found.values())
+
 
 @dataclass(frozen=True, kw_only=True)
 class Report:
@@ -254,6 +294,8 @@ class Report:
     flows: tuple[Flow, ...]
     findings: tuple[Finding, ...]
     sites: tuple[SiteSummary, ...] = field(default=())
+    declared_sites: tuple[DeclaredSite, ...] = ()
+    """The sites the project describes (:func:`declared_sites`): countries and map rings."""
     incomplete: str | None = None
     """Why the program ended before it finished; the report then certifies nothing clean."""
     edge_services: tuple[str, ...] = ()
@@ -272,6 +314,9 @@ class Report:
     @property
     def cloud_resources(self) -> list[ResourceFacts]:
         return [r for r in self.resources if r.kind == "resource"]
+
+    def site_country(self, site: str) -> str | None:
+        return next((d.country for d in self.declared_sites if d.name == site), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,10 +345,10 @@ def _where(value: str | None) -> str | None:
 def _country(cloud: str | None, region: str | None) -> str | None:
     if region is None:
         return None
-    if cloud == "aws" and region in AWS_REGIONS:
-        return AWS_REGIONS[region].country
-    if cloud == "azure" and region in AZURE_REGIONS:
-        return AZURE_REGIONS[region].country
+    if cloud == "aws" and region in facts.AWS_EUROPE_REGIONS:
+        return facts.AWS_EUROPE_REGIONS[region][1]
+    if cloud == "azure" and region in facts.AZURE_EUROPE_LOCATIONS:
+        return facts.AZURE_EUROPE_LOCATIONS[region][1]
     if cloud == GCP and region != "unknown":
         found = gcp_country(region)
         if found is not None:
@@ -324,7 +369,7 @@ def in_allow_list(
         return region in codes
     lowered = {c.lower() for c in codes}
     name = region.lower()
-    return name in lowered or gcp_zone_region(name) in lowered
+    return name in lowered or facts.gcp_zone_region(name) in lowered
 
 
 def _arn_region(arn: Any) -> str | None:
@@ -884,10 +929,10 @@ class _Derive:
 
     def geo_redundancy(self, item: Placed) -> None:
         sku = _get(item.properties, "sku", "name")
-        if sku not in AZURE_STORAGE_SKUS or not geo_redundant_storage_sku(sku):
+        if sku not in facts.AZURE_STORAGE_SKUS or not facts.geo_redundant_storage_sku(sku):
             return
         location = item.location or "unknown"
-        pair = AZURE_REGIONS[location].pair if location in AZURE_REGIONS else None
+        pair = facts.AZURE_PAIRS.get(location)
         self._add(
             kind=REPLICATION,
             what=f"geo-redundant storage ({sku}) to the paired region",
@@ -948,8 +993,8 @@ def _walk(value: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
 
 def allow_list(result: CheckResult) -> dict[str, tuple[str, ...]]:
     """Where data may go, per cloud: the residency pack's configured lists for this run
-    (``allowedRegions``, ``allowedLocations``, ``allowedGcpLocations``), else the catalog's
-    approved (EEA) places, which the pack's own defaults cover."""
+    (``allowedRegions``, ``allowedLocations``, ``allowedGcpLocations``), else the EEA's
+    places (clover/facts.py), the pack's own defaults."""
     aws: set[str] | None = None
     azure: set[str] | None = None
     gcp: set[str] | None = None
@@ -976,10 +1021,10 @@ def allow_list(result: CheckResult) -> dict[str, tuple[str, ...]]:
             if isinstance(gcp_locations, list):
                 wanted = {normalise_gcp_location(str(v)) for v in gcp_locations}
                 gcp = wanted if gcp is None else gcp & wanted
-    approved_gcp = {normalise_gcp_location(code) for code in APPROVED_GCP_LOCATIONS}
+    approved_gcp = {normalise_gcp_location(code) for code in facts.EEA_GCP_LOCATIONS}
     return {
-        "aws": tuple(sorted(APPROVED_AWS_REGIONS if aws is None else aws)),
-        "azure": tuple(sorted(APPROVED_AZURE_LOCATIONS if azure is None else azure)),
+        "aws": tuple(sorted(facts.EEA_AWS_REGIONS if aws is None else aws)),
+        "azure": tuple(sorted(facts.EEA_AZURE_LOCATIONS if azure is None else azure)),
         GCP: tuple(sorted(approved_gcp if gcp is None else gcp)),
     }
 
@@ -1031,6 +1076,8 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
     for finding in findings:
         by_urn.setdefault(finding.urn, []).append(finding)
     provider_sites = sites_by_provider(result.placed)
+    declared = declared_sites(result.outputs)
+    countries = {d.name: d.country for d in declared}
     assessor = Assessor(result)
     resources = []
     # Registration order varies between runs of an async program; the report's does not.
@@ -1047,7 +1094,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         if site is None and kind == "resource":
             site = provider_sites.get(item.resource.provider_urn or "")
             site_from = "provider"
-        site_country = SITES[site].country if site is not None and site in SITES else None
+        site_country = countries.get(site) if site is not None else None
         resources.append(
             ResourceFacts(
                 urn=item.resource.urn,
@@ -1086,6 +1133,7 @@ def build(result: CheckResult, *, now: datetime | None = None) -> Report:
         findings=findings,
         incomplete=result.incomplete,
         edge_services=edge_services(result),
+        declared_sites=declared,
     )
     return Report(**{**report.__dict__, "sites": _site_summaries(report)})
 
@@ -1167,7 +1215,8 @@ def _site_summaries(report: Report) -> tuple[SiteSummary, ...]:
     groups: dict[str, list[ResourceFacts]] = {}
     for resource in report.cloud_resources:
         groups.setdefault(resource.site or NO_SITE, []).append(resource)
-    order = [s for s in SITES if s in groups] + sorted(set(groups) - set(SITES))
+    named = [d.name for d in report.declared_sites]
+    order = [s for s in named if s in groups] + sorted(set(groups) - set(named))
     site_of_urn = {r.urn: r.site or NO_SITE for r in report.cloud_resources}
     summaries = []
     for site in order:
@@ -1176,7 +1225,7 @@ def _site_summaries(report: Report) -> tuple[SiteSummary, ...]:
         summaries.append(
             SiteSummary(
                 site=site,
-                country=SITES[site].country if site in SITES else None,
+                country=report.site_country(site),
                 resources=len(members),
                 clouds=tuple(sorted({r.cloud for r in members if r.cloud})),
                 regions=tuple(
@@ -1238,7 +1287,7 @@ def render_json(report: Report) -> str:
 # ---------------------------------------------------------------------------------------------
 
 REGION_POSITIONS: Final = {
-    # (latitude, longitude) of the city each catalog region is named after.
+    # (latitude, longitude) of the city each European region is named after (clover/facts.py).
     "eu-west-1": (53.35, -6.26),
     "eu-north-1": (59.33, 18.07),
     "eu-central-1": (50.11, 8.68),
@@ -1267,7 +1316,7 @@ REGION_POSITIONS: Final = {
     "ukwest": (51.48, -3.18),
     "switzerlandnorth": (47.37, 8.54),
     "switzerlandwest": (46.20, 6.14),
-    # Google Cloud: the town each region's data centres are in (catalog.GCP_REGIONS).
+    # Google Cloud: the town each region's data centres are in (facts.GCP_EUROPE_CITIES).
     "europe-west1": (50.45, 3.82),
     "europe-west2": (51.51, -0.13),
     "europe-west3": (50.11, 8.68),
@@ -1282,8 +1331,6 @@ REGION_POSITIONS: Final = {
     "europe-north2": (59.33, 18.07),
     "europe-southwest1": (40.42, -3.70),
 }
-
-SITE_POSITIONS: Final = {"dublin": (53.35, -6.26), "hamar": (60.79, 11.07)}
 
 OUTSIDE_EUROPE: Final = {
     # Regions outside Europe, for labels in the off-map panel: (city, cloud, country).
@@ -1523,16 +1570,21 @@ def _nodes(report: Report) -> dict[tuple[str | None, str], _Node]:
     return nodes
 
 
+def _site_positions(report: Report) -> dict[str, tuple[float, float]]:
+    return {d.name: d.position for d in report.declared_sites if d.position is not None}
+
+
 def _sites_in_use(report: Report) -> list[str]:
     used = {r.site for r in report.cloud_resources}
-    return [name for name in SITE_POSITIONS if name in used]
+    return [name for name in _site_positions(report) if name in used]
 
 
 def view_of(report: Report) -> MapView:
     """The map zooms to the regions in use and the sites that hold the stack's data."""
     positions = [_position(n) for n in _nodes(report).values()]
     points = [p for p in positions if p is not None]
-    points += [SITE_POSITIONS[s] for s in _sites_in_use(report)]
+    positions_of = _site_positions(report)
+    points += [positions_of[s] for s in _sites_in_use(report)]
     return fit_view(points)
 
 
@@ -1569,8 +1621,8 @@ def _position(item: _Node) -> tuple[float, float] | None:
     if item.region in REGION_POSITIONS:
         return REGION_POSITIONS[item.region]
     if item.cloud == GCP:
-        region = gcp_zone_region(item.region)
-        if region is not None and region in GCP_REGIONS:
+        region = facts.gcp_zone_region(item.region)
+        if region is not None and region in facts.GCP_EUROPE_REGIONS:
             return REGION_POSITIONS.get(region)
     return None
 
@@ -1622,8 +1674,8 @@ def _node_model(item: _Node) -> dict[str, Any]:
         detail = "cannot be proven at preview"
     else:
         city, _, country = OUTSIDE_EUROPE.get(item.region, ("", None, ""))
-        if item.cloud == GCP and item.region.lower() in GCP_MULTI_REGIONS:
-            city, country = "", GCP_MULTI_REGIONS[item.region.lower()]
+        if item.cloud == GCP and item.region.lower() in facts.GCP_MULTI_LOCATIONS:
+            city, country = "", gcp_multi_region_label(item.region.lower())
         elif item.cloud == GCP and not country:
             country = _country(item.cloud, item.region) or ""
         heading = f"{cloud} {item.region}"
@@ -1750,7 +1802,13 @@ def _loop(item: _Node, k: int, total: int, view: MapView) -> tuple[str, float, f
 
 
 def _site_label(
-    name: str, x: float, y: float, nodes: Iterable[_Node], loops: set[str], *, view: MapView
+    site: DeclaredSite,
+    x: float,
+    y: float,
+    nodes: Iterable[_Node],
+    loops: set[str],
+    *,
+    view: MapView,
 ) -> dict[str, Any]:
     """Above the ring, unless the loops of a region inside the ring fan upwards: then left."""
     upward = any(
@@ -1760,11 +1818,14 @@ def _site_label(
         and abs(math.degrees(_away(n, view)) + 90) < 60
         for n in nodes
     )
-    code = SITES[name].country
-    text = f"{name.capitalize()} site ({code}, {country_name(code) or code})"
+    text = f"{site.name.capitalize()} site{_site_country_text(site.country)}"
     if upward:
         return {"x": round(x - 32, 1), "y": round(y + 4, 1), "anchor": "end", "text": text}
     return {"x": x, "y": round(y - 32, 1), "anchor": "middle", "text": text}
+
+
+def _site_country_text(code: str | None) -> str:
+    return f" ({code}, {country_name(code) or code})" if code else ""
 
 
 def _ring_path(ring: Sequence[tuple[float, float]], view: MapView) -> str:
@@ -1882,19 +1943,19 @@ def map_model(report: Report) -> dict[str, Any]:
     in_use = set(_sites_in_use(report))
     sites = []
     links = []
-    for name, (lat, lon) in SITE_POSITIONS.items():
-        if not view.shows(lat, lon):
+    for site in report.declared_sites:
+        if site.position is None or not view.shows(*site.position):
             continue
-        x, y = view.project(lat, lon)
-        code = SITES[name].country
+        name = site.name
+        x, y = view.project(*site.position)
         sites.append(
             {
                 "name": name,
                 "x": x,
                 "y": y,
                 "used": name in in_use,
-                "title": f"site {name} ({code}, {country_name(code) or code})",
-                "label": _site_label(name, x, y, nodes.values(), loops, view=view),
+                "title": f"site {name}{_site_country_text(site.country)}",
+                "label": _site_label(site, x, y, nodes.values(), loops, view=view),
             }
         )
         # A site's data held in a region outside its ring (Hamar's AWS data in Stockholm).

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from clover import catalog
 from clover.analyzer import PolicyPack
-from clover.catalog import (
+from clover.project import load_project, stack_config
+from sites.catalog import (
     APPROVED_AWS_REGIONS,
     APPROVED_AZURE_LOCATIONS,
     AZURE_REGIONS,
@@ -18,8 +18,7 @@ from clover.catalog import (
     Cloud,
     normalise_azure_location,
 )
-from clover.config import parse
-from clover.project import load_project, stack_config
+from sites.config import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 AWS_RULE = "aws-resource-region-allowed"
@@ -83,26 +82,3 @@ def test_display_names_normalise(written: str, expected: str) -> None:
 )
 def test_look_alikes_never_normalise_into_the_catalog(look_alike: str) -> None:
     assert normalise_azure_location(look_alike) not in AZURE_REGIONS
-
-
-def test_storage_skus_are_the_sdks() -> None:
-    from pulumi_azure_native import storage
-
-    assert frozenset(sku.value for sku in storage.SkuName) == catalog.AZURE_STORAGE_SKUS
-
-
-@pytest.mark.parametrize(
-    ("sku", "geo"),
-    [
-        ("Standard_LRS", False),
-        ("Premium_ZRS", False),
-        ("StandardV2_ZRS", False),
-        ("Standard_RAGZRS", True),
-        ("StandardV2_GRS", True),
-        ("StandardV2_GZRS", True),
-        # A SKU Azure adds later is geo-redundant until known otherwise (fail closed).
-        ("StandardV3_XRS", True),
-    ],
-)
-def test_geo_redundancy_is_judged_as_the_residency_pack_does(sku: str, geo: bool) -> None:
-    assert catalog.geo_redundant_storage_sku(sku) is geo

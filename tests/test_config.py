@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from clover import catalog
-from clover import config as config_module
-from clover.catalog import Cloud
-from clover.config import BACKUP_NONCURRENT_VERSION_DAYS, ConfigError, parse
 from clover.project import load_project, stack_config
 from components.backup.aws import AwsCrossSiteBackupArgs
+from sites import catalog
+from sites import config as config_module
+from sites.catalog import Cloud
+from sites.config import BACKUP_NONCURRENT_VERSION_DAYS, ConfigError, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 

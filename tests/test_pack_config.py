@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from clover import catalog, formats, pack_config, report
+from clover import formats, pack_config, report
 from clover.__main__ import main
 from clover.analyzer import PolicyPack
 from clover.check import CLOVER_PACKS_DIR, check
 from clover.errors import DEFAULT_PACKS
 from clover.pack_config import PackConfigError, layer
 from clover.project import load_project
+from sites import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_LOOSENED = [
@@ -177,11 +178,11 @@ def test_a_rule_the_base_gives_no_list_is_held_to_the_pack_wide_list(tmp_path: P
     ("setting", "value"),
     [("allowedRegions", ["eu-west-2"]), ("allowedLocations", ["uksouth", "northeurope"])],
 )
-def test_an_overlay_may_not_allow_a_region_outside_the_catalog(
+def test_an_overlay_may_not_allow_a_region_outside_the_eea(
     tmp_path: Path, setting: str, value: list[str]
 ) -> None:
     config_dir = _configs(tmp_path, BASE, {"region": {setting: value}})
-    with pytest.raises(PackConfigError, match=r"p\.s\.json: region: .* outside the catalog"):
+    with pytest.raises(PackConfigError, match=r"p\.s\.json: region: .* outside the EEA"):
         layer("p", "s", config_dir)
 
 
@@ -237,7 +238,7 @@ def _copied_project(tmp_path: Path, protect: str) -> Path:
     """The repo's program with the prod stack file under the names prod and production."""
     project = tmp_path / "project"
     (project / "stacks").mkdir(parents=True)
-    for name in ("Pulumi.yaml", "__main__.py", "components", "clover", ".venv"):
+    for name in ("Pulumi.yaml", "__main__.py", "components", "clover", "sites", ".venv"):
         (project / name).symlink_to(ROOT / name)
     prod = (ROOT / "stacks" / "Pulumi.prod.yaml").read_text(encoding="utf-8")
     assert "clover:protectDataStores: true" in prod

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from clover import catalog
+from clover import facts
 from clover.__main__ import main
-from clover.placement import GCP_DEFAULT_LOCATIONS, Placer, gcp_placement_arguments
+from clover.placement import (
+    GCP_DEFAULT_LOCATIONS,
+    Placer,
+    gcp_country,
+    gcp_placement_arguments,
+    normalise_gcp_location,
+)
 from clover.standin.engine import UNKNOWN
 from clover.standin.recorded import RecordedResource
 
@@ -66,7 +70,7 @@ def test_aws_native_shows_an_explicit_provider_region() -> None:
     virginia = recorded("pulumi:providers:aws-native", "virginia", {"region": "us-east-1"})
     placed = place(recorded("aws-native:s3:Bucket", "b", {}, virginia), virginia)
     assert placed.region == "us-east-1"
-    assert placed.country is None  # the catalog knows European regions only
+    assert placed.country is None  # the facts know European regions only
 
 
 @pytest.mark.parametrize("config", [{}, {"aws-native__region": ""}])
@@ -229,7 +233,7 @@ SUBNET = "gcp:compute/subnetwork:Subnetwork"
         ("eu", "EU", "EU multi-region"),
         ("US", "US", "US multi-region"),
         ("eur4", "EUR4", "FI, NL"),
-        ("us-central1", "us-central1", None),  # the catalog knows European regions only
+        ("us-central1", "us-central1", None),  # the facts know European regions only
         (UNKNOWN, UNKNOWN, None),
     ],
 )
@@ -300,54 +304,35 @@ def test_the_placement_tables_are_the_residency_pack_s() -> None:
         assert f'"{type_}": "{default}"' in source
 
 
-# -- the catalog's GCP facts are the pack's reviewed ones ------------------------------------------
-
-
-def _pack_module(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_clover_test_{name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_catalog_gcp_regions_are_the_pack_s() -> None:
-    regions = _pack_module("regions", RESIDENCY / "regions.py")
-    assert {c: r.country for c, r in catalog.GCP_REGIONS.items()} == regions.GCP_EUROPE_REGIONS
-    assert dict(catalog.GCP_DUAL_REGIONS) == regions.GCP_DUAL_REGIONS
-    for name, spans in catalog.GCP_MULTI_REGION_CONFIGS.items():
-        assert regions.GCP_MULTI_REGION_CONFIGS[name] == spans
-    assert set(catalog.GCP_MULTI_REGIONS) == set(regions.GCP_MULTI_LOCATIONS)
-    # The approved locations are the pack's default allowedGcpLocations.
-    assert frozenset(regions.EEA_GCP_LOCATIONS) == catalog.APPROVED_GCP_LOCATIONS
-
-
-@pytest.mark.parametrize(
-    ("region", "country"),
-    # Google's region tables: St. Ghislain, Belgium; Hamina, Finland; Eemshaven, Netherlands;
-    # Frankfurt, Germany; London, England; Zurich, Switzerland.
-    [
-        ("europe-west1", "BE"),
-        ("europe-north1", "FI"),
-        ("europe-west4", "NL"),
-        ("europe-west3", "DE"),
-        ("europe-west2", "GB"),
-        ("europe-west6", "CH"),
-    ],
-)
-def test_catalog_gcp_region_countries(region: str, country: str) -> None:
-    assert catalog.GCP_REGIONS[region].country == country
-    assert catalog.GCP_REGIONS[region].eea == (country in catalog.EEA_COUNTRIES)
+# -- GCP locations as the report and the outputs show them ---------------------------------------
 
 
 @pytest.mark.parametrize("value", ["europe\u2010west1", "e\u212au", "../eu", "eu west"])
-def test_a_gcp_location_look_alike_is_in_no_catalog(value: str) -> None:
+def test_a_gcp_location_look_alike_is_in_no_list(value: str) -> None:
     # A non-ASCII hyphen, KELVIN SIGN (lowered to "k"), a path, a space: never a location.
-    shown = catalog.normalise_gcp_location(value)
+    shown = normalise_gcp_location(value)
     assert shown == value
-    assert catalog.gcp_country(shown) is None
-    assert shown.lower() not in catalog.APPROVED_GCP_LOCATIONS
+    assert gcp_country(shown) is None
+    assert shown.lower() not in facts.EEA_GCP_LOCATIONS
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "country"),
+    [
+        ("EUROPE-WEST1", "europe-west1", "BE"),
+        ("europe-west4-a", "europe-west4-a", "NL"),
+        ("eu", "EU", "EU multi-region"),
+        ("europe", "EUROPE", "Europe multi-region"),
+        ("eur4", "EUR4", "FI, NL"),
+        ("eur5", "EUR5", "BE, GB"),  # the dual-region; London holds a copy
+        ("us-central1", "us-central1", None),
+    ],
+)
+def test_gcp_locations_are_written_as_google_writes_them(
+    value: str, shown: str, country: str | None
+) -> None:
+    assert normalise_gcp_location(value) == shown
+    assert gcp_country(shown) == country
 
 
 # -- through the check -------------------------------------------------------------------------

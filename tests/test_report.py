@@ -11,20 +11,20 @@ from typing import Any
 
 import pytest
 
+from clover import facts
 from clover.__main__ import main
-from clover.catalog import AWS_REGIONS, AZURE_REGIONS, SITES
 from clover.report import (
     GCP_COLOUR,
     MAP_WIDTH,
     OK_COLOUR,
     REGION_POSITIONS,
-    SITE_POSITIONS,
     UNKNOWN_AT_PREVIEW,
     WARN_COLOUR,
     MapView,
     atlas,
     fit_view,
 )
+from sites.catalog import SITES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "data" / "programs"
@@ -313,11 +313,10 @@ def test_encryption_keys_follow_the_dependencies(tmp_path: Path, flows_project: 
 # -- the map ---------------------------------------------------------------------------------------
 
 
-def test_every_catalog_region_and_site_has_a_position_on_the_map() -> None:
-    for code in [*AWS_REGIONS, *AZURE_REGIONS]:
+def test_every_european_region_and_site_has_a_position_on_the_map() -> None:
+    for code in [*facts.AWS_EUROPE_REGIONS, *facts.AZURE_EUROPE_LOCATIONS]:
         assert code in REGION_POSITIONS, code
-    assert set(SITE_POSITIONS) == set(SITES)
-    places = [*REGION_POSITIONS.values(), *SITE_POSITIONS.values()]
+    places = [*REGION_POSITIONS.values(), *(site.position for site in SITES.values())]
     west, south, east, north = atlas().extent
     # Every position lies inside the Natural Earth extent, and a view fitted to all of them
     # draws each one inside the map's frame.
@@ -680,3 +679,47 @@ def test_a_flow_only_the_data_flow_rule_knows_is_drawn_as_it_decided(tmp_path: P
         f["urn"] for f in facts["findings"] if f["policy"] == "data-flow-destination-allowed"
     }
     assert flow["declaredBy"] == sorted(blocked)
+
+
+# -- sites: described by the project, not known to the report ------------------------------------
+
+_SITE_PROGRAM = """\
+import pulumi
+import pulumi_aws as aws
+
+tagged = aws.Provider("p", region="eu-west-1", default_tags={"tags": {"residency-site": "lisbon"}})
+aws.s3.Bucket("data", opts=pulumi.ResourceOptions(provider=tagged))
+"""
+
+
+def _site_project(tmp_path: Path, export: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: sited\nruntime: python\n", encoding="utf-8")
+    (project / "Pulumi.test.yaml").write_text("config: {}\n", encoding="utf-8")
+    (project / "__main__.py").write_text(_SITE_PROGRAM + export, encoding="utf-8")
+    return project
+
+
+def test_a_site_the_project_does_not_describe_has_no_country_and_no_ring(tmp_path: Path) -> None:
+    project = _site_project(tmp_path, "")
+    _, page, facts = _report(tmp_path, "--cwd", str(project), "--stack", "test")
+    (site,) = facts["sites"]
+    assert site["site"] == "lisbon"
+    assert site["country"] is None
+    assert '<g class="site"' not in page  # no ring drawn for a site without a position
+    assert "Dublin site" not in page  # no site of Clover's own
+    assert "Hamar site" not in page
+
+
+def test_the_placements_export_gives_a_site_its_country_and_ring(tmp_path: Path) -> None:
+    export = (
+        'pulumi.export("placements", [{"site": "lisbon", "site_country": "PT",'
+        ' "site_position": [38.72, -9.14]}, {"site": "x", "site_position": ["a", 1]}, 7])\n'
+    )
+    project = _site_project(tmp_path, export)
+    _, page, facts = _report(tmp_path, "--cwd", str(project), "--stack", "test")
+    (site,) = facts["sites"]
+    assert site["country"] == "PT"
+    assert "Lisbon site (PT, Portugal)" in page
+    assert page.count('<g class="site"') == 1  # the malformed entries describe nothing

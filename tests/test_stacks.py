@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from clover.catalog import AWS_REGIONS, AZURE_REGIONS, SITES
-from clover.config import ConfigError
 from clover.placement import Placer
 from clover.project import load_project, stack_config
 from clover.standin.engine import Recording, run_program
+from sites.catalog import AWS_REGIONS, AZURE_REGIONS, SITES
+from sites.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = load_project(ROOT)

@@ -353,7 +353,15 @@ def test_one_release_of_each_action_is_one_commit() -> None:
 
 # --- the base branch's packs judge too ----------------------------------------------------------
 
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "clover", "components", "stacks", "policy_packs")
+PROJECT_FILES = (
+    "Pulumi.yaml",
+    "__main__.py",
+    "clover",
+    "sites",
+    "components",
+    "stacks",
+    "policy_packs",
+)
 
 
 def _tree(target: Path) -> Path:

@@ -42,12 +42,13 @@ REVIEWED: Final = (
     "/policy_packs/",
     "/.github/",
     "/clover/pack_config.py",
+    "/clover/facts.py",
 )
 """The reviewed paths, as CODEOWNERS patterns (gitignore-style, matched as GitHub matches them).
 
 ``/policy_packs/`` holds the packs and ``policy_packs/config/`` (per-stack configs, their layers,
 ``exemptions.yaml``, ``external-resources.yaml``); ``/.github/`` the workflows, this gate and
-CODEOWNERS itself."""
+CODEOWNERS itself; ``clover/facts.py`` the residency facts the packs' copies come from."""
 
 SAMPLE_PATHS: Final = (
     "policy_packs/eu_residency/__main__.py",
@@ -59,6 +60,7 @@ SAMPLE_PATHS: Final = (
     ".github/CODEOWNERS",
     ".github/scripts/review_gate.py",
     "clover/pack_config.py",
+    "clover/facts.py",
 )
 """Files that must be reviewed whether or not they exist yet (tests/test_workflows.py)."""
 

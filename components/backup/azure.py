@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import storage
 
-from clover.catalog import APPROVED_AZURE_LOCATIONS
+from sites.catalog import APPROVED_AZURE_LOCATIONS
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from clover.catalog import AWS_REGIONS, SITES, Cloud
 from components.gateway.aws import (
     AwsAccessGateway,
     AwsAccessGatewayArgs,
@@ -24,6 +23,7 @@ from components.storage.aws import (
     bucket_arn,
     validate_retention,
 )
+from sites.catalog import AWS_REGIONS, SITES, Cloud
 
 REQUIRED_TAGS = ("residency-site", "data-classification")
 """Tags every site data store and key must carry."""

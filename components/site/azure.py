@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from clover.catalog import APPROVED_AZURE_LOCATIONS, SITES, Cloud
 from components.gateway.azure import (
     AzureAccessGateway,
     AzureAccessGatewayArgs,
@@ -22,6 +21,7 @@ from components.storage.azure import (
     check_storage_sku,
     validate_account_name,
 )
+from sites.catalog import APPROVED_AZURE_LOCATIONS, SITES, Cloud
 
 REQUIRED_TAGS = ("residency-site", "data-classification")
 """Tags that every taggable resource of a site must carry."""

@@ -9,12 +9,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import storage
 
-from clover.catalog import (
-    APPROVED_AZURE_LOCATIONS,
-    AZURE_REGIONS,
-    AZURE_STORAGE_SKUS,
-    geo_redundant_storage_sku,
-)
+from clover.facts import AZURE_STORAGE_SKUS, geo_redundant_storage_sku
+from sites.catalog import APPROVED_AZURE_LOCATIONS, AZURE_REGIONS
 
 _KNOWN_SKUS = AZURE_STORAGE_SKUS
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")

@@ -70,13 +70,6 @@ def pair_problem(
     return None
 
 
-def _is_local_storage_sku(name: str) -> bool:
-    # Locally and zone-redundant SKUs keep data in the account's region; every other SKU
-    # (Standard_GRS, Standard_RAGRS, Standard_GZRS, Standard_RAGZRS, StandardV2_GRS, ...) copies
-    # it to the pair. Unknown future SKUs are treated as geo-redundant (fail closed).
-    return name.endswith(("_LRS", "_ZRS"))
-
-
 def check_storage_geo_replication(
     stack: Sequence[StackResource], config: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
@@ -88,7 +81,11 @@ def check_storage_geo_replication(
             continue
         sku = resource.props.get("sku")
         name = sku if is_unknown(sku) else mapping(sku).get("name")
-        if isinstance(name, str) and not is_unknown(name) and _is_local_storage_sku(name):
+        if (
+            isinstance(name, str)
+            and not is_unknown(name)
+            and not regions.geo_redundant_storage_sku(name)
+        ):
             continue
         if not isinstance(name, str) or is_unknown(name):
             problem: str | None = f"sku.name is {describe(name)}, so its redundancy is not known"

@@ -1,10 +1,15 @@
-"""The pack's own residency facts: which regions are in the EEA, and how names are normalised.
+"""Residency facts: which regions and locations are in Europe, in which country and city, which
+are inside the EEA, how Azure pairs them, and how names are normalised.
 
-The pack is published on its own, so these defaults live here (and in each policy's config schema)
-rather than in Clover's site catalog; ``tests/policy_packs/test_eu_residency_meta.py`` proves every
-catalog placement lies inside them. Sources: botocore ``partitions.json`` and AWS's Local Zones list
+This file is the one source of these facts. A policy pack is published on its own, so
+``tools/sync_facts.py`` copies it byte for byte into the pack that judges placement
+(``policy_packs/eu_residency/regions.py``); ``tests/test_facts.py`` fails when a copy differs.
+Edit it here, then run ``make facts``. It needs the standard library only.
+
+Sources: botocore ``partitions.json`` and AWS's Local Zones list
 (https://aws.amazon.com/about-aws/global-infrastructure/localzones/locations/), Microsoft's list of
-regions and pairs (https://learn.microsoft.com/azure/reliability/cross-region-replication-azure).
+regions and pairs (https://learn.microsoft.com/azure/reliability/cross-region-replication-azure),
+Google's region tables (below).
 """
 
 from __future__ import annotations
@@ -21,13 +26,21 @@ EEA_COUNTRIES: Final = frozenset(
 )  # fmt: skip
 """ISO 3166-1 alpha-2 codes of the EU member states plus Iceland, Liechtenstein and Norway."""
 
-EEA_AWS_REGIONS: Final = (
-    "eu-west-1",  # Dublin, IE
-    "eu-north-1",  # Stockholm, SE
-    "eu-central-1",  # Frankfurt, DE
-    "eu-west-3",  # Paris, FR
-    "eu-south-1",  # Milan, IT (opt-in)
-    "eu-south-2",  # Aragón, ES (opt-in)
+AWS_EUROPE_REGIONS: Final = {
+    # code: (city, country)
+    "eu-west-1": ("Dublin", "IE"),
+    "eu-north-1": ("Stockholm", "SE"),
+    "eu-central-1": ("Frankfurt", "DE"),
+    "eu-west-3": ("Paris", "FR"),
+    "eu-south-1": ("Milan", "IT"),  # opt-in
+    "eu-south-2": ("Aragón", "ES"),  # opt-in
+    "eu-west-2": ("London", "GB"),
+    "eu-central-2": ("Zurich", "CH"),
+}
+"""AWS commercial-partition regions in Europe: their city and country."""
+
+EEA_AWS_REGIONS: Final = tuple(
+    code for code, (_, country) in AWS_EUROPE_REGIONS.items() if country in EEA_COUNTRIES
 )
 """AWS commercial regions inside the EEA. eu-west-2 (GB) and eu-central-2 (CH) are not."""
 
@@ -65,23 +78,38 @@ AWS_LOCAL_ZONE_CITY_COUNTRIES: Final = {
 }
 """The city code in a Local Zone ID (``euc1-ist1-az1``) and its country."""
 
-EEA_AZURE_LOCATIONS: Final = (
-    "northeurope",  # Dublin, IE; pair westeurope
-    "westeurope",  # Netherlands; pair northeurope
-    "norwayeast",  # Oslo, NO; pair norwaywest
-    "norwaywest",  # Stavanger, NO (restricted); pair norwayeast
-    "swedencentral",  # Gävle, SE; pair swedensouth
-    "swedensouth",  # Malmö, SE (restricted): listed so GRS from swedencentral stays in Sweden
-    "germanywestcentral",  # Frankfurt, DE; pair germanynorth
-    "germanynorth",  # Berlin, DE (restricted)
-    "francecentral",  # Paris, FR; pair francesouth
-    "francesouth",  # Marseille, FR (restricted)
-    "italynorth",  # Milan, IT; no pair
-    "polandcentral",  # Warsaw, PL; no pair
-    "spaincentral",  # Madrid, ES; no pair
-    "austriaeast",  # Vienna, AT; no pair
-    "belgiumcentral",  # Brussels, BE; no pair
-    "denmarkeast",  # Copenhagen, DK; no pair
+AZURE_EUROPE_LOCATIONS: Final = {
+    # name: (city, country)
+    "northeurope": ("Dublin", "IE"),
+    "westeurope": ("Amsterdam", "NL"),
+    "norwayeast": ("Oslo", "NO"),
+    "norwaywest": ("Stavanger", "NO"),
+    "swedencentral": ("Gävle", "SE"),
+    "swedensouth": ("Malmö", "SE"),  # listed so that GRS from swedencentral stays in Sweden
+    "germanywestcentral": ("Frankfurt", "DE"),
+    "germanynorth": ("Berlin", "DE"),
+    "francecentral": ("Paris", "FR"),
+    "francesouth": ("Marseille", "FR"),
+    "italynorth": ("Milan", "IT"),
+    "polandcentral": ("Warsaw", "PL"),
+    "spaincentral": ("Madrid", "ES"),
+    "austriaeast": ("Vienna", "AT"),
+    "belgiumcentral": ("Brussels", "BE"),
+    "denmarkeast": ("Copenhagen", "DK"),
+    "uksouth": ("London", "GB"),
+    "ukwest": ("Cardiff", "GB"),
+    "switzerlandnorth": ("Zurich", "CH"),
+    "switzerlandwest": ("Geneva", "CH"),
+}
+"""Azure locations in Europe, by programmatic name: their city and country."""
+
+AZURE_RESTRICTED_LOCATIONS: Final = frozenset(
+    {"norwaywest", "swedensouth", "germanynorth", "francesouth", "switzerlandwest"}
+)
+"""Azure locations that accept new customers only on request (a pair's other half)."""
+
+EEA_AZURE_LOCATIONS: Final = tuple(
+    name for name, (_, country) in AZURE_EUROPE_LOCATIONS.items() if country in EEA_COUNTRIES
 )
 """Azure locations inside the EEA. uksouth/ukwest (GB) and switzerland* (CH) are not."""
 
@@ -102,6 +130,25 @@ AZURE_PAIRS: Final = {
     "switzerlandwest": "switzerlandnorth",
 }
 """Where geo-redundant storage copies to. Regions without a pair cannot be assumed to offer GRS."""
+
+AZURE_STORAGE_SKUS: Final = frozenset(
+    {
+        "Premium_LRS", "Premium_ZRS", "PremiumV2_LRS", "PremiumV2_ZRS", "Standard_GRS",
+        "Standard_GZRS", "Standard_LRS", "Standard_RAGRS", "Standard_RAGZRS", "Standard_ZRS",
+        "StandardV2_GRS", "StandardV2_GZRS", "StandardV2_LRS", "StandardV2_ZRS",
+    }
+)  # fmt: skip
+"""Azure storage account SKUs (azure-native v3 ``storage.SkuName``; a test keeps the two equal)."""
+
+
+def geo_redundant_storage_sku(sku: str) -> bool:
+    """Whether an Azure storage SKU copies the data to the location's paired region: every SKU but
+    the locally and zone-redundant ones (``*_LRS``, ``*_ZRS``), an unknown future one included
+    (fail closed).
+    https://learn.microsoft.com/azure/storage/common/storage-redundancy#redundancy-in-a-secondary-region
+    """
+    return not sku.endswith(("_LRS", "_ZRS"))
+
 
 GLOBAL_LOCATION: Final = "global"
 
@@ -186,20 +233,37 @@ def arn_region(arn: str) -> str | None:
 # multi- and dual-regions. GCP names are case-insensitive (``EU``/``eu``, ``EUROPE-WEST1``), so
 # they are kept lower case here and normalised with :func:`normalise_gcp_location`.
 
+GCP_EUROPE_CITIES: Final = {
+    "europe-west1": "St. Ghislain",
+    "europe-west2": "London",
+    "europe-west3": "Frankfurt",
+    "europe-west4": "Eemshaven",
+    "europe-west6": "Zurich",
+    "europe-west8": "Milan",
+    "europe-west9": "Paris",
+    "europe-west10": "Berlin",
+    "europe-west12": "Turin",
+    "europe-central2": "Warsaw",
+    "europe-north1": "Hamina",
+    "europe-north2": "Stockholm",
+    "europe-southwest1": "Madrid",
+}
+"""GCP regions in Europe and the town their data centres are in."""
+
 GCP_EUROPE_REGIONS: Final = {
-    "europe-west1": "BE",  # St. Ghislain
-    "europe-west2": "GB",  # London: not EEA
-    "europe-west3": "DE",  # Frankfurt
-    "europe-west4": "NL",  # Eemshaven
-    "europe-west6": "CH",  # Zurich: not EEA
-    "europe-west8": "IT",  # Milan
-    "europe-west9": "FR",  # Paris
-    "europe-west10": "DE",  # Berlin
-    "europe-west12": "IT",  # Turin
-    "europe-central2": "PL",  # Warsaw
-    "europe-north1": "FI",  # Hamina
-    "europe-north2": "SE",  # Stockholm
-    "europe-southwest1": "ES",  # Madrid
+    "europe-west1": "BE",
+    "europe-west2": "GB",  # not EEA
+    "europe-west3": "DE",
+    "europe-west4": "NL",
+    "europe-west6": "CH",  # not EEA
+    "europe-west8": "IT",
+    "europe-west9": "FR",
+    "europe-west10": "DE",
+    "europe-west12": "IT",
+    "europe-central2": "PL",
+    "europe-north1": "FI",
+    "europe-north2": "SE",
+    "europe-southwest1": "ES",
 }
 """GCP regions in Europe and their countries."""
 

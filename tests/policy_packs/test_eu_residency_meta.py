@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from clover import catalog
 from clover.analyzer import PolicyPack, load_pack_config
+from sites import catalog
 from tests.policy_packs.conftest import (
     EU_RESIDENCY_DIR,
     POLICY_PACKS,
@@ -76,18 +76,6 @@ def test_azure_defaults_cover_the_catalog(eu_residency: PolicyPack) -> None:
     for name, config in eu_residency.effective_config.items():
         if "allowedLocations" in config:
             assert set(config["allowedLocations"]) >= catalog.APPROVED_AZURE_LOCATIONS, name
-
-
-def test_pairs_match_the_catalog(eu_residency_modules: dict[str, ModuleType]) -> None:
-    pairs = eu_residency_modules["regions"].AZURE_PAIRS
-    for code, region in catalog.AZURE_REGIONS.items():
-        assert pairs.get(code) == region.pair, code
-
-
-def test_local_zones_match_the_catalog(eu_residency_modules: dict[str, ModuleType]) -> None:
-    regions = eu_residency_modules["regions"]
-    for zone, country in catalog.AWS_LOCAL_ZONES.items():
-        assert regions.aws_zone_placement(zone)[1] == country, zone
 
 
 def test_site_placements_pass(eu_residency_modules: dict[str, ModuleType]) -> None:

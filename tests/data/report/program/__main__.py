@@ -1,4 +1,5 @@
-"""Two buckets, Dublin replicating to Stockholm, a key, a VPC; one bucket's name is markup."""
+"""Two buckets, Dublin replicating to Stockholm, a key, a VPC; one bucket's name is markup.
+The `placements` export describes the two sites to the report: countries, where to draw them."""
 
 import pulumi
 import pulumi_aws as aws
@@ -33,3 +34,11 @@ aws.s3.BucketReplicationConfig(
     opts=pulumi.ResourceOptions(provider=dublin),
 )
 aws.ec2.Vpc("network", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(provider=dublin))
+
+pulumi.export(
+    "placements",
+    [
+        {"site": "dublin", "site_country": "IE", "site_position": [53.35, -6.26]},
+        {"site": "hamar", "site_country": "NO", "site_position": [60.79, 11.07]},
+    ],
+)

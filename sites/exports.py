@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from clover.catalog import REGIONS, SITES, Cloud
-from clover.config import StackConfig
+from sites.catalog import REGIONS, SITES, Cloud
+from sites.config import StackConfig
 
 if TYPE_CHECKING:
     from components.site.aws import AwsSite
@@ -21,7 +21,9 @@ def site_export_name(site: str, cloud: Cloud) -> str:
 
 
 def placement_export(config: StackConfig) -> list[dict[str, Any]]:
-    """One entry per (site, cloud): cloud, region, city, country and whether it is in-country."""
+    """One entry per (site, cloud): cloud, region, city, country and whether it is in-country, and
+    the site's country and position, which the evidence report draws (clover/report.py
+    ``declared_sites``)."""
     entries: list[dict[str, Any]] = []
     for site in config.sites:
         for cloud_config in (site.aws, site.azure):
@@ -37,6 +39,7 @@ def placement_export(config: StackConfig) -> list[dict[str, Any]]:
                     "city": region.city,
                     "country": placement.country,
                     "site_country": SITES[site.name].country,
+                    "site_position": list(SITES[site.name].position),
                     "in_site_country": placement.in_site_country,
                     "description": placement.describe(),
                 }

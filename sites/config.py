@@ -18,14 +18,13 @@ from typing import Any, Final
 import jsonschema
 import pulumi
 
-from clover.catalog import (
+from clover.facts import AZURE_STORAGE_SKUS, geo_redundant_storage_sku
+from sites.catalog import (
     APPROVED,
-    AZURE_STORAGE_SKUS,
     REGIONS,
     SITES,
     Cloud,
     Placement,
-    geo_redundant_storage_sku,
     normalise_azure_location,
 )
 
