@@ -45,8 +45,8 @@ def check_stacks(**kwargs: Any) -> list[CheckResult]:
 
 
 def render_all(results: Sequence[CheckResult], fmt: str, **options: Any) -> str:
-    """:func:`clover.formats.render_all`, imported when first called."""
-    from clover.formats import render_all as render  # noqa: PLC0415 - imported when needed
+    """:func:`clover.output.render_all`, imported when first called."""
+    from clover.output import render_all as render  # noqa: PLC0415 - imported when needed
 
     return render(results, fmt, **options)
 
@@ -563,7 +563,7 @@ def _fail(args: argparse.Namespace, message: str, hint: str = "") -> None:
         and (args.json_format or args.format == "json")
     )
     if json_on_stdout:
-        from clover.formats import json_error  # noqa: PLC0415 - only on this path
+        from clover.output import json_error  # noqa: PLC0415 - only on this path
 
         with contextlib.suppress(OSError):
             sys.stdout.write(json_error(message))

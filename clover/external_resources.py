@@ -104,8 +104,8 @@ def path_in(config_dir: Path) -> Path:
 
 def _pack_module() -> ModuleType:
     """The pack's external_resources module (its key and region readers), imported in isolation
-    as clover.pack_flows imports the pack's modules."""
-    from clover.pack_flows import _isolated  # noqa: PLC0415 - only to read the pack's forms
+    as clover.report.pack_flows imports the pack's modules."""
+    from clover.report.pack_flows import _isolated  # noqa: PLC0415 - only to read the pack's forms
 
     with _isolated(packs_dir() / PACK):
         return importlib.import_module("external_resources")

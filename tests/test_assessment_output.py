@@ -13,7 +13,7 @@ import pytest
 
 from clover.__main__ import main
 from clover.analyzer import PolicyPack
-from clover.formats import NEUTRAL_PACKAGES_DEFAULT, NEUTRAL_TYPES_DEFAULT
+from clover.output.common import NEUTRAL_PACKAGES_DEFAULT, NEUTRAL_TYPES_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "data" / "programs"

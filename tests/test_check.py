@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from clover import formats
 from clover.__main__ import main
+from clover.output import sarif as sarif_output
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = ROOT / "tests" / "data" / "programs"
@@ -243,11 +243,11 @@ def test_sarif_has_one_run_per_pack_with_ranked_rules_and_their_remediation(
             assert "security" in rule["properties"]["tags"]
             assert info.remediation.strip() in rule["help"]["text"], rule["id"]
             assert info.remediation.strip() in rule["help"]["markdown"], rule["id"]
-            assert rule["helpUri"].startswith(formats.README_URI + "#")
+            assert rule["helpUri"].startswith(sarif_output.README_URI + "#")
         # The anchor is the one GitHub gives the heading above the pack's rule table.
-        heading = formats.RULE_TABLES[pack.name]
+        heading = sarif_output.RULE_TABLES[pack.name]
         assert f"\n{heading}\n" in readme
-        assert rules[0]["helpUri"].endswith("#" + formats.github_anchor(heading))
+        assert rules[0]["helpUri"].endswith("#" + sarif_output.github_anchor(heading))
         for result in run["results"]:
             assert result["ruleId"].startswith(f"{pack.name}/")
             assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
@@ -274,10 +274,10 @@ def test_sarif_reports_each_result_once_and_a_clean_program_gets_empty_runs(
 
 
 def test_github_anchor_is_the_heading_slug() -> None:
-    assert formats.github_anchor("### `eu-access` (`policy_packs/eu_access/`)") == (
+    assert sarif_output.github_anchor("### `eu-access` (`policy_packs/eu_access/`)") == (
         "eu-access-policy_packseu_access"
     )
-    assert formats.github_anchor("## The offline check") == "the-offline-check"
+    assert sarif_output.github_anchor("## The offline check") == "the-offline-check"
 
 
 def test_the_output_schema_refuses_keys_it_does_not_list(

@@ -68,7 +68,7 @@ def test_the_wheel_ships_the_packs_their_configs_and_the_report_assets(wheel: Pa
     }
     assert "clover/_packs/config/layers/eu_residency.base.json" in configs
     assert configs <= names, sorted(configs - names)
-    assert "clover/report_template.html" in names
+    assert "clover/report/report_template.html" in names
     assert "clover/schemas/check-output.schema.json" in names
     sources = {
         f"clover/{p.relative_to(ROOT / 'clover').as_posix()}"

@@ -36,11 +36,11 @@ def test_a_checker_module_that_imports_the_catalog_breaks_the_contract(tmp_path:
     for name in ("clover", "sites", "components"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    report = tmp_path / "clover" / "terminal.py"
+    report = tmp_path / "clover" / "output" / "text.py"
     report.write_text(report.read_text(encoding="utf-8") + "\nfrom sites import catalog\n")
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
-    assert "clover.terminal -> sites" in result.stdout
+    assert "clover.output.text -> sites" in result.stdout
 
 
 def test_the_checker_runs_without_the_library(tmp_path: Path) -> None:

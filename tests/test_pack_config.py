@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import markupsafe
 import pytest
 
-from clover import formats, pack_config, report
+from clover import output, pack_config, report
 from clover.__main__ import main
 from clover.analyzer import PolicyPack
 from clover.check import CLOVER_PACKS_DIR, check
@@ -268,17 +269,17 @@ def test_a_stack_without_overlay_is_blocked_as_prod_is(
 def test_dev_shows_its_loosenings_in_every_output() -> None:
     result = check(cwd=ROOT, stack="dev")
     assert not result.mandatory
-    text = formats.render(result, "text")
+    text = output.render(result, "text")
     assert "Stack dev loosens the packs' strict base configs:" in text
     for line in DEV_LOOSENED:
         assert f"  {line}\n" in text
-    as_json = json.loads(formats.render(result, "json"))
+    as_json = json.loads(output.render(result, "json"))
     assert [
         f"{x['pack']} {x['policy']}: {x['setting']} {x['change']}" for x in as_json["loosened"]
     ] == DEV_LOOSENED
     assert as_json["loosened"][1]["base"] == "mandatory"
     assert as_json["loosened"][1]["stack"] == "disabled"
-    sarif = json.loads(formats.render(result, "sarif"))
+    sarif = json.loads(output.render(result, "sarif"))
     # One run per pack: each carries its own pack's loosenings, and together all of them.
     by_run = {
         run["tool"]["driver"]["properties"]["policyPack"]: run["properties"]["loosened"]
@@ -291,7 +292,7 @@ def test_dev_shows_its_loosenings_in_every_output() -> None:
     assert list(built.loosened) == DEV_LOOSENED
     assert report.to_json(built)["loosened"] == DEV_LOOSENED
     html = report.to_html(built)
-    assert all(f"<li>{report._e(line)}</li>" in html for line in DEV_LOOSENED)
+    assert all(f"<li>{markupsafe.escape(line)}</li>" in html for line in DEV_LOOSENED)
 
 
 def test_another_project_s_stack_of_the_same_name_gets_the_strict_base(

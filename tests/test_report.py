@@ -13,17 +13,17 @@ import pytest
 
 from clover import facts
 from clover.__main__ import main
-from clover.report import (
+from clover.report.map import (
     GCP_COLOUR,
     MAP_WIDTH,
     OK_COLOUR,
     REGION_POSITIONS,
-    UNKNOWN_AT_PREVIEW,
     WARN_COLOUR,
     MapView,
     atlas,
     fit_view,
 )
+from clover.report.model import UNKNOWN_AT_PREVIEW
 from sites.catalog import SITES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,10 +14,10 @@ import pytest
 import clover.__main__ as cli
 from clover.analyzer import Diagnostic
 from clover.check import CheckResult, PackRun
+from clover.output.text import specific_message, to_text
 from clover.placement import Placed
 from clover.project import load_project
 from clover.standin.recorded import RecordedResource
-from clover.terminal import specific_message, to_text
 from tests.test_cli import Checks
 
 ROOT = Path(__file__).resolve().parents[1]

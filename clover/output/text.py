@@ -27,15 +27,15 @@ from rich.text import Text
 
 from clover.analyzer import Diagnostic
 from clover.check import CheckResult
-from clover.formats import (
+from clover.output.common import (
     Assessor,
-    _placement_row,
+    placement_row,
     site_of,
     sites_by_provider,
     sorted_diagnostics,
 )
 
-COUNTRY_NAMES_FILE: Final = Path(__file__).resolve().parent / "assets" / "europe.json"
+COUNTRY_NAMES_FILE: Final = Path(__file__).resolve().parents[1] / "assets" / "europe.json"
 LEVEL_ORDER: Final = {"mandatory": 0, "advisory": 1, "remediate": 2}
 LEVEL_STYLE: Final = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan"}
 _TRAILING_BLANKS: Final = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")
@@ -77,7 +77,7 @@ def _placement_summary(result: CheckResult) -> Table:
     for item in result.placed:
         if item.resource.is_provider or not item.resource.placed_as_resource:
             continue
-        cloud, shown, country, _ = _placement_row(item, assessor)
+        cloud, shown, country, _ = placement_row(item, assessor)
         site = site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-"
         counts[(site, cloud, shown, country)] += 1
     table = Table(
@@ -111,7 +111,7 @@ def _placement_table(result: CheckResult) -> Table:
     for item in sorted(result.placed, key=lambda p: p.resource.urn):
         if item.resource.is_provider or not item.resource.placed_as_resource:
             continue  # placed through the resources they manage or contain
-        cloud, shown, country, _ = _placement_row(item, assessor)
+        cloud, shown, country, _ = placement_row(item, assessor)
         site = site_of(item) or provider_sites.get(item.resource.provider_urn or "") or "-"
         row = (item.resource.name, item.resource.type, cloud, shown, country, site)
         table.add_row(*(Text(cell) for cell in row))
