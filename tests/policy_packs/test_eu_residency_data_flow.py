@@ -1579,7 +1579,56 @@ def test_a_helm_chart_repository_is_where_the_chart_comes_from_not_where_data_go
         "ingress",
         {"chart": "nginx-ingress", "repositoryOpts": {"repo": "https://helm.nginx.com/stable"}},
     )
-    assert blocking(eu_residency, [release]) == []
+    chart = eu_resource(
+        "kubernetes:helm.sh/v4:Chart",
+        "pg",
+        {
+            "chart": "cloudnative-pg",
+            "repositoryOpts": {"repo": "https://cloudnative-pg.github.io/charts"},
+        },
+    )
+    oci = eu_resource(
+        "kubernetes:helm.sh/v4:Chart", "oci", {"chart": "oci://ghcr.io/acme/charts/app"}
+    )
+    assert blocking(eu_residency, [release, chart, oci]) == []
+
+
+def test_a_chart_s_values_are_still_judged(eu_residency: PolicyPack) -> None:
+    chart = eu_resource(
+        "kubernetes:helm.sh/v4:Chart",
+        "loki",
+        {
+            "chart": "loki",
+            "repositoryOpts": {"repo": "https://grafana.github.io/helm-charts"},
+            "values": {"loki": {"storage": {"s3": {"region": "us-east-1"}}}},
+        },
+    )
+    (found,) = blocking(eu_residency, [chart])
+    assert "values.loki.storage.s3.region = 'us-east-1'" in found
+
+
+@pytest.mark.parametrize("path", ["source", "sources"])
+def test_an_argo_cd_application_s_git_source_is_where_manifests_come_from(
+    eu_residency: PolicyPack, path: str
+) -> None:
+    source = {"repoURL": "https://github.com/argoproj/argocd-example-apps", "path": "guestbook"}
+    app = eu_resource(
+        "kubernetes:argoproj.io/v1alpha1:Application",
+        "guestbook",
+        {"spec": {path: source if path == "source" else [source]}},
+    )
+    assert blocking(eu_residency, [app]) == []
+    # A destination among the application's Helm values is still one.
+    leaking = {
+        **source,
+        "helm": {"values": "logs:\n  endpoint: https://logs.us-east-1.amazonaws.com"},
+    }
+    app = eu_resource(
+        "kubernetes:argoproj.io/v1alpha1:Application",
+        "guestbook",
+        {"spec": {path: leaking if path == "source" else [leaking]}},
+    )
+    assert blocking(eu_residency, [app])
 
 
 @pytest.mark.parametrize(
