@@ -130,6 +130,7 @@ def main() -> None:
         },
         "reviewed": current.get("reviewed", {}),
         "skippedTypes": current.get("skippedTypes", []),
+        "customResources": current.get("customResources", {}),
         "generated": generated,
     }
     OUT.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n", encoding="utf-8")
