@@ -782,6 +782,11 @@ class Resolver:
             if placed is None:
                 return Place(unproven=f"bucket {name!r} is in zone {zone!r}, of no known region")
             return Place("aws", placed[0], f"the directory bucket's zone {zone}")
+        if bucket is None and ("buckets", name) in self.index.gcp:
+            # Bucket names are one global namespace on each cloud: a name no S3 bucket of the
+            # stack has but a Cloud Storage bucket of the stack has is that bucket (a Lambda's
+            # ``EXPORT_BUCKET`` handed to a GCS client).
+            return self.index.place_of(self.index.gcp[("buckets", name)])
         if bucket is None:
             return self._declared(
                 self.declarations.s3_bucket(name),
@@ -1451,6 +1456,41 @@ _BIGQUERY_TABLE: Final = re.compile(
 )
 
 
+# A BigQuery dataset or table as a URI: ``bq://project.dataset[.table]``, the form Cloud Healthcare
+# streaming, Vertex AI request logging and batch prediction take
+# (https://cloud.google.com/vertex-ai/docs/predictions/online-prediction-logging).
+_BIGQUERY_URI: Final = re.compile(
+    r"^bq://(?P<project>[a-z](?:[a-z0-9-]*[a-z0-9])?)\.(?P<dataset>[A-Za-z0-9_]+)"
+    r"(?:\.(?P<table>[A-Za-z0-9_$-]+))?/?$",
+    re.IGNORECASE,
+)
+
+
+def _bigquery_uri(resource: StackResource, value: str, resolver: Resolver) -> Place | None:
+    """The place of a ``bq://`` URI: its dataset of this stack, in this stack's project, else
+    unproven; None for a value of another form."""
+    if value[:5].lower() != "bq://":
+        return None
+    match = _BIGQUERY_URI.match(value)
+    if match is None:
+        return Place(unproven=f"{value!r} is no BigQuery dataset or table this pack can read")
+    return _in_project(resource, value, match.group("project"), resolver, match.group("dataset"))
+
+
+def _in_project(
+    resource: StackResource, value: str, project: str | None, resolver: Resolver, dataset: str
+) -> Place:
+    own = resource.props.get("project") or resource.provider_props.get("project")
+    if project is not None and isinstance(own, str) and not is_unknown(own) and project != own:
+        return Place(
+            unproven=(
+                f"{value!r} is in project {project!r}, not in this stack's project {own!r}, so "
+                "where its dataset keeps data cannot be proven"
+            )
+        )
+    return resolver.gcp_named("datasets", dataset)
+
+
 def _bigquery_table(resource: StackResource, leaf: Leaf, resolver: Resolver) -> Place | None:
     """The place of a BigQuery table a GCP field named ``...table`` holds: its dataset of this
     stack (in this stack's project), else unproven; None for anything else."""
@@ -1461,16 +1501,9 @@ def _bigquery_table(resource: StackResource, leaf: Leaf, resolver: Resolver) -> 
     match = _BIGQUERY_TABLE.match(leaf.value)
     if match is None:
         return None
-    project = match.group("project")
-    own = resource.props.get("project") or resource.provider_props.get("project")
-    if project is not None and isinstance(own, str) and not is_unknown(own) and project != own:
-        return Place(
-            unproven=(
-                f"table {leaf.value!r} is in project {project!r}, not in this stack's "
-                f"project {own!r}, so where its dataset keeps data cannot be proven"
-            )
-        )
-    return resolver.gcp_named("datasets", match.group("dataset"))
+    return _in_project(
+        resource, leaf.value, match.group("project"), resolver, match.group("dataset")
+    )
 
 
 def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
@@ -1514,7 +1547,7 @@ def _designated(  # noqa: PLR0911, PLR0912 - one return per shape of value
     google = _google_reference(value, kind, resolver)
     if google is not None:
         return google
-    table = _bigquery_table(resource, leaf, resolver)
+    table = _bigquery_table(resource, leaf, resolver) or _bigquery_uri(resource, value, resolver)
     if table is not None:
         return table
     has_scheme = _URL.match(value) is not None

@@ -2449,3 +2449,66 @@ def test_a_bigquery_table_is_placed_by_its_dataset(
     )
     found = [m for m in blocking(eu_residency, [dataset, subscription]) if "bigqueryConfig" in m]
     assert bool(found) is blocked, found
+
+
+@pytest.mark.parametrize(
+    ("uri", "blocked"),
+    [
+        ("bq://p.crm", False),  # this stack's project and dataset
+        ("bq://p.crm.predictions", False),
+        ("BQ://p.crm.predictions", False),
+        ("bq://acme-analytics-global.crm.predictions", True),  # another project
+        ("bq://p.elsewhere", True),  # a dataset the stack does not hold
+        ("bq://not a dataset", True),
+    ],
+)
+def test_a_bigquery_uri_is_placed_by_its_dataset(
+    eu_residency: PolicyPack, uri: str, blocked: bool
+) -> None:
+    dataset = gcp(
+        "gcp:bigquery/dataset:Dataset", "crm", {"datasetId": "crm", "location": "europe-west1"}
+    )
+    endpoint = gcp(
+        "gcp:vertex/aiEndpoint:AiEndpoint",
+        "scoring",
+        {
+            "location": "europe-west1",
+            "predictRequestResponseLoggingConfig": {
+                "enabled": True,
+                "bigqueryDestination": {"outputUri": uri},
+            },
+        },
+    )
+    found = [m for m in blocking(eu_residency, [dataset, endpoint]) if "outputUri" in m]
+    assert bool(found) is blocked, found
+
+
+def test_a_bigquery_uri_of_a_dataset_in_the_us_blocks(eu_residency: PolicyPack) -> None:
+    dataset = gcp("gcp:bigquery/dataset:Dataset", "crm", {"datasetId": "crm", "location": "US"})
+    store = gcp(
+        "gcp:healthcare/fhirStore:FhirStore",
+        "patients",
+        {
+            "name": "patients",
+            "dataset": "projects/p/locations/europe-west4/datasets/clinical",
+            "streamConfigs": [{"bigqueryDestination": {"datasetUri": "bq://p.crm"}}],
+        },
+    )
+    (found,) = [m for m in blocking(eu_residency, [dataset, store]) if "datasetUri" in m]
+    assert "datasetUri = 'bq://p.crm'" in found, found
+    assert "location 'US' is the US multi-region, which is not allowed" in found, found
+
+
+@pytest.mark.parametrize(("location", "blocked"), [("EUROPE-WEST1", False), ("US", True)])
+def test_a_bucket_name_of_a_cloud_storage_bucket_of_the_stack_is_that_bucket(
+    eu_residency: PolicyPack, location: str, blocked: bool
+) -> None:
+    # An AWS function hands the name to a GCS client: no S3 bucket of the stack has it.
+    exports = gcs_bucket("acme-bi-exports", location)
+    function = aws(
+        "aws:lambda/function:Function",
+        "export",
+        {"environment": {"variables": {"EXPORT_BUCKET": "acme-bi-exports"}}},
+    )
+    found = [m for m in blocking(eu_residency, [exports, function]) if "EXPORT_BUCKET" in m]
+    assert bool(found) is blocked, found
