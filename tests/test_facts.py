@@ -29,7 +29,9 @@ def _sync_tool() -> ModuleType:
 def test_every_pack_copy_is_the_source_byte_for_byte() -> None:
     tool = _sync_tool()
     assert tool.COPIES, "no pack carries the facts"
-    assert tool.stale() == [], "run `make facts` after editing clover/facts.py"
+    packs = {p.parent for p in (ROOT / "policy_packs").glob("*/PulumiPolicy.yaml")}
+    assert {copy.parent for copy in tool.KIT_COPIES} == packs, "every pack carries the rule kit"
+    assert tool.stale() == [], "run `make facts` after editing a shared file"
 
 
 def test_a_copy_edited_by_hand_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,7 +52,13 @@ def test_the_check_mode_fails_and_names_a_stale_copy(
     copy.parent.mkdir(parents=True)
     copy.write_text("# edited\n", encoding="utf-8")
     monkeypatch.setattr(tool, "ROOT", tmp_path)
+    monkeypatch.setattr(tool, "SOURCE", tmp_path / "clover" / "facts.py")
     monkeypatch.setattr(tool, "COPIES", (copy,))
+    monkeypatch.setattr(tool, "KIT", tmp_path / "policy_packs" / "rulekit.py")
+    monkeypatch.setattr(tool, "KIT_COPIES", ())
+    (tmp_path / "clover").mkdir()
+    (tmp_path / "clover" / "facts.py").write_text("FACT = 1\n", encoding="utf-8")
+    (tmp_path / "policy_packs" / "rulekit.py").write_text("KIT = 1\n", encoding="utf-8")
     assert tool.main(["--check"]) == 1
     assert (
         "policy_packs/eu_residency/regions.py differs from clover/facts.py"
@@ -58,7 +66,8 @@ def test_the_check_mode_fails_and_names_a_stale_copy(
     )
     assert copy.read_text(encoding="utf-8") == "# edited\n"  # --check writes nothing
     assert tool.main([]) == 0
-    assert copy.read_bytes() == tool.SOURCE.read_bytes()
+    assert copy.read_text(encoding="utf-8") == "FACT = 1\n"
+    assert tool.main(["--check"]) == 0
 
 
 def test_the_facts_need_the_standard_library_only() -> None:

@@ -3,41 +3,33 @@
 Validators never raise on a property bag: any exception aborts the whole preview, and an
 ``UnknownValueError`` is reported by the SDK as an ADVISORY "can't run policy" even for a mandatory
 rule (pulumi_policy/policy.py). :func:`plain` copies the SDK's proxy into dicts and lists with
-unknowns replaced by :data:`UNKNOWN`, and :func:`fail_closed` turns an unexpected error into a
-violation. A policy document that is unknown, unparsable or of a shape IAM would not accept grants
-something the rule cannot see, so it is a violation (fail closed).
+unknowns replaced by :data:`UNKNOWN`, and the rule kit (rulekit.py) registers each rule so that
+an unexpected error becomes a violation. A policy document that is unknown, unparsable or of a
+shape IAM would not accept grants something the rule cannot see, so it is a violation (fail
+closed).
 
 IAM policy grammar: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
-from pulumi_policy import PolicyConfigSchema, ReportViolation
+from pulumi_policy import PolicyConfigSchema
 from pulumi_policy.proxy import UnknownValueError
 
-# Every sentinel the engine may send for a value not known during preview (pulumi_policy/proxy.py).
-UNKNOWN_SENTINELS: Final = frozenset(
-    {
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
-
-INTERNAL_ERROR_MARKER: Final = "could not be evaluated"
-"""Appears in the message of a rule that failed unexpectedly and therefore failed closed."""
+if TYPE_CHECKING:
+    from policy_packs.eu_access.rulekit import (
+        UNKNOWN_MARKER,
+        UNKNOWN_SENTINELS,
+    )
+else:
+    from rulekit import UNKNOWN_MARKER, UNKNOWN_SENTINELS
 
 UNKNOWN_NOTE: Final = (
     "unknown during preview (it holds a value another resource produces): the offline check can "
@@ -46,17 +38,8 @@ UNKNOWN_NOTE: Final = (
 )
 
 
-class _Unknown:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<unknown until apply>"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNKNOWN: Final = _Unknown()
+UNKNOWN: Final = UNKNOWN_MARKER
+"""A value not known until apply (the rule kit's one marker)."""
 _MAX_DEPTH: Final = 64
 _log = logging.getLogger(__name__)
 
@@ -468,33 +451,6 @@ def principal_finding(
 def describe_accounts(accounts: Iterable[str]) -> str:
     listed = sorted(accounts)
     return ", ".join(listed) if listed else "none"
-
-
-# -- validators ------------------------------------------------------------------------------------
-
-A = TypeVar("A")
-Validator = Callable[[A, ReportViolation], None]
-
-
-def fail_closed(rule_name: str) -> Callable[[Validator[A]], Validator[A]]:
-    """Report an unexpected error as a violation instead of aborting the preview."""
-
-    def decorate(validator: Validator[A]) -> Validator[A]:
-        @functools.wraps(validator)
-        def wrapper(args: A, report_violation: ReportViolation) -> None:
-            try:
-                validator(args, report_violation)
-            except Exception as exc:  # noqa: BLE001 - never abort the preview; block instead
-                _log.exception("rule %s failed", rule_name)
-                report_violation(
-                    f"{rule_name}: {getattr(args, 'name', 'the stack')} {INTERNAL_ERROR_MARKER} "
-                    f"({type(exc).__name__}: {exc}); treated as a violation until fixed.",
-                    None,
-                )
-
-        return wrapper
-
-    return decorate
 
 
 def read_inputs(args: Any) -> dict[str, Any]:

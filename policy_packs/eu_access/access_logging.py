@@ -47,12 +47,12 @@ if TYPE_CHECKING:
         UNKNOWN,
         ProvenOutput,
         StackInputs,
-        fail_closed,
         plain,
         schema,
         show,
         tag_map,
     )
+    from policy_packs.eu_access.rulekit import stack_rule
 else:
     from access_common import (
         PROVEN_OUTPUTS,
@@ -60,12 +60,12 @@ else:
         UNKNOWN,
         ProvenOutput,
         StackInputs,
-        fail_closed,
         plain,
         schema,
         show,
         tag_map,
     )
+    from rulekit import stack_rule
 
 AWS_RULE: Final = "aws-data-bucket-access-logged"
 AZURE_RULE: Final = "azure-native-data-store-access-logged"
@@ -429,7 +429,6 @@ def _describe(names: set[str], urn: str) -> str:
     return show(sorted(names)[0]) if names else f"(its name is unknown at preview; {urn})"
 
 
-@fail_closed(AWS_RULE)
 def validate_aws_access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
     stack = StackInputs(
@@ -648,7 +647,6 @@ _SERVICE_NAMES: Final = {
 }
 
 
-@fail_closed(AZURE_RULE)
 def validate_azure_access_logged(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
     stack = StackInputs(
@@ -737,8 +735,8 @@ _EXEMPT_SCHEMA: Final[dict[str, Any]] = {
 
 
 def _policy(name: str, description: str, remediation: str, validate: Any) -> StackValidationPolicy:
-    return StackValidationPolicy(
-        name=name,
+    return stack_rule(
+        name,
         description=description,
         enforcement_level=EnforcementLevel.MANDATORY,
         severity=Severity.HIGH,

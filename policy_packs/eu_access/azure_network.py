@@ -26,7 +26,6 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 if TYPE_CHECKING:
@@ -36,10 +35,10 @@ if TYPE_CHECKING:
         UNKNOWN,
         ProvenOutput,
         StackInputs,
-        fail_closed,
         schema,
         show,
     )
+    from policy_packs.eu_access.rulekit import stack_rule
 else:
     from access_common import (
         PROVEN_OUTPUTS,
@@ -47,10 +46,10 @@ else:
         UNKNOWN,
         ProvenOutput,
         StackInputs,
-        fail_closed,
         schema,
         show,
     )
+    from rulekit import stack_rule
 
 RULE: Final = "azure-native-vault-trusted-services-justified"
 VAULT: Final = "azure-native:keyvault:Vault"
@@ -123,7 +122,6 @@ def _vault_name(resource: PolicyResource, props: Mapping[str, Any]) -> str:
     return (name if isinstance(name, str) and name else resource.name).lower()
 
 
-@fail_closed(RULE)
 def validate_vault_bypass(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
     config = config if isinstance(config, Mapping) else {}
@@ -159,8 +157,8 @@ def validate_vault_bypass(args: StackValidationArgs, report: ReportViolation) ->
 
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=RULE,
+    stack_rule(
+        RULE,
         description=(
             "Key vaults let trusted Microsoft services bypass their firewall only when a service "
             "of the stack encrypts at rest with a key in the vault (Storage, disk encryption "

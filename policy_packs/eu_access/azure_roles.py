@@ -20,7 +20,6 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
@@ -31,13 +30,13 @@ if TYPE_CHECKING:
         PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         config_strings,
-        fail_closed,
         proven_output,
         read_property,
         schema,
         show,
         urn_type,
     )
+    from policy_packs.eu_access.rulekit import resource_rule
 else:
     from access_common import (
         ARN_LIST_SCHEMA,
@@ -45,13 +44,13 @@ else:
         PROVEN_OUTPUTS_SCHEMA,
         UNKNOWN,
         config_strings,
-        fail_closed,
         proven_output,
         read_property,
         schema,
         show,
         urn_type,
     )
+    from rulekit import resource_rule
 
 DATA_SCOPE_RESTRICTED: Final = "azure-native-role-assignment-data-scope-restricted"
 ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
@@ -164,7 +163,6 @@ def principal_finding(
     )
 
 
-@fail_closed(DATA_SCOPE_RESTRICTED)
 def validate_data_scope_restricted(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != ROLE_ASSIGNMENT:
         return
@@ -181,8 +179,8 @@ def validate_data_scope_restricted(args: ResourceValidationArgs, report: ReportV
 
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=DATA_SCOPE_RESTRICTED,
+    resource_rule(
+        DATA_SCOPE_RESTRICTED,
         description=(
             "Azure role assignments whose scope is a data store (storage account, key vault, "
             "Cosmos DB, SQL, ...), or the resource group, subscription or management group above "

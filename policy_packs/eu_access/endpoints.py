@@ -21,7 +21,6 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 if TYPE_CHECKING:
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
         plain,
         schema,
     )
+    from policy_packs.eu_access.rulekit import stack_rule
 else:
     from access_common import (
         PROVEN_OUTPUTS,
@@ -40,6 +40,7 @@ else:
         plain,
         schema,
     )
+    from rulekit import stack_rule
 
 ENDPOINT_POLICY_REQUIRED: Final = "aws-vpc-endpoint-require-policy"
 ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
@@ -91,8 +92,8 @@ def validate_endpoint_policy(args: StackValidationArgs, report: ReportViolation)
 
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=ENDPOINT_POLICY_REQUIRED,
+    stack_rule(
+        ENDPOINT_POLICY_REQUIRED,
         description=(
             "Every VPC endpoint has a policy (inline, or a VpcEndpointPolicy naming its id): the "
             "default endpoint policy lets any principal of any account through. Mandatory: the "

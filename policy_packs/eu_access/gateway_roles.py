@@ -39,7 +39,6 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
         bounded_to,
         built_on_stack_output,
         config_strings,
-        fail_closed,
         grants,
         parse_document,
         schema,
@@ -65,6 +63,7 @@ if TYPE_CHECKING:
         urn_type,
     )
     from policy_packs.eu_access.resource_policies import DATA_READ_ACTIONS
+    from policy_packs.eu_access.rulekit import stack_rule
 else:
     from access_common import (
         ARN_LIST_SCHEMA,
@@ -78,7 +77,6 @@ else:
         bounded_to,
         built_on_stack_output,
         config_strings,
-        fail_closed,
         grants,
         parse_document,
         schema,
@@ -88,6 +86,7 @@ else:
         urn_type,
     )
     from resource_policies import DATA_READ_ACTIONS
+    from rulekit import stack_rule
 
 RULE: Final = "aws-data-readers-are-gateway-roles"
 GATEWAY_TAG: Final = "access-gateway"
@@ -643,7 +642,6 @@ def _findings(
                 )
 
 
-@fail_closed(RULE)
 def validate_gateway_roles(args: StackValidationArgs, report: ReportViolation) -> None:
     config: Any = args.get_config()
     stack = StackInputs(args.resources, config if isinstance(config, Mapping) else {}, _READ)
@@ -673,8 +671,8 @@ def validate_gateway_roles(args: StackValidationArgs, report: ReportViolation) -
 
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=RULE,
+    stack_rule(
+        RULE,
         description=(
             "Identities people use (IAM users and groups, roles whose trust admits AWS or "
             "federated principals) read data (objects, items, secrets, messages, decryption) "

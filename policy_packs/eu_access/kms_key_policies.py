@@ -16,7 +16,6 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
         Statement,
         bounded_to,
         config_strings,
-        fail_closed,
         grants,
         grants_everything_of,
         is_root,
@@ -35,6 +33,7 @@ if TYPE_CHECKING:
         read_property,
         schema,
     )
+    from policy_packs.eu_access.rulekit import resource_rule
 else:
     from access_common import (
         ARN_LIST_SCHEMA,
@@ -42,7 +41,6 @@ else:
         Statement,
         bounded_to,
         config_strings,
-        fail_closed,
         grants,
         grants_everything_of,
         is_root,
@@ -50,6 +48,7 @@ else:
         read_property,
         schema,
     )
+    from rulekit import resource_rule
 
 ROOT_NOT_ADMIN: Final = "aws-kms-key-policy-root-not-admin"
 KEY_TYPES: Final = frozenset({"aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"})
@@ -100,7 +99,6 @@ def key_findings(statements: list[Statement], key_admins: frozenset[str]) -> lis
     return findings
 
 
-@fail_closed(ROOT_NOT_ADMIN)
 def validate_root_not_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in KEY_TYPES:
         return
@@ -125,8 +123,8 @@ def validate_root_not_admin(args: ResourceValidationArgs, report: ReportViolatio
 
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=ROOT_NOT_ADMIN,
+    resource_rule(
+        ROOT_NOT_ADMIN,
         description=(
             "KMS key policies give the account root neither kms:*, kms:CreateGrant nor "
             "kms:PutKeyPolicy (only roles listed in keyAdminRoleArns administer the key), and "

@@ -15,7 +15,6 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
         bounded_to,
         built_on_stack_output,
         config_strings,
-        fail_closed,
         grants,
         has_key,
         is_root,
@@ -44,6 +42,7 @@ if TYPE_CHECKING:
         schema,
         stack_principals,
     )
+    from policy_packs.eu_access.rulekit import resource_rule
 else:
     from access_common import (
         ALLOWED_ACCOUNTS_SCHEMA,
@@ -55,7 +54,6 @@ else:
         bounded_to,
         built_on_stack_output,
         config_strings,
-        fail_closed,
         grants,
         has_key,
         is_root,
@@ -67,6 +65,7 @@ else:
         schema,
         stack_principals,
     )
+    from rulekit import resource_rule
 
 NO_FOREIGN_PRINCIPALS: Final = "aws-s3-bucket-policy-no-foreign-principals"
 
@@ -303,7 +302,6 @@ def _documents(args: ResourceValidationArgs) -> list[tuple[str, Any]]:
     return found
 
 
-@fail_closed(NO_FOREIGN_PRINCIPALS)
 def validate_no_foreign_principals(args: ResourceValidationArgs, report: ReportViolation) -> None:
     documents = _documents(args)
     if not documents:
@@ -336,8 +334,8 @@ def validate_no_foreign_principals(args: ResourceValidationArgs, report: ReportV
 
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=NO_FOREIGN_PRINCIPALS,
+    resource_rule(
+        NO_FOREIGN_PRINCIPALS,
         description=(
             "Resource policies of data stores (S3 buckets, KMS keys, Secrets Manager secrets, SQS "
             "queues, SNS topics) grant nothing to principals outside the allowed accounts, "

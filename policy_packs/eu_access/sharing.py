@@ -19,7 +19,6 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
@@ -37,13 +36,13 @@ if TYPE_CHECKING:
         built_on_stack_output,
         config_strings,
         describe_accounts,
-        fail_closed,
         proven_output,
         read_inputs,
         read_property,
         schema,
         show,
     )
+    from policy_packs.eu_access.rulekit import resource_rule
 else:
     from access_common import (
         ACCOUNT_ID,
@@ -58,13 +57,13 @@ else:
         built_on_stack_output,
         config_strings,
         describe_accounts,
-        fail_closed,
         proven_output,
         read_inputs,
         read_property,
         schema,
         show,
     )
+    from rulekit import resource_rule
 
 SHARED_ONLY_WITHIN: Final = "aws-data-shared-only-with-allowed-accounts"
 
@@ -279,7 +278,6 @@ def foreign_destinations(
             yield from foreign_destinations(item, accounts, f"{path}[{index}]")
 
 
-@fail_closed(SHARED_ONLY_WITHIN)
 def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not args.resource_type.startswith(("aws:", "aws-native:")):
         return
@@ -312,8 +310,8 @@ def validate_shared_only_within(args: ResourceValidationArgs, report: ReportViol
 
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=SHARED_ONLY_WITHIN,
+    resource_rule(
+        SHARED_ONLY_WITHIN,
         description=(
             "Inputs that hand a resource's data to another principal (KMS grants, snapshot and "
             "image permissions, RAM and Lake Formation grants, Lambda permissions, peering, "

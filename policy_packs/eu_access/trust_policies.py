@@ -15,7 +15,6 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
         bounded_to,
         config_strings,
         describe_accounts,
-        fail_closed,
         parse_document,
         principal_account,
         principal_finding,
@@ -38,6 +36,7 @@ if TYPE_CHECKING:
         schema,
         stack_principals,
     )
+    from policy_packs.eu_access.rulekit import resource_rule
 else:
     from access_common import (
         ALLOWED_ACCOUNTS_SCHEMA,
@@ -49,7 +48,6 @@ else:
         bounded_to,
         config_strings,
         describe_accounts,
-        fail_closed,
         parse_document,
         principal_account,
         principal_finding,
@@ -57,6 +55,7 @@ else:
         schema,
         stack_principals,
     )
+    from rulekit import resource_rule
 
 TRUST_RESTRICTED: Final = "aws-iam-role-trust-restricted"
 ROLE: Final = "aws:iam/role:Role"
@@ -167,7 +166,6 @@ def trust_findings(
     return findings
 
 
-@fail_closed(TRUST_RESTRICTED)
 def validate_trust_restricted(args: ResourceValidationArgs, report: ReportViolation) -> None:
     key = TRUST_DOCUMENTS.get(args.resource_type)
     if key is None:
@@ -198,8 +196,8 @@ def validate_trust_restricted(args: ResourceValidationArgs, report: ReportViolat
 
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=TRUST_RESTRICTED,
+    resource_rule(
+        TRUST_RESTRICTED,
         description=(
             "IAM role trust policies admit only principals of the allowed accounts, listed "
             "principals, and AWS services bound by aws:SourceAccount or aws:SourceArn; never "

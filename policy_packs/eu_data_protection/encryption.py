@@ -19,10 +19,8 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 # The CLI runs the pack with this directory first on sys.path, so sibling modules are imported
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
         as_bool,
         as_number,
         as_str,
-        fail_closed,
         get,
         iter_dicts,
         lower,
@@ -43,6 +40,7 @@ if TYPE_CHECKING:
         plain,
         show,
     )
+    from policy_packs.eu_data_protection.rulekit import resource_rule, stack_rule
 else:
     from bucket_links import Settings, check_buckets
     from props import (
@@ -51,7 +49,6 @@ else:
         as_bool,
         as_number,
         as_str,
-        fail_closed,
         get,
         iter_dicts,
         lower,
@@ -59,6 +56,7 @@ else:
         plain,
         show,
     )
+    from rulekit import resource_rule, stack_rule
 
 # Type tokens, checked against the installed pulumi-aws v7 and pulumi-azure-native v3 by the tests:
 # a stale token never matches and the rule silently never fires.
@@ -162,7 +160,6 @@ def sse_problems(settings: Settings) -> list[str]:
     return problems
 
 
-@fail_closed(S3_KMS_ENCRYPTION)
 def validate_s3_kms_encryption(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -289,7 +286,6 @@ def tls_policy_problems(settings: Settings, computed: Any = None) -> list[str]:
     ]
 
 
-@fail_closed(S3_TLS_POLICY)
 def validate_s3_tls_policy(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     computed = _computed_policies(args.get_config())
     check_buckets(
@@ -315,7 +311,6 @@ def _max_rotation_days(args: ResourceValidationArgs) -> float:
     return configured if isinstance(configured, float) else float(DEFAULT_MAX_ROTATION_DAYS)
 
 
-@fail_closed(KMS_ROTATION)
 def validate_kms_key_rotation(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -360,7 +355,6 @@ def _storage_props(args: ResourceValidationArgs) -> Any:
     return plain(args.props) if args.resource_type == AZURE_STORAGE_ACCOUNT else None
 
 
-@fail_closed(STORAGE_CMK)
 def validate_storage_cmk(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     props = _storage_props(args)
     if props is None:
@@ -377,7 +371,6 @@ def validate_storage_cmk(args: ResourceValidationArgs, report_violation: ReportV
         )
 
 
-@fail_closed(STORAGE_INFRA_ENCRYPTION)
 def validate_storage_infrastructure_encryption(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -394,7 +387,6 @@ def validate_storage_infrastructure_encryption(
         )
 
 
-@fail_closed(STORAGE_TLS)
 def validate_storage_minimum_tls(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -412,7 +404,6 @@ def validate_storage_minimum_tls(
         )
 
 
-@fail_closed(STORAGE_HTTPS)
 def validate_storage_https(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     props = _storage_props(args)
     if props is None:
@@ -439,7 +430,6 @@ def _vault_props(args: ResourceValidationArgs) -> Any:
     return MISSING if vault is None else vault
 
 
-@fail_closed(VAULT_PURGE_PROTECTION)
 def validate_vault_purge_protection(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -466,7 +456,6 @@ def _min_soft_delete_days(args: ResourceValidationArgs) -> float:
     return configured if isinstance(configured, float) else float(DEFAULT_MIN_SOFT_DELETE_DAYS)
 
 
-@fail_closed(VAULT_SOFT_DELETE)
 def validate_vault_soft_delete(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -496,7 +485,6 @@ def validate_vault_soft_delete(
         )
 
 
-@fail_closed(VAULT_RBAC)
 def validate_vault_rbac(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     vault = _vault_props(args)
     if vault is None:
@@ -512,7 +500,6 @@ def validate_vault_rbac(args: ResourceValidationArgs, report_violation: ReportVi
         )
 
 
-@fail_closed(KEY_ROTATION_POLICY)
 def validate_key_rotation_policy(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -547,8 +534,8 @@ def validate_key_rotation_policy(
 # -- The policies ----------------------------------------------------------------------------------
 
 POLICIES: Final[list[Policy]] = [
-    StackValidationPolicy(
-        name=S3_KMS_ENCRYPTION,
+    stack_rule(
+        S3_KMS_ENCRYPTION,
         description=(
             "Every S3 bucket is encrypted at rest with SSE-KMS under a customer-managed key, with "
             "S3 Bucket Keys on. Mandatory: with SSE-S3 or the AWS-managed aws/s3 key Clover cannot "
@@ -565,8 +552,8 @@ POLICIES: Final[list[Policy]] = [
             "bucket_key_enabled=True."
         ),
     ),
-    StackValidationPolicy(
-        name=S3_TLS_POLICY,
+    stack_rule(
+        S3_TLS_POLICY,
         description=(
             "Every S3 bucket has a bucket policy that denies any request not made over TLS. "
             "Mandatory: S3 still accepts plain HTTP on its REST endpoints, and a single clear-text "
@@ -585,8 +572,8 @@ POLICIES: Final[list[Policy]] = [
         ),
         config_schema=PolicyConfigSchema(properties={COMPUTED_VALUES: COMPUTED_VALUES_SCHEMA}),
     ),
-    ResourceValidationPolicy(
-        name=KMS_ROTATION,
+    resource_rule(
+        KMS_ROTATION,
         description=(
             "Symmetric KMS keys rotate their key material automatically, at least yearly by "
             "default. Mandatory: rotation is free to enable, never breaks decryption of old data, "
@@ -611,8 +598,8 @@ POLICIES: Final[list[Policy]] = [
             "no longer than the configured maximum)."
         ),
     ),
-    ResourceValidationPolicy(
-        name=STORAGE_CMK,
+    resource_rule(
+        STORAGE_CMK,
         description=(
             "Azure storage accounts encrypt with a customer-managed key from Key Vault. Mandatory: "
             "with Microsoft-managed keys Clover cannot revoke access to the data or prove where "
@@ -626,8 +613,8 @@ POLICIES: Final[list[Policy]] = [
             "key_vault_uri}} with a user-assigned identity that may use the key."
         ),
     ),
-    ResourceValidationPolicy(
-        name=STORAGE_INFRA_ENCRYPTION,
+    resource_rule(
+        STORAGE_INFRA_ENCRYPTION,
         description=(
             "Azure storage accounts enable infrastructure (double) encryption. Mandatory: it can "
             "only be chosen when the account is created, so a miss is costly to fix later."
@@ -637,8 +624,8 @@ POLICIES: Final[list[Policy]] = [
         severity=Severity.MEDIUM,
         remediation_steps="Set encryption.require_infrastructure_encryption=True.",
     ),
-    ResourceValidationPolicy(
-        name=STORAGE_TLS,
+    resource_rule(
+        STORAGE_TLS,
         description=(
             "Azure storage accounts refuse TLS below 1.2, set explicitly. Mandatory: the API "
             "documents TLS 1.0 as the interpretation of an unset value, and TLS 1.0/1.1 are broken."
@@ -648,8 +635,8 @@ POLICIES: Final[list[Policy]] = [
         severity=Severity.HIGH,
         remediation_steps="Set minimum_tls_version='TLS1_2' on the storage account.",
     ),
-    ResourceValidationPolicy(
-        name=STORAGE_HTTPS,
+    resource_rule(
+        STORAGE_HTTPS,
         description=(
             "Azure storage accounts accept HTTPS only, set explicitly. Mandatory: plain HTTP "
             "would carry user data in clear text; an explicit value does not depend on the "
@@ -660,8 +647,8 @@ POLICIES: Final[list[Policy]] = [
         severity=Severity.HIGH,
         remediation_steps="Set enable_https_traffic_only=True on the storage account.",
     ),
-    ResourceValidationPolicy(
-        name=VAULT_PURGE_PROTECTION,
+    resource_rule(
+        VAULT_PURGE_PROTECTION,
         description=(
             "Key vaults have purge protection. Mandatory: without it a deleted vault or key can be "
             "purged at once, which makes every piece of data encrypted under it unreadable."
@@ -671,8 +658,8 @@ POLICIES: Final[list[Policy]] = [
         severity=Severity.HIGH,
         remediation_steps="Set properties.enable_purge_protection=True (irreversible by design).",
     ),
-    ResourceValidationPolicy(
-        name=VAULT_SOFT_DELETE,
+    resource_rule(
+        VAULT_SOFT_DELETE,
         description=(
             "Key vaults keep soft delete on with a retention of at least the configured minimum "
             "(default 90 days). Mandatory: the retention is the window in which a deleted key, and "
@@ -697,8 +684,8 @@ POLICIES: Final[list[Policy]] = [
             "properties.soft_delete_retention_in_days to at least the configured minimum."
         ),
     ),
-    ResourceValidationPolicy(
-        name=VAULT_RBAC,
+    resource_rule(
+        VAULT_RBAC,
         description=(
             "Key vaults authorize data-plane access with Azure RBAC, not access policies. "
             "Advisory by default: access policies still work, and switching an existing vault "
@@ -713,8 +700,8 @@ POLICIES: Final[list[Policy]] = [
             "properties.enable_rbac_authorization=True."
         ),
     ),
-    ResourceValidationPolicy(
-        name=KEY_ROTATION_POLICY,
+    resource_rule(
+        KEY_ROTATION_POLICY,
         description=(
             "Key vault keys carry a rotation policy with a 'rotate' lifetime action. Mandatory: "
             "Key Vault never rotates a key without one, so the same key material would protect "

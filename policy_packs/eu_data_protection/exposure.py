@@ -21,7 +21,6 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 # The CLI runs the pack with this directory first on sys.path, so sibling modules are imported
@@ -33,13 +32,13 @@ if TYPE_CHECKING:
         UNKNOWN,
         as_bool,
         as_list,
-        fail_closed,
         get,
         iter_dicts,
         lower,
         plain,
         show,
     )
+    from policy_packs.eu_data_protection.rulekit import resource_rule, stack_rule
 else:
     from bucket_links import Settings, check_buckets
     from props import (
@@ -47,13 +46,13 @@ else:
         UNKNOWN,
         as_bool,
         as_list,
-        fail_closed,
         get,
         iter_dicts,
         lower,
         plain,
         show,
     )
+    from rulekit import resource_rule, stack_rule
 
 S3_PUBLIC_ACCESS_BLOCK_TYPE: Final = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 S3_VERSIONING_TYPES: Final = frozenset(
@@ -128,7 +127,6 @@ def public_access_block_problems(settings: Settings) -> list[str]:
     return problems
 
 
-@fail_closed(S3_PUBLIC_ACCESS_BLOCK)
 def validate_s3_public_access_block(
     args: StackValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -151,7 +149,6 @@ def versioning_problems(settings: Settings) -> list[str]:
     return []
 
 
-@fail_closed(S3_VERSIONING)
 def validate_s3_versioning(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     check_buckets(
         args.resources,
@@ -184,7 +181,6 @@ def _report_setting(
     )
 
 
-@fail_closed(STORAGE_BLOB_PUBLIC)
 def validate_storage_blob_public_access(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -204,7 +200,6 @@ def validate_storage_blob_public_access(
         )
 
 
-@fail_closed(STORAGE_PUBLIC_NETWORK)
 def validate_storage_public_network_access(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -223,7 +218,6 @@ def validate_storage_public_network_access(
         )
 
 
-@fail_closed(STORAGE_SHARED_KEY)
 def validate_storage_shared_key_access(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -243,7 +237,6 @@ def validate_storage_shared_key_access(
         )
 
 
-@fail_closed(VAULT_PUBLIC_NETWORK)
 def validate_vault_public_network_access(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -266,7 +259,6 @@ def validate_vault_public_network_access(
 # -- AWS networking: gateways and public addresses -------------------------------------------------
 
 
-@fail_closed(INTERNET_GATEWAY_RULE)
 def validate_no_internet_gateway(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -281,7 +273,6 @@ def validate_no_internet_gateway(
         )
 
 
-@fail_closed(EIP_RULE)
 def validate_no_eip(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type == EIP:
         report_violation(
@@ -290,7 +281,6 @@ def validate_no_eip(args: ResourceValidationArgs, report_violation: ReportViolat
         )
 
 
-@fail_closed(INSTANCE_PUBLIC_IP)
 def validate_instance_public_ip(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -310,7 +300,6 @@ def validate_instance_public_ip(
         )
 
 
-@fail_closed(LAUNCH_TEMPLATE_PUBLIC_IP)
 def validate_launch_template_public_ip(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -331,7 +320,6 @@ def validate_launch_template_public_ip(
             )
 
 
-@fail_closed(SUBNET_PUBLIC_IP)
 def validate_subnet_public_ip(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -350,7 +338,6 @@ def validate_subnet_public_ip(
         )
 
 
-@fail_closed(AZURE_PUBLIC_IP)
 def validate_no_azure_public_ip(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -393,7 +380,6 @@ def _open_cidrs(block: Any, *keys: str) -> list[str]:
 _OPEN_INGRESS_ALLOWED = "no 0.0.0.0/0 or ::/0 source (use security-group or prefix-list sources)"
 
 
-@fail_closed(SECURITY_GROUP_INGRESS)
 def validate_security_group_ingress(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -426,7 +412,6 @@ def validate_security_group_ingress(
             )
 
 
-@fail_closed(SECURITY_GROUP_RULE_INGRESS)
 def validate_security_group_rule_ingress(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -444,7 +429,6 @@ def validate_security_group_rule_ingress(
         )
 
 
-@fail_closed(VPC_INGRESS_RULE_PUBLIC)
 def validate_vpc_ingress_rule(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -512,7 +496,6 @@ _NSG_ALLOWED = (
 )
 
 
-@fail_closed(NSG_INBOUND)
 def validate_nsg_inbound(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != AZURE_NSG:
         return
@@ -540,7 +523,6 @@ def validate_nsg_inbound(args: ResourceValidationArgs, report_violation: ReportV
             )
 
 
-@fail_closed(SECURITY_RULE_INBOUND)
 def validate_security_rule_inbound(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -567,8 +549,8 @@ def _resource_policy(
     severity: Severity = Severity.HIGH,
     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY,
 ) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=name,
+    return resource_rule(
+        name,
         description=description,
         validate=validate,
         enforcement_level=enforcement,
@@ -583,8 +565,8 @@ _PRIVATE_NETWORK_WHY = (
 )
 
 POLICIES: Final[list[Policy]] = [
-    StackValidationPolicy(
-        name=S3_PUBLIC_ACCESS_BLOCK,
+    stack_rule(
+        S3_PUBLIC_ACCESS_BLOCK,
         description=(
             "Every S3 bucket has a public access block with all four flags on. Mandatory: one "
             "public ACL or bucket policy would publish user data to the whole internet."
@@ -597,8 +579,8 @@ POLICIES: Final[list[Policy]] = [
             "block_public_policy, ignore_public_acls and restrict_public_buckets all True."
         ),
     ),
-    StackValidationPolicy(
-        name=S3_VERSIONING,
+    stack_rule(
+        S3_VERSIONING,
         description=(
             "Every S3 bucket has versioning Enabled. Mandatory: an overwrite or delete of user "
             "data (by mistake or by an attacker) must stay recoverable, and the check is only "

@@ -19,7 +19,6 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
@@ -30,23 +29,23 @@ if TYPE_CHECKING:
         MISSING,
         UNKNOWN,
         as_dict,
-        fail_closed,
         get,
         parse_json_document,
         plain,
         show,
     )
+    from policy_packs.eu_data_protection.rulekit import resource_rule
 else:
     from props import (
         MISSING,
         UNKNOWN,
         as_dict,
-        fail_closed,
         get,
         parse_json_document,
         plain,
         show,
     )
+    from rulekit import resource_rule
 
 AWS_DATA_STORES: Final = frozenset(
     {
@@ -135,7 +134,6 @@ def _report_tags(
         )
 
 
-@fail_closed(AWS_TAGS)
 def validate_aws_data_store_tags(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -160,7 +158,6 @@ def validate_aws_data_store_tags(
     )
 
 
-@fail_closed(AZURE_TAGS)
 def validate_azure_data_store_tags(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -188,7 +185,6 @@ def _report_unprotected(
         )
 
 
-@fail_closed(AWS_PROTECT)
 def validate_aws_data_store_protect(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -196,7 +192,6 @@ def validate_aws_data_store_protect(
         _report_unprotected(args, report_violation, AWS_PROTECT)
 
 
-@fail_closed(AZURE_PROTECT)
 def validate_azure_data_store_protect(
     args: ResourceValidationArgs, report_violation: ReportViolation
 ) -> None:
@@ -231,8 +226,8 @@ _PROTECT_WHY = (
 )
 
 POLICIES: Final[list[Policy]] = [
-    ResourceValidationPolicy(
-        name=AWS_TAGS,
+    resource_rule(
+        AWS_TAGS,
         description=(
             "AWS data stores (S3 buckets, KMS keys, DynamoDB tables, RDS/DocumentDB/Redshift "
             "clusters, ElastiCache, OpenSearch, EBS, EFS, Backup vaults) carry the required tags, "
@@ -247,8 +242,8 @@ POLICIES: Final[list[Policy]] = [
             "set them once in the explicit provider's default_tags."
         ),
     ),
-    ResourceValidationPolicy(
-        name=AZURE_TAGS,
+    resource_rule(
+        AZURE_TAGS,
         description=(
             "Azure data stores (storage accounts, key vaults, managed HSMs, SQL, PostgreSQL and "
             "MySQL servers, Cosmos DB accounts) carry the required tags. " + _TAGS_WHY
@@ -261,8 +256,8 @@ POLICIES: Final[list[Policy]] = [
             "Add tags={'data-classification': ..., 'residency-site': ...} to the resource."
         ),
     ),
-    ResourceValidationPolicy(
-        name=AWS_PROTECT,
+    resource_rule(
+        AWS_PROTECT,
         description=(
             "AWS data stores are created with the `protect` resource option. " + _PROTECT_WHY
         ),
@@ -274,8 +269,8 @@ POLICIES: Final[list[Policy]] = [
             "(children inherit it through parent)."
         ),
     ),
-    ResourceValidationPolicy(
-        name=AZURE_PROTECT,
+    resource_rule(
+        AZURE_PROTECT,
         description=(
             "Azure data stores are created with the `protect` resource option. " + _PROTECT_WHY
         ),

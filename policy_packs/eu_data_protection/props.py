@@ -12,31 +12,17 @@ raise, whatever shape the bag has: a wrong type reads as missing.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
-from pulumi_policy import ReportViolation
 from pulumi_policy.proxy import UnknownValueError
 
-# Every sentinel the engine may send for a value not known during preview (pulumi_policy/proxy.py).
-# The engine uses the string sentinel for all types today; the others are accepted for safety.
-UNKNOWN_SENTINELS: Final = frozenset(
-    {
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
-
-INTERNAL_ERROR_MARKER: Final = "could not be evaluated"
-"""Appears in the message a rule reports when it failed unexpectedly and therefore failed closed."""
+if TYPE_CHECKING:
+    from policy_packs.eu_data_protection.rulekit import UNKNOWN_MARKER, UNKNOWN_SENTINELS, Unknown
+else:
+    from rulekit import UNKNOWN_MARKER, UNKNOWN_SENTINELS, Unknown
 
 
 class _Marker:
@@ -53,11 +39,14 @@ class _Marker:
         return False
 
 
-UNKNOWN: Final[_Marker] = _Marker("<unknown until apply>")
-"""A value the engine could not know at preview time."""
+UNKNOWN: Final = UNKNOWN_MARKER
+"""A value the engine could not know at preview time (the rule kit's one marker)."""
 
 MISSING: Final[_Marker] = _Marker("<not set>")
 """A value the program did not set (or set to something of the wrong shape)."""
+
+Marker: TypeAlias = _Marker | Unknown
+"""The two markers a read may give instead of a value: unknown until apply, or not set."""
 
 _log = logging.getLogger(__name__)
 
@@ -108,9 +97,9 @@ def get(obj: Any, *path: str | int) -> Any:
     return current
 
 
-def as_bool(value: Any) -> bool | _Marker:
+def as_bool(value: Any) -> bool | Marker:
     """A boolean; Terraform-bridged string booleans (``"true"``) count. Anything else is MISSING."""
-    if isinstance(value, _Marker):
+    if isinstance(value, _Marker | Unknown):
         return value
     if isinstance(value, bool):
         return value
@@ -119,35 +108,35 @@ def as_bool(value: Any) -> bool | _Marker:
     return MISSING
 
 
-def as_str(value: Any) -> str | _Marker:
-    if isinstance(value, _Marker):
+def as_str(value: Any) -> str | Marker:
+    if isinstance(value, _Marker | Unknown):
         return value
     return value if isinstance(value, str) else MISSING
 
 
-def as_number(value: Any) -> float | _Marker:
+def as_number(value: Any) -> float | Marker:
     """A number: protobuf ``Struct`` carries every number as a float. Booleans are not numbers."""
-    if isinstance(value, _Marker):
+    if isinstance(value, _Marker | Unknown):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return MISSING
 
 
-def as_list(value: Any) -> list[Any] | _Marker:
+def as_list(value: Any) -> list[Any] | Marker:
     """A list; a single non-list value of a list-typed input reads as MISSING."""
-    if isinstance(value, _Marker):
+    if isinstance(value, _Marker | Unknown):
         return value
     return value if isinstance(value, list) else MISSING
 
 
-def as_dict(value: Any) -> dict[str, Any] | _Marker:
-    if isinstance(value, _Marker):
+def as_dict(value: Any) -> dict[str, Any] | Marker:
+    if isinstance(value, _Marker | Unknown):
         return value
     return value if isinstance(value, dict) else MISSING
 
 
-def lower(value: Any) -> str | _Marker:
+def lower(value: Any) -> str | Marker:
     """A case-folded, stripped string (Azure enum values are case-insensitive)."""
     text = as_str(value)
     return text.strip().lower() if isinstance(text, str) else text
@@ -155,14 +144,14 @@ def lower(value: Any) -> str | _Marker:
 
 def show(value: Any) -> str:
     """Render a value for a violation message."""
-    if isinstance(value, _Marker):
+    if isinstance(value, _Marker | Unknown):
         return repr(value)
     return json.dumps(value, default=repr) if not isinstance(value, str) else repr(value)
 
 
 def parse_json_document(value: Any) -> Any:
     """A JSON document given as a string (IAM policies) or as an object; MISSING if invalid."""
-    if isinstance(value, _Marker):
+    if isinstance(value, _Marker | Unknown):
         return value
     if isinstance(value, dict):
         return value
@@ -174,7 +163,7 @@ def parse_json_document(value: Any) -> Any:
     return MISSING
 
 
-def iter_dicts(value: Any) -> Iterator[dict[str, Any] | _Marker]:
+def iter_dicts(value: Any) -> Iterator[dict[str, Any] | Marker]:
     """The elements of a list of objects; unknown elements (or an unknown list) yield UNKNOWN."""
     items = as_list(value)
     if items is UNKNOWN:
@@ -187,33 +176,3 @@ def iter_dicts(value: Any) -> Iterator[dict[str, Any] | _Marker]:
             yield UNKNOWN
         elif isinstance(item, dict):
             yield item
-
-
-A = TypeVar("A")
-Validator = Callable[[A, ReportViolation], None]
-
-
-def fail_closed(rule_name: str) -> Callable[[Validator[A]], Validator[A]]:
-    """Wrap a validator so an unexpected error is reported as a violation instead of raised.
-
-    A raised exception would abort the whole preview (and a raised ``UnknownValueError`` would be
-    downgraded to ADVISORY by the SDK); a data-protection rule that cannot decide must block. The
-    message carries :data:`INTERNAL_ERROR_MARKER` so tests can tell this path from a real finding.
-    """
-
-    def decorate(validator: Validator[A]) -> Validator[A]:
-        @functools.wraps(validator)
-        def wrapper(args: A, report_violation: ReportViolation) -> None:
-            try:
-                validator(args, report_violation)
-            except Exception as exc:  # noqa: BLE001 - see docstring: never abort the preview
-                _log.exception("rule %s failed", rule_name)
-                report_violation(
-                    f"{rule_name}: {getattr(args, 'name', 'the stack')} {INTERNAL_ERROR_MARKER} "
-                    f"({type(exc).__name__}: {exc}); treated as a violation until fixed.",
-                    None,
-                )
-
-        return wrapper
-
-    return decorate

@@ -37,10 +37,10 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
-from residency_common import config_strings, guarded, mapping, plain, report_all
+from residency_common import config_strings, mapping, plain, report_all
+from rulekit import resource_rule
 
 PROVIDER_PREFIX: Final = "pulumi:providers:"
 
@@ -183,13 +183,13 @@ def _strings(description: str, default: Sequence[str]) -> dict[str, Any]:
 ASSESSED = "resource-residency-assessed"
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=ASSESSED,
+    resource_rule(
+        ASSESSED,
         description=(
             "Every custom resource is placed by a placement rule of this pack or is of a "
             "reviewed placement-neutral package or type; any other is not assessed."
         ),
-        validate=guarded(ASSESSED, _validate),
+        validate=_validate,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Use a provider this pack places (see the README's supported providers), or, once "

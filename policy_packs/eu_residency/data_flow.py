@@ -71,7 +71,6 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from residency_common import (
     ALLOWED_LOCATIONS_SCHEMA,
@@ -80,11 +79,10 @@ from residency_common import (
     allowed_aws_regions,
     allowed_azure_locations,
     allowed_gcp_locations,
-    guarded,
-    is_unknown,
     report_all_at,
     stack_resources,
 )
+from rulekit import is_unknown, stack_rule
 
 TABLE: Final[Mapping[str, Any]] = json.loads(
     Path(__file__).with_name("flow_table.json").read_text(encoding="utf-8")
@@ -2116,8 +2114,8 @@ PROVEN_OUTPUTS_SCHEMA: Final[dict[str, Any]] = {
 }
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=DATA_FLOW,
+    stack_rule(
+        DATA_FLOW,
         description=(
             "Every outbound reference of every resource (ARN, Azure id, GCP resource name, URL, "
             "region, location or zone field) must resolve to an allowed place; one not known "
@@ -2125,7 +2123,7 @@ POLICIES: Final = [
             "to (provenOutputs, computedValues from `python -m clover check`), never by a "
             "dependency."
         ),
-        validate=guarded(DATA_FLOW, _validate),
+        validate=_validate,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Point each destination (log delivery bucket, subscription, event target, endpoint, "

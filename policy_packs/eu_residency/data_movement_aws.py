@@ -17,10 +17,8 @@ from placement_aws import effective_region, region_problem
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from residency_common import (
     StackResource,
@@ -28,8 +26,6 @@ from residency_common import (
     aws_schema,
     config_bool,
     describe,
-    guarded,
-    is_unknown,
     items,
     mapping,
     pack_evidence,
@@ -38,6 +34,7 @@ from residency_common import (
     report_all_at,
     stack_resources,
 )
+from rulekit import is_unknown, resource_rule, stack_rule
 
 BUCKET_TYPES: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 REPLICATION_CONFIG: Final = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -476,10 +473,10 @@ BACKUP_COPY = "aws-backup-plan-copy-destination-allowed"
 RDS_BACKUP_REPLICATION = "aws-rds-instance-automated-backups-replication-region-allowed"
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=S3_REPLICATION,
+    stack_rule(
+        S3_REPLICATION,
         description="S3 replication may only copy objects to buckets in an allowed region.",
-        validate=guarded(S3_REPLICATION, _stack_rule(check_s3_replication)),
+        validate=_stack_rule(check_s3_replication),
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Replicate only to a bucket managed in this stack whose region is allowed, or, after "
@@ -488,10 +485,10 @@ POLICIES: Final = [
         ),
         config_schema=aws_schema(),
     ),
-    StackValidationPolicy(
-        name=S3_MRAP,
+    stack_rule(
+        S3_MRAP,
         description="S3 Multi-Region Access Points may only front buckets in allowed regions.",
-        validate=guarded(S3_MRAP, _stack_rule(check_multi_region_access_points)),
+        validate=_stack_rule(check_multi_region_access_points),
         severity=Severity.HIGH,
         remediation_steps=(
             "List only buckets managed in this stack in allowed regions (or external buckets "
@@ -500,12 +497,10 @@ POLICIES: Final = [
         ),
         config_schema=aws_schema(),
     ),
-    ResourceValidationPolicy(
-        name=KMS_MULTI_REGION,
+    resource_rule(
+        KMS_MULTI_REGION,
         description="KMS keys must be single-Region unless multi-Region keys are allowed.",
-        validate=guarded(
-            KMS_MULTI_REGION, _resource_rule(check_kms_multi_region, with_provider=False)
-        ),
+        validate=_resource_rule(check_kms_multi_region, with_provider=False),
         severity=Severity.HIGH,
         remediation_steps=(
             "Remove `multiRegion: true` from the key, or set `allowMultiRegionKeys` in this "
@@ -520,20 +515,18 @@ POLICIES: Final = [
             }
         ),
     ),
-    ResourceValidationPolicy(
-        name=KMS_REPLICA,
+    resource_rule(
+        KMS_REPLICA,
         description="KMS replica keys, and the keys they copy, must be in allowed regions.",
-        validate=guarded(KMS_REPLICA, _resource_rule(check_kms_replica, with_provider=True)),
+        validate=_resource_rule(check_kms_replica, with_provider=True),
         severity=Severity.CRITICAL,
         remediation_steps="Create replica keys only in allowed regions (`region` or provider).",
         config_schema=aws_schema(),
     ),
-    ResourceValidationPolicy(
-        name=DYNAMODB_REPLICA,
+    resource_rule(
+        DYNAMODB_REPLICA,
         description="DynamoDB global-table replicas must be in allowed regions.",
-        validate=guarded(
-            DYNAMODB_REPLICA, _resource_rule(check_dynamodb_replicas, with_provider=True)
-        ),
+        validate=_resource_rule(check_dynamodb_replicas, with_provider=True),
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Set every `replicas[].regionName` (and every TableReplica's region) to an allowed "
@@ -541,22 +534,18 @@ POLICIES: Final = [
         ),
         config_schema=aws_schema(),
     ),
-    ResourceValidationPolicy(
-        name=SECRET_REPLICA,
+    resource_rule(
+        SECRET_REPLICA,
         description="Secrets Manager secrets may only be replicated to allowed regions.",
-        validate=guarded(
-            SECRET_REPLICA, _resource_rule(check_secret_replicas, with_provider=False)
-        ),
+        validate=_resource_rule(check_secret_replicas, with_provider=False),
         severity=Severity.CRITICAL,
         remediation_steps="Set every `replicas[].region` to an allowed region, or remove it.",
         config_schema=aws_schema(),
     ),
-    ResourceValidationPolicy(
-        name=ECR_REPLICATION,
+    resource_rule(
+        ECR_REPLICATION,
         description="ECR registry replication may only target allowed regions.",
-        validate=guarded(
-            ECR_REPLICATION, _resource_rule(check_ecr_replication, with_provider=False)
-        ),
+        validate=_resource_rule(check_ecr_replication, with_provider=False),
         severity=Severity.HIGH,
         remediation_steps=(
             "Set every `replicationConfiguration.rules[].destinations[].region` to an allowed "
@@ -564,12 +553,10 @@ POLICIES: Final = [
         ),
         config_schema=aws_schema(),
     ),
-    ResourceValidationPolicy(
-        name=BACKUP_COPY,
+    resource_rule(
+        BACKUP_COPY,
         description="AWS Backup copy actions may only copy to vaults in allowed regions.",
-        validate=guarded(
-            BACKUP_COPY, _resource_rule(check_backup_copy_actions, with_provider=False)
-        ),
+        validate=_resource_rule(check_backup_copy_actions, with_provider=False),
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Point every `rules[].copyActions[].destinationVaultArn` at a vault in an allowed "
@@ -577,13 +564,10 @@ POLICIES: Final = [
         ),
         config_schema=aws_schema(),
     ),
-    ResourceValidationPolicy(
-        name=RDS_BACKUP_REPLICATION,
+    resource_rule(
+        RDS_BACKUP_REPLICATION,
         description="RDS automated backups may only be replicated to allowed regions.",
-        validate=guarded(
-            RDS_BACKUP_REPLICATION,
-            _resource_rule(check_rds_backup_replication, with_provider=True),
-        ),
+        validate=_resource_rule(check_rds_backup_replication, with_provider=True),
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Create the InstanceAutomatedBackupsReplication with a `region` (or provider) that is "

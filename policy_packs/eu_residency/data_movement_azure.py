@@ -16,10 +16,8 @@ from placement_azure import location_problem, resolve_location
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from residency_common import (
     REGION_PAIRS_SCHEMA,
@@ -28,8 +26,6 @@ from residency_common import (
     azure_pairs,
     azure_schema,
     describe,
-    guarded,
-    is_unknown,
     items,
     mapping,
     plain,
@@ -37,6 +33,7 @@ from residency_common import (
     report_all_at,
     stack_resources,
 )
+from rulekit import is_unknown, resource_rule, stack_rule
 
 STORAGE_ACCOUNT: Final = "azure-native:storage:StorageAccount"
 SQL_BACKUP_TYPES: Final = frozenset(
@@ -220,10 +217,10 @@ COSMOS_LOCATIONS = "azure-native-cosmosdb-database-account-locations-allowed"
 _PAIR_SCHEMA = {"regionPairs": REGION_PAIRS_SCHEMA}
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=STORAGE_GEO,
+    stack_rule(
+        STORAGE_GEO,
         description="Geo-redundant storage accounts must have an allowed paired region.",
-        validate=guarded(STORAGE_GEO, _stack_rule(check_storage_geo_replication)),
+        validate=_stack_rule(check_storage_geo_replication),
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Use a locally or zone-redundant SKU (Standard_LRS, Standard_ZRS), or place the "
@@ -232,12 +229,12 @@ POLICIES: Final = [
         ),
         config_schema=azure_schema(**_PAIR_SCHEMA),
     ),
-    StackValidationPolicy(
-        name=SQL_BACKUP,
+    stack_rule(
+        SQL_BACKUP,
         description=(
             "Azure SQL databases and managed instances with geo backups need an allowed pair."
         ),
-        validate=guarded(SQL_BACKUP, _stack_rule(check_sql_backup_redundancy)),
+        validate=_stack_rule(check_sql_backup_redundancy),
         severity=Severity.HIGH,
         remediation_steps=(
             "Set `requestedBackupStorageRedundancy` to Local or Zone, or use a location whose pair "
@@ -245,10 +242,10 @@ POLICIES: Final = [
         ),
         config_schema=azure_schema(**_PAIR_SCHEMA),
     ),
-    StackValidationPolicy(
-        name=VAULT_REDUNDANCY,
+    stack_rule(
+        VAULT_REDUNDANCY,
         description="Geo-redundant Recovery Services vaults must have an allowed paired region.",
-        validate=guarded(VAULT_REDUNDANCY, _stack_rule(check_recovery_vault_redundancy)),
+        validate=_stack_rule(check_recovery_vault_redundancy),
         severity=Severity.HIGH,
         remediation_steps=(
             "Set `properties.redundancySettings.standardTierStorageRedundancy` to LocallyRedundant "
@@ -257,10 +254,10 @@ POLICIES: Final = [
         ),
         config_schema=azure_schema(**_PAIR_SCHEMA),
     ),
-    ResourceValidationPolicy(
-        name=COSMOS_LOCATIONS,
+    resource_rule(
+        COSMOS_LOCATIONS,
         description="Cosmos DB accounts may only replicate to allowed locations.",
-        validate=guarded(COSMOS_LOCATIONS, _validate_cosmos),
+        validate=_validate_cosmos,
         severity=Severity.CRITICAL,
         remediation_steps="Set every `locations[].locationName` to one of `allowedLocations`.",
         config_schema=azure_schema(),

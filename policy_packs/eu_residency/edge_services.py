@@ -25,10 +25,10 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
-from residency_common import config_strings, describe, guarded, is_unknown, mapping, plain
+from residency_common import config_strings, describe, mapping, plain
+from rulekit import is_unknown, resource_rule
 
 AWS_RULE: Final = "aws-edge-service-opt-in-required"
 AZURE_RULE: Final = "azure-native-edge-service-opt-in-required"
@@ -280,36 +280,36 @@ _REMEDIATION: Final = (
 )
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=AWS_RULE,
+    resource_rule(
+        AWS_RULE,
         description=(
             "AWS edge services that cache, run or log at edge locations worldwide (CloudFront, "
             "Lambda@Edge, CloudFront Functions, Global Accelerator, S3 Transfer Acceleration, "
             "edge-optimized API Gateway) need an explicit opt-in."
         ),
-        validate=guarded(AWS_RULE, _validate_aws),
+        validate=_validate_aws,
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema("aws"),
     ),
-    ResourceValidationPolicy(
-        name=AZURE_RULE,
+    resource_rule(
+        AZURE_RULE,
         description=(
             "Azure Front Door and Azure CDN, which cache and serve from edge locations worldwide, "
             "need an explicit opt-in."
         ),
-        validate=guarded(AZURE_RULE, _validate_azure),
+        validate=_validate_azure,
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema("azure"),
     ),
-    ResourceValidationPolicy(
-        name=GCP_RULE,
+    resource_rule(
+        GCP_RULE,
         description=(
             "Google Cloud global load balancing and Cloud CDN, which take connections and cache "
             "content at Google's edge locations worldwide, need an explicit opt-in."
         ),
-        validate=guarded(GCP_RULE, _validate_gcp),
+        validate=_validate_gcp,
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema("gcp"),

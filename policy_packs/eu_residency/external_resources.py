@@ -36,9 +36,9 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
-from residency_common import guarded, is_unknown, stack_resources
+from residency_common import stack_resources
+from rulekit import is_unknown, stack_rule
 
 RULE: Final = "external-resource-declarations"
 CONFIG_KEY: Final = "externalResources"
@@ -433,14 +433,14 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
 
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=RULE,
+    stack_rule(
+        RULE,
         description=(
             "Carries the reviewed declared external resources the residency rules resolve "
             "otherwise unproven destinations against, and reports expired, malformed and stale "
             "declarations."
         ),
-        validate=guarded(RULE, _validate),
+        validate=_validate,
         enforcement_level=EnforcementLevel.ADVISORY,
         severity=Severity.LOW,
         remediation_steps=(

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from residency_common import is_unknown
+from rulekit import is_unknown
 
 COMPUTED_VALUES: Final = "computedValues"
 STAND_IN_SUFFIX: Final = ".stand-in.invalid"

@@ -19,7 +19,6 @@ from global_services import GLOBAL_EDGE_TYPES_AWS, METADATA_ONLY_AWS
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 from residency_common import (
@@ -27,12 +26,11 @@ from residency_common import (
     aws_schema,
     config_strings,
     describe,
-    guarded,
-    is_unknown,
     mapping,
     plain,
     report_all,
 )
+from rulekit import is_unknown, resource_rule
 
 EXEMPT_TYPES_DEFAULT: Final = (
     # Types that take no ``region`` argument in pulumi-aws v7, reviewed one by one in
@@ -231,10 +229,10 @@ REGION_ALLOWED = "aws-resource-region-allowed"
 residency_common.register_placed_package("aws")
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=REGION_ALLOWED,
+    resource_rule(
+        REGION_ALLOWED,
         description="AWS resources must be placed in an allowed region (and EEA zones).",
-        validate=guarded(REGION_ALLOWED, _validate_region),
+        validate=_validate_region,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Set the resource's `region` argument, or use an explicit provider whose `region` is "

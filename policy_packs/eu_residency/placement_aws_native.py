@@ -28,18 +28,17 @@ from placement_aws import region_problem, zone_problems
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 from residency_common import (
     allowed_aws_regions,
     aws_schema,
     config_strings,
-    guarded,
     mapping,
     plain,
     report_all,
 )
+from rulekit import resource_rule
 
 PACKAGE: Final = "aws-native"
 
@@ -229,13 +228,13 @@ REGION_ALLOWED = "aws-native-resource-region-allowed"
 residency_common.register_placed_package(PACKAGE)
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=REGION_ALLOWED,
+    resource_rule(
+        REGION_ALLOWED,
         description=(
             "AWS Cloud Control (aws-native) resources must be created through a provider whose "
             "region is allowed (and in EEA zones)."
         ),
-        validate=guarded(REGION_ALLOWED, _validate_region),
+        validate=_validate_region,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Set the stack config `aws-native:region`, or give the resource an explicit "

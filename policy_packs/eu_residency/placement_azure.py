@@ -25,10 +25,8 @@ from global_services import METADATA_ONLY_AZURE
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from residency_common import (
     StackResource,
@@ -36,8 +34,6 @@ from residency_common import (
     azure_schema,
     config_strings,
     describe,
-    guarded,
-    is_unknown,
     mapping,
     pack_evidence,
     plain,
@@ -45,6 +41,7 @@ from residency_common import (
     report_all_at,
     stack_resources,
 )
+from rulekit import is_unknown, resource_rule, stack_rule
 
 RESOURCE_GROUP: Final = "azure-native:resources:ResourceGroup"
 
@@ -268,21 +265,21 @@ _REMEDIATION = (
 residency_common.register_placed_package("azure-native")
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=LOCATION_ALLOWED,
+    resource_rule(
+        LOCATION_ALLOWED,
         description="Azure resources (and resource groups) must be in an allowed location.",
-        validate=guarded(LOCATION_ALLOWED, _validate_location),
+        validate=_validate_location,
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema(),
     ),
-    StackValidationPolicy(
-        name=INHERITED_LOCATION_ALLOWED,
+    stack_rule(
+        INHERITED_LOCATION_ALLOWED,
         description=(
             "Azure resources without their own or their provider's location inherit their "
             "resource group's location, which must be allowed."
         ),
-        validate=guarded(INHERITED_LOCATION_ALLOWED, _validate_inherited),
+        validate=_validate_inherited,
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema(),

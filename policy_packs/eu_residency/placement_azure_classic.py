@@ -41,10 +41,8 @@ from placement_azure import location_problem
 from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from residency_common import (
     REGION_PAIRS_SCHEMA,
@@ -54,14 +52,13 @@ from residency_common import (
     azure_schema,
     config_strings,
     describe,
-    guarded,
-    is_unknown,
     mapping,
     plain,
     report_all,
     report_all_at,
     stack_resources,
 )
+from rulekit import is_unknown, resource_rule, stack_rule
 
 PACKAGE: Final = "azure"
 RESOURCE_GROUP: Final = "azure:core/resourceGroup:ResourceGroup"
@@ -384,32 +381,32 @@ _REMEDIATION = (
 residency_common.register_placed_package(PACKAGE)
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=LOCATION_ALLOWED,
+    resource_rule(
+        LOCATION_ALLOWED,
         description="Classic Azure (pulumi-azure) resources must be in an allowed location.",
-        validate=guarded(LOCATION_ALLOWED, _validate_location),
+        validate=_validate_location,
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema(),
     ),
-    StackValidationPolicy(
-        name=INHERITED_LOCATION_ALLOWED,
+    stack_rule(
+        INHERITED_LOCATION_ALLOWED,
         description=(
             "Classic Azure resources without a location take their resource group's, and "
             "storage data lives in its account: that location must be allowed."
         ),
-        validate=guarded(INHERITED_LOCATION_ALLOWED, _validate_inherited),
+        validate=_validate_inherited,
         severity=Severity.CRITICAL,
         remediation_steps=_REMEDIATION,
         config_schema=_schema(),
     ),
-    StackValidationPolicy(
-        name=GEO_REPLICATION_ALLOWED,
+    stack_rule(
+        GEO_REPLICATION_ALLOWED,
         description=(
             "Geo-redundant classic Azure storage accounts copy data to the paired region, "
             "which must be allowed."
         ),
-        validate=guarded(GEO_REPLICATION_ALLOWED, _validate_geo),
+        validate=_validate_geo,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Use `accountReplicationType` LRS or ZRS, or place the account in a location whose "

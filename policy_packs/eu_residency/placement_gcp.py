@@ -29,20 +29,18 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 from residency_common import (
     allowed_gcp_locations,
     config_strings,
     describe,
-    guarded,
-    is_unknown,
     items,
     mapping,
     plain,
     report_all,
 )
+from rulekit import is_unknown, resource_rule
 
 PLACEMENT_ARGUMENTS: Final[Mapping[str, tuple[str, ...]]] = {
     token: tuple(arguments)
@@ -488,10 +486,10 @@ ALLOWED_GCP_LOCATIONS_SCHEMA: Final[dict[str, Any]] = {
 residency_common.register_placed_package("gcp")
 
 POLICIES: Final = [
-    ResourceValidationPolicy(
-        name=LOCATION_ALLOWED,
+    resource_rule(
+        LOCATION_ALLOWED,
         description="Google Cloud resources must be placed in an allowed location.",
-        validate=guarded(LOCATION_ALLOWED, _validate_location),
+        validate=_validate_location,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Set the resource's `location`/`region`/`zone` to one of `allowedGcpLocations` (an EEA "

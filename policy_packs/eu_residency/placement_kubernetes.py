@@ -39,7 +39,6 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from residency_common import (
     ALLOWED_LOCATIONS_SCHEMA,
@@ -49,13 +48,12 @@ from residency_common import (
     allowed_azure_locations,
     allowed_gcp_locations,
     describe,
-    guarded,
-    is_unknown,
     mapping,
     plain,
     report_all_at,
     stack_resources,
 )
+from rulekit import is_unknown, stack_rule
 
 EKS: Final = "aws:eks/cluster:Cluster"
 AKS: Final = "azure-native:containerservice:ManagedCluster"
@@ -251,13 +249,13 @@ CLUSTER_PLACEMENT_ALLOWED = "kubernetes-resource-cluster-placement-allowed"
 residency_common.register_placed_package("kubernetes")
 
 POLICIES: Final = [
-    StackValidationPolicy(
-        name=CLUSTER_PLACEMENT_ALLOWED,
+    stack_rule(
+        CLUSTER_PLACEMENT_ALLOWED,
         description=(
             "Kubernetes resources must run on an EKS, AKS or GKE cluster of this stack whose "
             "placement is allowed."
         ),
-        validate=guarded(CLUSTER_PLACEMENT_ALLOWED, _validate),
+        validate=_validate,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Create the resource with an explicit `kubernetes.Provider` whose `kubeconfig` is "

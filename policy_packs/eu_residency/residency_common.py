@@ -21,19 +21,8 @@ import regions
 from google.protobuf import json_format
 from pulumi_policy import PolicyConfigSchema, ReportViolation, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
+from rulekit import is_unknown
 
-UNKNOWN_SENTINELS: Final = frozenset(
-    {
-        # The engine's placeholders for values not known until apply (pulumi_policy/proxy.py).
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
 UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 T = TypeVar("T")
@@ -90,10 +79,6 @@ def plain(value: Any, depth: int = 0) -> Any:
             items.append(plain(element, depth + 1))
         return items
     return value
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value in UNKNOWN_SENTINELS
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -385,24 +370,6 @@ def stack_resources(args: StackValidationArgs) -> list[StackResource]:
             )
         )
     return found
-
-
-def guarded(
-    policy_name: str, validate: Callable[[T, ReportViolation], None]
-) -> Callable[[T, ReportViolation], None]:
-    """Run ``validate``; turn any exception into a violation instead of aborting the preview.
-
-    A bug or an unforeseen property shape must fail closed (the resource is blocked, with the
-    reason) rather than stop every other policy from running.
-    """
-
-    def run(args: T, report: ReportViolation) -> None:
-        try:
-            validate(args, report)
-        except Exception as exc:  # noqa: BLE001 - fail closed, see docstring
-            report(f"{policy_name} could not evaluate this input ({exc!r}); failing closed.", None)
-
-    return run
 
 
 REMOTE_COMPONENTS: Final[Mapping[str, Any]] = json.loads(

@@ -585,6 +585,7 @@ def test_pack_modules_import_only_pack_siblings() -> None:
             "global_services",
             "pulumi_policy",
             "residency_common",
+            "rulekit",
         }, name
 
 

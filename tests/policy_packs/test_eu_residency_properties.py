@@ -191,7 +191,7 @@ def test_no_rule_raises_on_any_bag(
     )
     resource = eu_resource(resource_type, "r", props, provider=provider)
     # preview() runs Analyze and AnalyzeStack; an exception in a validator would surface as a
-    # PolicyPackError, and a guarded failure as a "could not evaluate" diagnostic.
+    # PolicyPackError, and a guarded failure (the rule kit) as a "could not be evaluated" one.
     diagnostics = eu_residency_pack.preview([resource])
-    assert not [d for d in diagnostics if "could not evaluate" in d.message]
+    assert not [d for d in diagnostics if "could not be evaluated" in d.message]
     assert all(d.enforcement_level == "mandatory" for d in diagnostics)
