@@ -78,7 +78,8 @@ def test_every_rule_of_every_pack_fails_closed_through_the_kit(pack: Path) -> No
     for policy in policies:
         assert isinstance(policy, ResourceValidationPolicy | StackValidationPolicy), policy
         reported: list[str] = []
-        policy.validate(_Broken(), lambda message, urn=None, out=reported: out.append(message))
+        validate: Any = policy.validate
+        validate(_Broken(), lambda message, urn=None, out=reported: out.append(message))
         assert len(reported) == 1, (policy.name, reported)
         assert reported[0].startswith(f"{policy.name}: "), reported[0]
         assert KIT.INTERNAL_ERROR_MARKER in reported[0], reported[0]
