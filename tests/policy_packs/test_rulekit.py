@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -102,3 +103,17 @@ def test_a_rule_is_named_once() -> None:
     stack = KIT.stack_rule("example-stack", description="d", validate=validate, severity=None)
     assert isinstance(stack, StackValidationPolicy)
     assert stack.name == "example-stack"
+
+
+def test_the_readme_says_where_every_rule_is_defined() -> None:
+    # A newcomer finds a rule from its name: the rule tables' last column names its module.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `([a-z0-9-]+)`.*\| `([^`]+)` \|$", readme, flags=re.M))
+    for pack in PACKS:
+        with _isolated(pack):
+            for path in sorted(pack.glob("*.py")):
+                if path.stem == "__main__":
+                    continue
+                for policy in getattr(importlib.import_module(path.stem), "POLICIES", []):
+                    where = f"{pack.name}/{path.name}"
+                    assert listed.get(policy.name) == where, (policy.name, where)
