@@ -433,3 +433,45 @@ def test_classic_azure_shows_west_europe_as_westeurope_in_the_netherlands(
         r["name"]: (r["region"], r["location"], r["country"]) for r in json.loads(out)["resources"]
     }
     assert shown["data"] == shown["records"] == (None, "westeurope", "NL")
+
+
+_CHILD_PROGRAM = """\
+import pulumi
+import pulumi_gcp as gcp
+
+dataset = gcp.healthcare.Dataset("clinical", name="clinical", location="{location}")
+gcp.healthcare.FhirStore("patients", name="patients", dataset={parent}, version="R4")
+"""
+
+
+@pytest.mark.parametrize(
+    ("location", "parent", "blocked"),
+    [
+        # Exactly the dataset's id: the store lives in the dataset, which is judged itself.
+        ("europe-west4", "dataset.id", set()),
+        ("us-central1", "dataset.id", {"clinical"}),
+        # Not exactly an output of the stack: where the store lives is not proven.
+        ("europe-west4", "dataset.id.apply(lambda i: i)", {"patients"}),
+    ],
+)
+def test_a_gcp_child_is_placed_in_its_parent_of_the_stack(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    location: str,
+    parent: str,
+    blocked: set[str],
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: child\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "Pulumi.test.yaml").write_text(
+        "config:\n  gcp:project: acme-eu\n  gcp:region: europe-west1\n", encoding="utf-8"
+    )
+    program = _CHILD_PROGRAM.format(location=location, parent=parent)
+    (tmp_path / "__main__.py").write_text(program, encoding="utf-8")
+    code, out = _check(capsys, tmp_path, "json")
+    found = {
+        d["urn"].rsplit("::", 1)[-1]
+        for d in json.loads(out)["diagnostics"]
+        if d["policy"] == "gcp-resource-location-allowed"
+    }
+    assert found == blocked, out
+    assert code == (1 if blocked else 0)

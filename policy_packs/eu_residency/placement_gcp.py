@@ -387,6 +387,8 @@ def resource_problems(
     provider_props: Mapping[str, Any],
     allowed: Collection[str],
     exempt_types: Collection[str] = EXEMPT_TYPES_DEFAULT,
+    *,
+    urn: str = "",
 ) -> list[Problem]:
     """Every placement problem of one GCP resource for the allow-list ``allowed`` (empty when it
     is placed in it, or placement-neutral); a type that is not assessed is a problem."""
@@ -403,11 +405,39 @@ def resource_problems(
         # Placed in its parent: a FHIR store in its dataset, a Data Catalog entry in its entry
         # group, a DLP trigger under `projects/p/locations/<location>`.
         return [p for path, value in parents if (p := location_problem(path, value, allowed))]
+    if urn and _proven_parent(urn, props) is not None:
+        # Placed in its parent, which is judged itself: a FHIR store in `dataset=dataset.id`.
+        return []
     return [
         f"residency of {resource_type} is not assessed: it takes no location, region or zone "
-        "argument, names no parent with a location, and is not on the reviewed list of "
-        "placement-neutral GCP types"
+        "argument, names no parent with a location (nor, by the offline check's provenOutputs, "
+        "a parent of this stack), and is not on the reviewed list of placement-neutral GCP types"
     ]
+
+
+PARENT_OUTPUTS: Final = frozenset({"id", "name", "selfLink", "self_link"})
+"""The outputs that identify a GCP resource: an input exactly one of them names that resource."""
+
+
+def _proven_parent(urn: str, props: Mapping[str, Any]) -> str | None:
+    """The in-stack GCP resource a top-level input unknown at preview exactly identifies (its
+    ``id``, ``name`` or ``selfLink`` output, by the offline check's ``provenOutputs``), else None.
+    A resource with no placement of its own lives in its parent (a FHIR store in its dataset, an
+    entry in its entry group), and that parent is judged by its own placement."""
+    evidence = residency_common.pack_evidence()
+    for key, value in props.items():
+        if not is_unknown(value):
+            continue
+        source = evidence.source(urn, key)
+        if source is None:
+            continue
+        parent, output = source
+        parts = parent.split("::")
+        if len(parts) >= 4 and parts[2].rsplit("$", 1)[-1].startswith("gcp:") and (
+            output in PARENT_OUTPUTS
+        ):
+            return parent
+    return None
 
 
 # A resource name's location segment (https://cloud.google.com/apis/design/resource_names):
@@ -448,6 +478,7 @@ def check_resource_location(
         provider_props,
         allowed,
         config_strings(config, "exemptTypes", EXEMPT_TYPES_DEFAULT),
+        urn=urn,
     )
     hint = f"allowed GCP locations: {', '.join(sorted(allowed)) or 'none'}"
     return [f"{urn}: {p}; {hint}." for p in problems]
