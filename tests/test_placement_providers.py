@@ -452,6 +452,12 @@ gcp.healthcare.FhirStore("patients", name="patients", dataset={parent}, version=
         ("us-central1", "dataset.id", {"clinical"}),
         # Not exactly an output of the stack: where the store lives is not proven.
         ("europe-west4", "dataset.id.apply(lambda i: i)", {"patients"}),
+        # A project places nothing: it is no parent that holds the store somewhere.
+        (
+            "europe-west4",
+            "gcp.organizations.Project('p', name='p', project_id='p').id",
+            {"patients"},
+        ),
     ],
 )
 def test_a_gcp_child_is_placed_in_its_parent_of_the_stack(

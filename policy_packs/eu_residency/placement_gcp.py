@@ -433,9 +433,11 @@ def _proven_parent(urn: str, props: Mapping[str, Any]) -> str | None:
             continue
         parent, output = source
         parts = parent.split("::")
-        if len(parts) >= 4 and parts[2].rsplit("$", 1)[-1].startswith("gcp:") and (
-            output in PARENT_OUTPUTS
-        ):
+        parent_type = parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+        # Only a parent placed by a location of its own holds its children somewhere: a
+        # project or a folder (placement-neutral) says nothing of where a child keeps data.
+        placed = parent_type in PLACEMENT_ARGUMENTS or parent_type in NESTED_READERS
+        if placed and output in PARENT_OUTPUTS:
             return parent
     return None
 
