@@ -43,7 +43,7 @@ def _prod_project(target: Path) -> Path:
     target.mkdir(parents=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         (target / name).write_text((ROOT / name).read_text())
-    for package in ("clover", "components"):
+    for package in ("clover", "sites", "components"):
         shutil.copytree(ROOT / package, target / package)
     # Pulumi.yaml names `.venv` as the program's virtualenv: the repo's own.
     (target / ".venv").symlink_to(ROOT / ".venv")
