@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -48,7 +49,7 @@ from clover.runner import (
     RunnerError,
     branches_on_dry_run,
 )
-from clover.standin.engine import Recording, run_program
+from clover.standin.engine import UNKNOWN, Recording, run_program
 from clover.standin.recorded import RecordedResource
 
 CLOVER_PACKS_DIR = packs_dir()
@@ -666,7 +667,7 @@ class _StackRun:
         self, project: Project, host: ProgramHost, plan: _StackPlan, deadline: float
     ) -> None:
         self.host, self.plan, self.deadline = host, plan, deadline
-        self.needed = branches_on_dry_run(project)
+        self.needed = self.branches = branches_on_dry_run(project)
         self.streamer: Streamer | None = None
         self.waiting: list[RecordedResource] = []
         self.count = 0
@@ -742,11 +743,22 @@ class _StackRun:
                 update = self.second if rerun.complete else None
                 unchecked = rerun.incomplete
                 # What only `pulumi up` registers (a program branching on is_dry_run) is
-                # analyzed as the engine analyzes it then, before creating it.
-                previewed = {r.urn for r in recorded}
+                # analyzed as the engine analyzes it then, before creating it; and so is what
+                # it registers differently (a provider in another region under `pulumi up`).
+                previewed = {r.urn: r for r in recorded}
+                renamed: dict[str, str] = {}
                 for urn, resource in self.second.items():
-                    if urn not in previewed:
+                    before = previewed.get(urn)
+                    if before is None:
                         streamer.add(resource)
+                    elif (
+                        self.branches
+                        and rerun.complete
+                        and _registered_differently(before, resource, renamed)
+                    ):
+                        variant = _as_registered_by_update(resource, renamed)
+                        renamed[urn] = variant.urn
+                        streamer.add(variant)
             else:
                 self._stop_evidence()
         except RunnerError as err:
@@ -767,6 +779,54 @@ class _StackRun:
             pack_names=tuple(pack.name for pack in streamer.packs),
             outputs=MappingProxyType(dict(preview.outputs)),
         )
+
+
+UPDATE_VARIANT: Final = " (pulumi up)"
+"""Appended to the name of a resource the program registers differently under ``pulumi up``."""
+
+
+def _known_values_differ(before: Any, after: Any) -> bool:
+    """Whether two input values differ where the preview knew them: a value unknown at preview
+    (an output the update run gave a stand-in) is no difference."""
+    if UNKNOWN in (before, after):
+        return False
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        return any(
+            _known_values_differ(before.get(key), after.get(key)) for key in {*before, *after}
+        )
+    if isinstance(before, list) and isinstance(after, list):
+        return len(before) != len(after) or any(
+            _known_values_differ(a, b) for a, b in zip(before, after, strict=True)
+        )
+    return bool(before != after)
+
+
+def _registered_differently(
+    before: RecordedResource, after: RecordedResource, renamed: Mapping[str, str]
+) -> bool:
+    """Whether ``pulumi up`` registers a resource otherwise than the preview did (a program that
+    branches on ``pulumi.runtime.is_dry_run``): other known inputs, or a provider that is itself
+    registered differently."""
+    return (after.provider_urn or "") in renamed or _known_values_differ(
+        dict(before.inputs), dict(after.inputs)
+    )
+
+
+def _as_registered_by_update(
+    resource: RecordedResource, renamed: Mapping[str, str]
+) -> RecordedResource:
+    """The update run's registration as a resource of its own, named ``<name> (pulumi up)``, with
+    its provider reference pointing at the provider as the update run registered it."""
+    prefix, name = resource.urn.rsplit("::", 1)
+    provider, provider_urn = resource.provider, resource.provider_urn
+    if provider and provider_urn is not None and provider_urn in renamed:
+        provider = f"{renamed[provider_urn]}::{provider.rsplit('::', 1)[1]}"
+    return dataclasses.replace(
+        resource,
+        urn=f"{prefix}::{name}{UPDATE_VARIANT}",
+        name=f"{resource.name}{UPDATE_VARIANT}",
+        provider=provider,
+    )
 
 
 def _pack_config(run: PackRun) -> dict[str, Any] | None:

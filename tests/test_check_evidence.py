@@ -461,6 +461,41 @@ def test_what_only_an_update_registers_is_analyzed_too(
     assert "region 'us-east-1' is not allowed" in late["message"]
 
 
+@pytest.mark.parametrize(("up_region", "blocked"), [("us-east-1", True), ("eu-west-1", False)])
+def test_what_an_update_registers_differently_is_analyzed_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], up_region: str, blocked: bool
+) -> None:
+    # The preview sees Ireland; `pulumi up` would create the bucket through a provider in
+    # another region. The update's registration is analyzed under its own name.
+    program = f"""
+    import pulumi
+    import pulumi_aws as aws
+
+    region = "eu-west-1" if pulumi.runtime.is_dry_run() else "{up_region}"
+    archive = aws.Provider("archive", region=region)
+    aws.s3.Bucket("letters", bucket="letters", opts=pulumi.ResourceOptions(provider=archive))
+    aws.s3.Bucket("same", bucket="same")
+    """
+    project = _project(tmp_path, program)
+    code = main(
+        ["check", "-C", str(project), "-s", "test", "--policy-pack", str(RESIDENCY), "--json"]
+    )
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    names = {r["urn"].rsplit("::", 1)[1] for r in report["resources"]}
+    found = [d for d in report["diagnostics"] if d["policy"] == "aws-resource-region-allowed"]
+    if blocked:
+        assert code == 1, err
+        assert {"letters (pulumi up)", "archive (pulumi up)"} <= names
+        (finding,) = found
+        assert finding["urn"].endswith("::letters (pulumi up)")
+        assert f"region '{up_region}' is not allowed" in finding["message"]
+    else:
+        assert (code, found) == (0, [])
+    # What the update registers as the preview did is analyzed once.
+    assert "same (pulumi up)" not in names
+
+
 class _CountingPack:
     """Answers Analyze requests later, counting how many are outstanding at once."""
 
