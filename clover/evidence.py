@@ -33,6 +33,7 @@ from clover.standin.recorded import RecordedResource
 
 PROVEN_OUTPUTS: Final = "provenOutputs"
 COMPUTED_VALUES: Final = "computedValues"
+RESOURCE_HOOKS: Final = "resourceHooks"
 
 _S3_BUCKETS: Final = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 
@@ -99,7 +100,9 @@ def evidence(
     }
     if incomplete is not None:
         computed_values["incomplete"] = incomplete
-    return {PROVEN_OUTPUTS: proven, COMPUTED_VALUES: computed_values}
+    # Resource hooks are code the engine runs at deployment; no analyzer request carries them.
+    hooks = {r.urn: list(r.hooks) for r in preview if r.hooks}
+    return {PROVEN_OUTPUTS: proven, COMPUTED_VALUES: computed_values, RESOURCE_HOOKS: hooks}
 
 
 def needs_update_run(preview: Sequence[RecordedResource]) -> bool:

@@ -260,6 +260,7 @@ def _resource(event: Mapping[str, Any]) -> RecordedResource:
         proofs={str(k): str(v) for k, v in (event.get("proofs") or {}).items()},
         remote=bool(event.get("remote")),
         providers={str(k): str(v) for k, v in (event.get("providers") or {}).items()},
+        hooks=tuple(str(h) for h in event.get("hooks") or ()),
     )
 
 

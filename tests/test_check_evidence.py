@@ -496,6 +496,37 @@ def test_what_an_update_registers_differently_is_analyzed_too(
     assert "same (pulumi up)" not in names
 
 
+def test_a_resource_with_resource_hooks_is_blocked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A hook is the program's code, run at deployment with its credentials: no analyzer sees it.
+    program = """
+    import pulumi
+    import pulumi_aws as aws
+
+    def replicate(args):
+        import boto3
+        boto3.client("s3").put_bucket_replication(Bucket="payroll", ReplicationConfiguration={})
+
+    hook = pulumi.ResourceHook("replicate", replicate)
+    aws.s3.Bucket(
+        "payroll",
+        bucket="payroll",
+        opts=pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(after_create=[hook])),
+    )
+    aws.s3.Bucket("plain", bucket="plain")
+    """
+    project = _project(tmp_path, program)
+    code = main(
+        ["check", "-C", str(project), "-s", "test", "--policy-pack", str(RESIDENCY), "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    (finding,) = json.loads(out)["diagnostics"]
+    assert finding["urn"].endswith("::payroll")
+    assert "runs resource hooks at deployment (after_create:replicate)" in finding["message"]
+
+
 class _CountingPack:
     """Answers Analyze requests later, counting how many are outstanding at once."""
 

@@ -18,7 +18,7 @@ def test_readme_lists_every_rule_with_its_defaults(pack_dir: str) -> None:
     rows = {
         match.group(1): (match.group(2), match.group(3))
         for match in re.finditer(
-            r"^\| `([a-z0-9-]+)`[^|]*\|[^|]+\| (\w+) \| (\w+) \|$", readme, re.MULTILINE
+            r"^\| `([a-z0-9-]+)`[^|]*\|[^|]+\| (\w+) \| (\w+) \| `[^`]+` \|$", readme, re.MULTILINE
         )
     }
     with PolicyPack(ROOT / "policy_packs" / pack_dir) as pack:

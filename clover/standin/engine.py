@@ -101,6 +101,27 @@ class Recording:
         return self.by_urn().get(urn) if urn else None
 
 
+_HOOK_PHASES: Final = (
+    "before_create",
+    "after_create",
+    "before_update",
+    "after_update",
+    "before_delete",
+    "after_delete",
+    "on_error",
+)
+
+
+def _hooks(request: Any) -> tuple[str, ...]:
+    """``<phase>:<name>`` of every resource hook the registration binds (``ResourceOptions(
+    hooks=ResourceHookBinding(...))``; the request's ``hooks``, resource.proto)."""
+    if not request.HasField("hooks"):
+        return ()
+    return tuple(
+        f"{phase}:{name}" for phase in _HOOK_PHASES for name in getattr(request.hooks, phase)
+    )
+
+
 def to_engine_value(value: Any) -> Any:
     """Convert a value decoded from protobuf to engine form (secrets and references unwrapped)."""
     if isinstance(value, dict):
@@ -329,6 +350,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             proofs=proofs,
             remote=bool(request.remote),
             providers=dict(request.providers),
+            hooks=_hooks(request),
         )
         # The SDK calls the monitor from a thread pool: keep the order and the callbacks serial.
         with self._lock:

@@ -40,6 +40,9 @@ class RecordedResource:
     offline check cannot run (clover/placement.py places it by the provider they inherit)."""
     providers: Mapping[str, str] = field(default_factory=dict)
     """The providers map (package -> provider reference) it passes to its children."""
+    hooks: tuple[str, ...] = ()
+    """The resource hooks bound to it, ``<phase>:<hook name>`` (``after_create:replicate``):
+    the program's own code, which the engine runs at deployment and no analyzer sees."""
 
     @property
     def placed_as_resource(self) -> bool:

@@ -2050,8 +2050,33 @@ def _how(resource: StackResource, leaf: Leaf, resolver: Resolver, computed: Coll
 def check_data_flows(
     stack: Sequence[StackResource], config: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
-    """(urn, message) for every outbound reference that is outside the allow-list or unproven."""
-    return [(f.urn, f.message) for f in resolve_flows(stack, config) if f.message is not None]
+    """(urn, message) for every outbound reference that is outside the allow-list or unproven,
+    and for every resource with resource hooks (the offline check's ``resourceHooks``)."""
+    found = [(f.urn, f.message) for f in resolve_flows(stack, config) if f.message is not None]
+    return found + hooked_resources(stack, config)
+
+
+def hooked_resources(
+    stack: Sequence[StackResource], config: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """A resource hook is the program's own code, run by the engine at deployment with the
+    deployment's credentials (``ResourceOptions(hooks=...)``): it can copy the resource's data
+    anywhere, and no analyzer request carries it. Only the offline check sees the bindings."""
+    hooks = config.get(RESOURCE_HOOKS)
+    if not isinstance(hooks, Mapping):
+        return []
+    in_stack = {r.urn for r in stack}
+    return [
+        (
+            urn,
+            f"{urn}: runs resource hooks at deployment ({', '.join(map(str, bound))}), code that "
+            "can send its data anywhere and that no policy can judge; move the work into "
+            "resources the packs judge, or exempt the resource after review "
+            "(policy_packs/config/exemptions.yaml).",
+        )
+        for urn, bound in sorted(hooks.items())
+        if urn in in_stack and isinstance(bound, list) and bound
+    ]
 
 
 def _message(
@@ -2113,6 +2138,16 @@ PROVEN_OUTPUTS_SCHEMA: Final[dict[str, Any]] = {
     "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
 }
 
+RESOURCE_HOOKS: Final = "resourceHooks"
+RESOURCE_HOOKS_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": (
+        "The resource hooks bound to each resource: {urn: ['<phase>:<hook name>']}. Written by "
+        "`python -m clover check`, which sees the registrations; a resource listed blocks."
+    ),
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
 POLICIES: Final = [
     stack_rule(
         DATA_FLOW,
@@ -2139,6 +2174,7 @@ POLICIES: Final = [
                 "allowedGcpLocations": placement_gcp.ALLOWED_GCP_LOCATIONS_SCHEMA,
                 PROVEN_OUTPUTS: PROVEN_OUTPUTS_SCHEMA,
                 COMPUTED_VALUES: COMPUTED_VALUES_SCHEMA,
+                RESOURCE_HOOKS: RESOURCE_HOOKS_SCHEMA,
             }
         ),
     ),

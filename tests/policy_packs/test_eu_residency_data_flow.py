@@ -2512,3 +2512,14 @@ def test_a_bucket_name_of_a_cloud_storage_bucket_of_the_stack_is_that_bucket(
     )
     found = [m for m in blocking(eu_residency, [exports, function]) if "EXPORT_BUCKET" in m]
     assert bool(found) is blocked, found
+
+
+def test_resource_hooks_the_check_saw_block_their_resource(eu_residency: PolicyPack) -> None:
+    payroll, other = bucket("payroll"), bucket("other")
+    assert blocking(eu_residency, [payroll, other]) == []
+    eu_residency.configure(
+        {RULE: {"resourceHooks": {payroll.urn: ["after_create:replicate"], "urn:gone": ["x"]}}}
+    )
+    (found,) = blocking(eu_residency, [payroll, other])
+    assert found.startswith(payroll.urn)
+    assert "runs resource hooks at deployment (after_create:replicate)" in found
