@@ -5,10 +5,8 @@ generated config into the packs, over the analyzer protocol and through ``python
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import shutil
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +19,7 @@ from clover import pack_config
 from clover.__main__ import main
 from clover.analyzer import AnalyzedResource, Diagnostic, PolicyPack
 from clover.pack_config import PackConfigError, layer, load_exemptions
+from tests.modules import module_from_file
 from tests.policy_packs.conftest import POLICY_PACKS, eu_aws_provider, eu_resource, eu_urn
 
 APPLIED: Final = "policy-exemption-applied"
@@ -216,16 +215,7 @@ def test_every_rule_takes_exemptions_and_the_record_runs_last(directory: str) ->
 
 def _module() -> ModuleType:
     path = POLICY_PACKS / "eu_residency" / "exemptions.py"
-    spec = importlib.util.spec_from_file_location("clover_pack_exemptions", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+    return module_from_file("clover_pack_exemptions", path)
 
 
 def test_an_exemption_holds_through_its_expiry_day() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -11,19 +10,13 @@ import pytest
 
 from clover import facts
 from sites import catalog
+from tests.modules import module_from_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _sync_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "_clover_sync_facts", ROOT / "tools" / "sync_facts.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file("_clover_sync_facts", ROOT / "tools" / "sync_facts.py")
 
 
 def test_every_pack_copy_is_the_source_byte_for_byte() -> None:

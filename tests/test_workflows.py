@@ -5,7 +5,6 @@ review gate and CODEOWNERS keep the reviewed paths under the data-protection own
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -21,6 +20,7 @@ import yaml
 from codeowners import CodeOwners
 
 from clover.errors import DEFAULT_PACKS
+from tests.modules import module_from_file
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -479,16 +479,9 @@ CODEOWNERS_FILE = ROOT / ".github" / "CODEOWNERS"
 
 
 def _gate() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "review_gate", ROOT / ".github" / "scripts" / "review_gate.py"
+    return module_from_file(
+        "review_gate", ROOT / ".github" / "scripts" / "review_gate.py", keep=True
     )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules while the class is being made.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 GATE = _gate()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.modules import module_from_file
 from tests.policy_packs.conftest import EU_RESIDENCY_DIR
 
 TABLE: dict[str, Any] = json.loads((EU_RESIDENCY_DIR / "flow_table.json").read_text())
@@ -25,14 +26,9 @@ KINDS = {"flow", "bucket", "region", "harmless"}
 
 @functools.cache
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
+    return module_from_file(
         "generate_flow_table", EU_RESIDENCY_DIR / "tools" / "generate_flow_table.py"
     )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @functools.cache

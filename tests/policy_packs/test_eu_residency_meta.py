@@ -14,6 +14,7 @@ import pytest
 
 from clover.analyzer import PolicyPack, load_pack_config
 from sites import catalog
+from tests.modules import module_from_file
 from tests.policy_packs.conftest import (
     EU_RESIDENCY_DIR,
     POLICY_PACKS,
@@ -161,14 +162,10 @@ def test_type_tokens_exist_in_the_sdks(eu_residency_modules: dict[str, ModuleTyp
 
 
 def test_location_types_data_is_current() -> None:
-    spec = importlib.util.spec_from_file_location(
+    generator = module_from_file(
         "generate_azure_location_types",
         EU_RESIDENCY_DIR / "tools" / "generate_azure_location_types.py",
     )
-    assert spec is not None
-    assert spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
     import pulumi_azure_native
 
     with_location, _ = generator.scan(Path(pulumi_azure_native.__file__).parent)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from clover.analyzer import UNKNOWN, AnalyzedResource, PolicyPack, ProviderRef
+from tests.modules import module_from_file
 from tests.policy_packs.conftest import EU_RESIDENCY_DIR, eu_only, eu_resource, eu_urn
 
 RULE = "azure-resource-location-allowed"
@@ -321,14 +322,10 @@ def _takes(token: str, tokens: dict[str, tuple[str, str]], argument: str) -> boo
 
 
 def test_location_types_data_is_current() -> None:
-    spec = importlib.util.spec_from_file_location(
+    tool = module_from_file(
         "generate_azure_classic_location_types",
         EU_RESIDENCY_DIR / "tools" / "generate_azure_classic_location_types.py",
     )
-    assert spec is not None
-    assert spec.loader is not None
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     root = Path(importlib.import_module("pulumi_azure").__file__ or "").parent
     with_location, without = tool.scan(root)
     assert len(with_location) > 300

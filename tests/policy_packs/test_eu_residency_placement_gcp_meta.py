@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -10,6 +9,7 @@ from types import ModuleType
 import pulumi_gcp
 import pytest
 
+from tests.modules import module_from_file
 from tests.policy_packs.conftest import EU_RESIDENCY_DIR
 from tests.policy_packs.test_eu_residency_placement_gcp import gcp_modules
 
@@ -18,14 +18,10 @@ __all__ = ["gcp_modules"]  # the fixture, shared with the protocol tests
 
 @pytest.fixture(scope="module")
 def sdk_scan() -> tuple[dict[str, list[str]], list[str]]:
-    spec = importlib.util.spec_from_file_location(
+    generator = module_from_file(
         "generate_gcp_placement_types",
         EU_RESIDENCY_DIR / "tools" / "generate_gcp_placement_types.py",
     )
-    assert spec is not None
-    assert spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
     placed, without = generator.scan(Path(pulumi_gcp.__file__).parent)
     return placed, without
 

@@ -14,20 +14,14 @@ import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from clover.report.pack_flows import _isolated
+from tests.modules import module_from_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKS = sorted(p.parent for p in (ROOT / "policy_packs").glob("*/PulumiPolicy.yaml"))
 
 
 def _kit() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "_clover_rulekit", ROOT / "policy_packs" / "rulekit.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file("_clover_rulekit", ROOT / "policy_packs" / "rulekit.py")
 
 
 KIT = _kit()
