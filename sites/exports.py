@@ -22,7 +22,7 @@ def site_export_name(site: str, cloud: Cloud) -> str:
 
 def placement_export(config: StackConfig) -> list[dict[str, Any]]:
     """One entry per (site, cloud): cloud, region, city, country and whether it is in-country, and
-    the site's country and position, which the evidence report draws (clover/report.py
+    the site's country and position, which the evidence report draws (clover/report/model.py
     ``declared_sites``)."""
     entries: list[dict[str, Any]] = []
     for site in config.sites:
